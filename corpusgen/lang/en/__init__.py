@@ -1,0 +1,66 @@
+"""English: lemminflect plurals and verb forms, a/an from inflect."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
+from corpusgen.lang.en import frames, grammar
+
+TOP_N = 50_000
+
+
+@cache
+def _top_words() -> frozenset[str]:
+    import wordfreq
+
+    return frozenset(wordfreq.top_n_list("en", TOP_N))
+
+
+class English(Language):
+    code = "en"
+    name = "English"
+    script = "Latin"
+    word_pattern = re.compile(r"[a-z]+")
+    extra_columns = (
+        ExtraColumn("countable", required_for="noun", values=frozenset({"yes", "no"})),
+        ExtraColumn("place_prep", required_for="place", values=frozenset({"in", "on", "at"})),
+    )
+    gloss_frames = frames.GLOSS
+    sentence_frames = frames.SENTENCE
+    instruction = "What does this word mean?"
+
+    def check_word(self, word: str, pos: str) -> str | None:
+        if word not in _top_words():
+            return f"{word!r} is not among wordfreq's top {TOP_N:,} English words"
+        return None
+
+    def inflect(self, words, pos_of):
+        return grammar.inflect_words(words, pos_of)
+
+    def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
+        return capitalise_sentences(texts) if sentence else texts
+
+    def names_words(self, texts, words):
+        nlp = _pipeline()
+        out = []
+        for doc, wanted in zip(nlp.pipe(texts), words):
+            lemmas = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
+            out.append([w in lemmas for w in wanted])
+        return out
+
+
+@cache
+def _pipeline():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+LANGUAGE = English()

@@ -1,0 +1,264 @@
+"""Loading and checking the concept-aligned lexicons.
+
+A lexicon folder holds `concepts.tsv`, `fields.tsv`, `roles.tsv` and one `<lang>.tsv` per
+language. Problems are collected as `LexiconError`s that print as `FILE:LINE: what is wrong`,
+so a user can jump straight to the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.resources
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from corpusgen.lang import available_languages, get_language
+
+CONCEPT_COLUMNS = ("concept", "field", "pos", "roles")
+WORD_COLUMNS = ("concept", "word")
+POS_VALUES = ("noun", "adj", "verb")
+
+
+@dataclass(frozen=True)
+class LexiconError:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class LexiconInvalid(Exception):
+    """Raised by `load_lexicon` with every problem found."""
+
+    def __init__(self, errors: list[LexiconError]):
+        self.errors = errors
+        super().__init__(str(errors[0]) if errors else "invalid lexicon")
+
+    def lines(self, limit: int = 20) -> list[str]:
+        shown = [str(e) for e in self.errors[:limit]]
+        if len(self.errors) > limit:
+            shown.append(f"... and {len(self.errors) - limit} more problems")
+        return shown
+
+
+@dataclass
+class Lexicon:
+    """The loaded lexicon: concepts and, per language, the words (polars DataFrames)."""
+
+    root: Path
+    concepts: pl.DataFrame  # concept, field, pos, roles (list[str]), index
+    words: dict[str, pl.DataFrame]  # lang -> concept, word, extra columns (concept order)
+    fields: pl.DataFrame
+    roles: pl.DataFrame
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def langs(self) -> list[str]:
+        return list(self.words)
+
+    def summary(self) -> dict:
+        return {
+            "concepts": self.concepts.height,
+            "fields": self.concepts["field"].n_unique(),
+            "langs": {lang: df.height for lang, df in self.words.items()},
+        }
+
+
+def default_lexicon_dir() -> Path:
+    """The lexicons shipped with the package (works from an installed wheel too)."""
+    return Path(str(importlib.resources.files("corpusgen.lexicons")))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_tsv(path: Path, required: tuple[str, ...], errors: list[LexiconError]):
+    """Rows of a TSV as (line number, dict); records missing files and columns."""
+    name = _display(path)
+    if not path.is_file():
+        errors.append(LexiconError(name, 0, "file not found"))
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.append(LexiconError(name, 1, f"not UTF-8 text ({exc.reason})"))
+        return []
+    lines = text.splitlines()
+    if not lines:
+        errors.append(LexiconError(name, 1, "empty file: expected a header line"))
+        return []
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        errors.append(LexiconError(name, 1, f"missing column {', '.join(map(repr, missing))}"))
+        return []
+    rows = []
+    for lineno, cells in enumerate(reader, start=2):
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            errors.append(
+                LexiconError(name, lineno, f"{len(cells)} cells but {len(header)} columns")
+            )
+            continue
+        cells = cells + [""] * (len(header) - len(cells))
+        rows.append((lineno, {h: c.strip() for h, c in zip(header, cells)}))
+    return rows
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def check_lexicon(root: Path | None = None, langs: list[str] | None = None) -> list[LexiconError]:
+    """Every problem in the lexicon folder, in file order."""
+    try:
+        load_lexicon(root, langs)
+    except LexiconInvalid as exc:
+        return exc.errors
+    return []
+
+
+def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None) -> Lexicon:
+    """Load and validate; raises `LexiconInvalid` listing every problem."""
+    root = Path(root) if root is not None else default_lexicon_dir()
+    langs = list(langs) if langs else list(available_languages())
+    errors: list[LexiconError] = []
+
+    field_rows = _read_tsv(root / "fields.tsv", ("field", "pos"), errors)
+    role_rows = _read_tsv(root / "roles.tsv", ("role", "pos"), errors)
+    concept_rows = _read_tsv(root / "concepts.tsv", CONCEPT_COLUMNS, errors)
+    fields = {r["field"]: r["pos"] for _, r in field_rows}
+    roles = {r["role"]: r["pos"] for _, r in role_rows}
+
+    concepts_file = _display(root / "concepts.tsv")
+    seen: dict[str, int] = {}
+    concepts: list[dict] = []
+    for lineno, row in concept_rows:
+        cid, pos = row["concept"], row["pos"]
+        problems = []
+        if not cid:
+            problems.append("empty concept id")
+        elif cid in seen:
+            problems.append(f"duplicate concept id {cid!r} (first on line {seen[cid]})")
+        if pos not in POS_VALUES:
+            problems.append(f"unknown part of speech {pos!r} (expected {', '.join(POS_VALUES)})")
+        if row["field"] not in fields:
+            problems.append(f"unknown semantic field {row['field']!r}")
+        role_list = [r.strip() for r in row["roles"].split(",") if r.strip()]
+        if not role_list:
+            problems.append(f"concept {cid!r} has no role")
+        for role in role_list:
+            if role not in roles:
+                problems.append(f"unknown role {role!r}")
+            elif pos in POS_VALUES and roles[role] != pos:
+                problems.append(f"role {role!r} is for a {roles[role]}, not a {pos}")
+        if problems:
+            errors.extend(LexiconError(concepts_file, lineno, p) for p in problems)
+            if cid and cid not in seen:
+                seen[cid] = lineno
+            continue
+        seen[cid] = lineno
+        concepts.append({"concept": cid, "field": row["field"], "pos": pos, "roles": role_list})
+
+    by_id = {c["concept"]: c for c in concepts}
+    words: dict[str, pl.DataFrame] = {}
+    for lang in langs:
+        words[lang] = _load_language(root, lang, by_id, seen, errors)
+
+    if errors:
+        raise LexiconInvalid(errors)
+    order = {c["concept"]: i for i, c in enumerate(concepts)}
+    for lang in langs:
+        words[lang] = (
+            words[lang]
+            .with_columns(pl.col("concept").replace_strict(order, return_dtype=pl.Int32).alias("_i"))
+            .sort("_i")
+            .drop("_i")
+        )
+    hashes = {
+        p.name: _hash(p)
+        for p in [root / "concepts.tsv", root / "fields.tsv", root / "roles.tsv"]
+        + [root / f"{lang}.tsv" for lang in langs]
+    }
+    return Lexicon(
+        root=root,
+        concepts=pl.DataFrame(concepts, schema={
+            "concept": pl.String, "field": pl.String, "pos": pl.String, "roles": pl.List(pl.String)
+        }),
+        words=words,
+        fields=pl.DataFrame([{"field": f, "pos": p} for f, p in fields.items()]),
+        roles=pl.DataFrame([{"role": r, "pos": p} for r, p in roles.items()]),
+        hashes=hashes,
+    )
+
+
+def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
+    language = get_language(lang)
+    path = root / f"{lang}.tsv"
+    name = _display(path)
+    extra = {c.name: c for c in language.extra_columns}
+    rows = _read_tsv(path, WORD_COLUMNS + tuple(extra), errors)
+    if not rows and not path.is_file():
+        return pl.DataFrame()
+    seen: dict[str, int] = {}
+    seen_words: dict[str, int] = {}
+    out = []
+    for lineno, row in rows:
+        cid, word = row["concept"], row["word"]
+        problems = []
+        concept = by_id.get(cid)
+        if cid in seen:
+            problems.append(f"duplicate concept {cid!r} (first on line {seen[cid]})")
+        elif cid not in all_ids:
+            problems.append(f"unknown concept {cid!r} (not in concepts.tsv)")
+        if not word:
+            problems.append(f"empty word for concept {cid!r}")
+        elif not language.word_pattern.fullmatch(word):
+            problems.append(f"word {word!r} is not one lowercase {language.script} word")
+        elif concept is not None:
+            problem = language.check_word(word, concept["pos"])
+            if problem:
+                problems.append(problem)
+        if word and word in seen_words:
+            problems.append(f"word {word!r} already used on line {seen_words[word]}")
+        for col in extra.values():
+            value = row[col.name]
+            needed = concept is not None and (
+                concept["pos"] == col.required_for or col.required_for in concept["roles"]
+            )
+            if needed and not value:
+                problems.append(f"empty {col.name!r} for {cid!r} ({col.required_for})")
+            elif value and concept is not None and not needed:
+                problems.append(f"{col.name!r} is only for {col.required_for} concepts")
+            elif value and col.values is not None and value not in col.values:
+                allowed = ", ".join(sorted(col.values))
+                problems.append(f"{col.name!r} is {value!r}; expected one of {allowed}")
+            elif value and col.check is not None and (p := col.check(value)):
+                problems.append(p)
+        seen.setdefault(cid, lineno)
+        if word:
+            seen_words.setdefault(word, lineno)
+        if problems:
+            errors.extend(LexiconError(name, lineno, p) for p in problems)
+            continue
+        out.append({"concept": cid, "word": word, **{c: row[c] for c in extra}})
+    for cid, concept in by_id.items():
+        if cid not in seen:
+            errors.append(
+                LexiconError(_display(root / "concepts.tsv"), all_ids[cid],
+                             f"concept {cid!r} has no word in {name}")
+            )
+    schema = {"concept": pl.String, "word": pl.String, **{c: pl.String for c in extra}}
+    return pl.DataFrame(out, schema=schema)

@@ -1,0 +1,1 @@
+"""Concept-aligned lexicons: data only (the TSV files beside this file)."""
