@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 
 import numpy as np
@@ -163,14 +164,14 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
     for stage in STAGES:
         (tmp / "data" / stage).mkdir(parents=True)
-        (tmp / "stream" / stage).mkdir(parents=True)
         for split in SPLITS:
+            (tmp / "arrow" / stage / split).mkdir(parents=True)
             writers[stage, split] = pq.ParquetWriter(
                 tmp / "data" / stage / f"{split}-00000-of-00001.parquet", SCHEMA,
                 compression="zstd",
             )
             streams[stage, split] = pa.ipc.new_stream(
-                str(tmp / "stream" / stage / f"{split}.arrow"), SCHEMA
+                str(tmp / "arrow" / stage / split / ARROW_FILE), arrow_schema()
             )
     stats = Stats()
     seen: set[int] = set()
@@ -218,8 +219,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
             s.close()
         if bar is not None:
             bar.close()
-    _save_arrow(tmp)
     result = _stats_dict(stats, options, tables)
+    _arrow_metadata(tmp, result)
     (tmp / "stats.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
     return result
@@ -235,17 +236,40 @@ def _tally(stats: Stats, chunk, keep: np.ndarray, staged: dict) -> None:
         stats.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
 
 
-def _save_arrow(tmp: Path) -> None:
-    """Arrow copies for `datasets.load_from_disk`, from the streams written alongside."""
+ARROW_FILE = "data-00000-of-00001.arrow"
+
+
+def arrow_schema() -> pa.Schema:
+    """The published schema with the `huggingface` features metadata datasets writes."""
+    from datasets import Features
+
+    return Features.from_arrow_schema(SCHEMA).arrow_schema
+
+
+def _arrow_metadata(tmp: Path, stats: dict) -> None:
+    """Make `arrow/<stage>/` what `DatasetDict.save_to_disk` writes, around the Arrow stream
+    files the build wrote as it went (saving through datasets would copy every row again).
+    The metadata files come from datasets itself, saving an empty dataset of our schema."""
+    import datasets
     from datasets import Dataset, DatasetDict
 
+    datasets.disable_progress_bars()
+    scratch = tmp / ".arrow-scratch"
+    empty = Dataset(SCHEMA.empty_table())
+    DatasetDict({split: empty for split in SPLITS}).save_to_disk(str(scratch))
+    digest = json.dumps(stats, sort_keys=True).encode()
     for stage in STAGES:
-        parts = {
-            split: Dataset.from_file(str(tmp / "stream" / stage / f"{split}.arrow"), in_memory=False)
-            for split in SPLITS
-        }
-        DatasetDict(parts).save_to_disk(str(tmp / "arrow" / stage))
-    shutil.rmtree(tmp / "stream")
+        shutil.copy(scratch / "dataset_dict.json", tmp / "arrow" / stage / "dataset_dict.json")
+        for split in SPLITS:
+            dest = tmp / "arrow" / stage / split
+            shutil.copy(scratch / split / "dataset_info.json", dest / "dataset_info.json")
+            state = json.loads((scratch / split / "state.json").read_text())
+            state["_data_files"] = [{"filename": ARROW_FILE}]
+            # a fingerprint of the content, so datasets' caches never mix two builds
+            state["_fingerprint"] = blake2b(digest + f"{stage}/{split}".encode(),
+                                            digest_size=8).hexdigest()
+            (dest / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+    shutil.rmtree(scratch)
 
 
 def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dict:

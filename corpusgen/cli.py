@@ -132,6 +132,93 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
                f"({stats['cross_lingual_share']:.0%} cross-lingual)")
 
 
+def _existing_build(path: Path) -> Path:
+    if not path.exists():
+        raise Failure(f"{path}: no such folder")
+    if not (path / "README.md").is_file() or not (path / "data").is_dir():
+        raise Failure(f"{path}: not a corpusgen build (no README.md card or data/ folder)")
+    return path
+
+
+BUILD_DIR = click.argument("build_dir", metavar="DIR", type=click.Path(path_type=Path))
+
+
+@main.command()
+@BUILD_DIR
+@click.option("--sample", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Check names on N random rows per stage and split (0 = every row).")
+@LEXICONS
+def check(build_dir: Path, sample: int, lexicons: Path | None) -> None:
+    """Verify a build independently: schema, offsets, splits, duplicates, and that every
+    gloss and sentence names its constituent concepts (by lemma, through spaCy)."""
+    from corpusgen.check import check_build
+
+    root = _existing_build(build_dir)
+    stats = _read_stats(root)
+    lex = load_or_fail(lexicons, stats.get("options", {}).get("langs"))
+    report = check_build(root, lex, sample=sample)
+    for line in report.problems[:50]:
+        click.echo(line, err=True)
+    for stage, (ok, total) in report.named.items():
+        click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent ({ok / max(total, 1):.2%})")
+    if not report.ok:
+        more = len(report.problems) - 50
+        raise Failure(f"{len(report.problems)} problems" + (f" ({more} not shown)" if more > 0 else ""))
+    click.echo(f"ok: {report.rows:,} rows checked in {root}")
+
+
+def _read_stats(root: Path) -> dict:
+    path = root / "stats.json"
+    if not path.is_file():
+        raise Failure(f"{path}: missing")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise Failure(f"{path}: not valid JSON ({exc})") from None
+
+
+@main.command()
+@BUILD_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print stats.json as it is.")
+def stats(build_dir: Path, as_json: bool) -> None:
+    """Print a build's statistics table."""
+    from corpusgen.card import stats_table
+
+    data = _read_stats(_existing_build(build_dir))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else stats_table(data))
+
+
+@main.command()
+@BUILD_DIR
+@click.option("--stage", default="mnemo", show_default=True)
+@click.option("--split", default="train", show_default=True)
+@click.option("--lang", default=None, help="Only rows whose gloss/sentence is in LANG.")
+@click.option("-n", "count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--seed", type=int, default=None, help="Random rows (default: the first ones).")
+def sample(build_dir: Path, stage: str, split: str, lang: str | None, count: int,
+           seed: int | None) -> None:
+    """Print rows readably, the hyperword cut into its parts (вода|грусть|свет)."""
+    import polars as pl
+
+    root = _existing_build(build_dir)
+    files = sorted((root / "data" / stage).glob(f"{split}-*.parquet"))
+    if not files:
+        stages = sorted(p.name for p in (root / "data").iterdir() if p.is_dir())
+        raise Failure(f"no {stage}/{split} data in {root}; stages: {', '.join(stages)}")
+    df = pl.concat([pl.read_parquet(f) for f in files])
+    if lang:
+        df = df.filter(pl.col("lang") == lang)
+    if seed is not None and df.height > count:
+        df = df.sample(count, seed=seed)
+    for row in df.head(count).iter_rows(named=True):
+        parts = "|".join(c["surface"] for c in row["constituents"])
+        head = f"[{row['lang']}] {parts}" if parts else f"[{row['lang']}]"
+        click.echo(head)
+        if row["gloss"]:
+            click.echo(f"    gloss:    {row['gloss']}")
+        click.echo(f"    sentence: {row['sentence']}")
+
+
 def entry() -> None:  # pragma: no cover - console script alias
     main()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from math import prod
+from pathlib import Path
 
 import numpy as np
 
@@ -39,6 +40,22 @@ class Plan:
     @property
     def size(self) -> int:
         return len(self.slots)
+
+
+def _inflect_cached(language: Language, lexicon: Lexicon, rows, pos_of) -> Forms:
+    import inspect
+
+    from corpusgen import __version__
+    from corpusgen.cache import cached, key_of
+
+    module = inspect.getmodule(type(language))
+    grammar_files = sorted(Path(module.__file__).parent.glob("*.py"))
+    key = key_of(
+        __version__, language.code, repr(rows), repr(pos_of),
+        *(p.read_bytes() for p in grammar_files),
+        libraries=("pymorphy3", "pymorphy3-dicts-ru", "lemminflect", "inflect", "pythainlp"),
+    )
+    return cached(f"forms-{language.code}", key, lambda: language.inflect(rows, pos_of))
 
 
 def _needs(variant: Variant) -> dict[str, set[tuple[str, bool]]]:
@@ -81,7 +98,7 @@ class SceneTables:
         for lang in self.langs:
             language = get_language(lang)
             rows = lexicon.words[lang].to_dicts()
-            forms = language.inflect(rows, pos_of)
+            forms = _inflect_cached(language, lexicon, rows, pos_of)
             self.tables[lang] = LanguageTables(
                 language=language,
                 forms=forms,

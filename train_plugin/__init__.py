@@ -1,0 +1,48 @@
+"""Staged LoRA for existing training scripts: the mnemo core first, language on top.
+
+    from train_plugin import StagedLoRA
+    staged = StagedLoRA.from_dataset("build/demo", tokenizer)
+    model = staged.wrap(model)              # one LoRA adapter per stage
+    staged.attach(trainer)                  # HF Trainer / TRL SFTTrainer
+    for step in staged.steps(model, opt, batch_size=8): ...   # or a plain loop
+
+`import train_plugin` stays light: torch, transformers, peft and datasets load only when a
+name that needs them is first used.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .errors import StagePluginError
+from .schedule import REGIMES, Stage, StageSchedule, read_stage_order
+
+_LAZY = {
+    "StagedLoRA": ".plugin",
+    "StageCallback": ".hf",
+    "Stepper": ".loop",
+    "Step": ".loop",
+    "BatchPlan": ".batching",
+    "FlatteningCollator": ".batching",
+    "PaddingCollator": ".batching",
+    "mnemo_core": ".adapters",
+    "set_active_adapters": ".adapters",
+    "active_adapters": ".adapters",
+    "save_adapters": ".adapters",
+    "load_adapters": ".adapters",
+    "load_smollm2": ".models",
+    "smollm2_config": ".models",
+    "tiny_llama": ".models",
+    "char_tokenizer": ".models",
+    "tiny_model_and_tokenizer": ".models",
+}
+
+__all__ = ["REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'train_plugin' has no attribute {name!r}")

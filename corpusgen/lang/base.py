@@ -68,9 +68,12 @@ class Language:
         """Whole-text touches after slots are filled: euphony, capitals, full stop."""
         return texts
 
-    def names_words(self, texts: list[str], words: list[list[str]]) -> list[list[bool]]:
+    def names_words(
+        self, texts: list[str], words: list[list[str]], vocabulary: set[str]
+    ) -> list[list[bool]]:
         """For `corpusgen check`: which of `words[i]` (lemmas) text `i` names, by lemma,
-        as this language's spaCy pipeline reads the text."""
+        as this language's spaCy pipeline reads the text. `vocabulary` holds every lexicon
+        word of the language."""
         raise NotImplementedError
 
 

@@ -8,7 +8,7 @@ from functools import cache
 import numpy as np
 
 from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
-from corpusgen.lang.en import frames, grammar
+from corpusgen.lang.en import frames
 
 TOP_N = 50_000
 
@@ -39,26 +39,40 @@ class English(Language):
         return None
 
     def inflect(self, words, pos_of):
+        from corpusgen.lang.en import grammar  # heavy: only when forms are needed
+
         return grammar.inflect_words(words, pos_of)
 
     def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
         return capitalise_sentences(texts) if sentence else texts
 
-    def names_words(self, texts, words):
-        nlp = _pipeline()
+    def names_words(self, texts, words, vocabulary):
+        lookup, rules = _pipeline("lookup"), _pipeline("rule")
+        rule_lemmatizer = rules.get_pipe("lemmatizer")
+        known: dict[str, set[str]] = {}  # a token's candidate lemmas, computed once
         out = []
-        for doc, wanted in zip(nlp.pipe(texts), words):
-            lemmas = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
+        for doc, wanted in zip(lookup.pipe(texts), words):
+            lemmas: set[str] = set()
+            for token in doc:
+                if token.text not in known:
+                    found = {token.lower_, token.lemma_.lower()}
+                    # the lookup table has one lemma per form ("thieves" -> "thieve"); the
+                    # rule lemmatizer, asked for each open class, gives the others
+                    for pos in ("NOUN", "VERB", "ADJ"):
+                        token.pos_ = pos
+                        found.update(x.lower() for x in rule_lemmatizer.rule_lemmatize(token))
+                    known[token.text] = found
+                lemmas |= known[token.text]
             out.append([w in lemmas for w in wanted])
         return out
 
 
 @cache
-def _pipeline():
+def _pipeline(mode: str):
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("lemmatizer", config={"mode": mode})
     nlp.initialize()
     return nlp
 

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
-from corpusgen.lang.ru import frames, grammar
+from corpusgen.lang.ru import frames
 
 # в/с/к/о before some consonant clusters or vowels take their long forms: во сне, со льдом
 EUPHONY = (
@@ -30,6 +30,8 @@ class Russian(Language):
     instruction = "Что значит это слово?"
 
     def check_word(self, word: str, pos: str) -> str | None:
+        from corpusgen.lang.ru import grammar
+
         if grammar.lemma_parse(word, pos) is not None:
             return None
         known = sorted({p.tag.POS or "?" for p in grammar.analyzer().parse(word) if p.is_known})
@@ -38,6 +40,8 @@ class Russian(Language):
         return f"pymorphy3 knows {word!r} only as {'/'.join(known)}, not as a {pos} lemma"
 
     def inflect(self, words, pos_of):
+        from corpusgen.lang.ru import grammar  # heavy: only when forms are needed
+
         return grammar.inflect_words(words, pos_of)
 
     def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
@@ -47,17 +51,22 @@ class Russian(Language):
         out = s.to_numpy().astype(object)
         return capitalise_sentences(out) if sentence else out
 
-    def names_words(self, texts, words):
+    def names_words(self, texts, words, vocabulary):
         nlp = _pipeline()
         lemmatizer = nlp.get_pipe("lemmatizer")
         out = []
+        known: dict[str, set[str]] = {}  # a token's candidate lemmas, computed once
         for doc, wanted in zip(nlp.pipe(texts), words):
             lemmas: set[str] = set()
             for token in doc:
-                lemmas.add(token.lower_.replace("ё", "е"))
-                for pos in ("NOUN", "ADJ", "VERB"):
-                    token.pos_ = pos
-                    lemmas.update(x.replace("ё", "е") for x in lemmatizer.lemmatize(token))
+                if token.text not in known:
+                    found = {token.lower_}
+                    # a blank pipeline has no tagger: ask the lemmatizer for each open class
+                    for pos in ("NOUN", "ADJ", "VERB"):
+                        token.pos_ = pos
+                        found.update(lemmatizer.lemmatize(token))
+                    known[token.text] = {x.replace("ё", "е") for x in found}
+                lemmas |= known[token.text]
             out.append([w.replace("ё", "е") in lemmas for w in wanted])
         return out
 

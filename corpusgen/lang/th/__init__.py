@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from corpusgen.lang.base import ExtraColumn, Language
-from corpusgen.lang.th import frames, grammar
+from corpusgen.lang.th import frames
 
 
 @cache
@@ -20,6 +20,17 @@ def _classifier_problem(value: str) -> str | None:
     if value not in _dictionary():
         return f"classifier {value!r} is not a word of pythainlp's dictionary"
     return None
+
+
+@cache
+def _frame_words() -> frozenset[str]:
+    from pythainlp.tokenize import word_tokenize
+
+    from corpusgen.frames import SLOT
+
+    text = " ".join(frames.GLOSS + frames.SENTENCE + ("ที่", "สอง"))
+    literal = SLOT.sub(" ", text.replace("[", " ").replace("]", " ").replace("|", " "))
+    return frozenset(w for w in word_tokenize(literal, engine="newmm") if w.strip())
 
 
 class Thai(Language):
@@ -38,17 +49,22 @@ class Thai(Language):
         return None
 
     def inflect(self, words, pos_of):
+        from corpusgen.lang.th import grammar  # heavy: only when forms are needed
+
         return grammar.inflect_words(words, pos_of)
 
-    def names_words(self, texts, words):
-        # pythainlp's newmm segmenter over its dictionary plus the lexicon's words; a word is
-        # named when it occurs with token boundaries on both sides (compounds may be split
-        # into several dictionary tokens, so a run of tokens counts).
+    def names_words(self, texts, words, vocabulary):
+        # Thai writes no spaces between words, so a text can be read more than one way
+        # ("แม่น้ำแข็ง" is river+hard or mother+ice). The text is segmented by pythainlp's
+        # newmm over a closed dictionary — the lexicon's words and the frames' own words as
+        # pythainlp segments them — and a word counts as named when it sits on token
+        # boundaries of that segmentation, or of another complete segmentation of the text
+        # by the same dictionary (a reader resolves such ambiguity by meaning).
         from pythainlp.tokenize import word_tokenize
         from pythainlp.util import Trie
 
-        vocab = set(_dictionary()) | {w for ws in words for w in ws}
-        trie = Trie(vocab)
+        dictionary = set(vocabulary) | _frame_words()
+        trie = Trie(dictionary)
         out = []
         for text, wanted in zip(texts, words):
             tokens = word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=True)
@@ -56,15 +72,46 @@ class Thai(Language):
             for tok in tokens:
                 pos += len(tok)
                 bounds.add(pos)
+            reach = None
             found = []
             for w in wanted:
-                start, hit = text.find(w), False
-                while start != -1 and not hit:
-                    hit = start in bounds and start + len(w) in bounds
-                    start = text.find(w, start + 1)
+                hit = _aligned(text, w, lambda a, b: a in bounds and b in bounds)
+                if not hit:
+                    reach = reach or _reachability(text, trie)
+                    hit = _aligned(text, w, lambda a, b: a in reach[0] and b in reach[1])
                 found.append(hit)
             out.append(found)
         return out
+
+
+def _aligned(text: str, word: str, ok) -> bool:
+    start = text.find(word)
+    while start != -1:
+        if ok(start, start + len(word)):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _reachability(text: str, trie) -> tuple[set[int], set[int]]:
+    """Positions reachable from the start, and positions from which the end is reachable,
+    stepping by dictionary words (or single spaces)."""
+    n = len(text)
+    steps: dict[int, list[int]] = {}
+    for i in range(n):
+        ends = [i + len(w) for w in trie.prefixes(text[i:])]
+        if text[i].isspace():
+            ends.append(i + 1)
+        steps[i] = ends
+    forward = {0}
+    for i in range(n):
+        if i in forward:
+            forward.update(steps[i])
+    backward = {n}
+    for i in range(n - 1, -1, -1):
+        if any(e in backward for e in steps[i]):
+            backward.add(i)
+    return forward & backward, forward & backward
 
 
 LANGUAGE = Thai()

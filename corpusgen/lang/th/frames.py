@@ -25,7 +25,7 @@ GLOSS = (
 SENTENCE = (
     "{feeling.bare}อยู่ริม{element.bare}[ และทุกสิ่งจมอยู่ใน{light.bare}[{quality.bare}|]|]",
     "{feeling.bare}มาถึง{element.bare}[ ใน{light.bare}[{quality.bare}|]|]",
-    "{feeling.bare}เคยอยู่{place.at}[{quality.bare}|][ และ{sound.bare}ดังขึ้น|]",
+    "{feeling.bare}เคยอยู่{place.at}[{quality.bare}|][ และได้ยิน{sound.bare}|]",
     "{creature.bare}{motion.bare}[{place.at}|]",
     "{creature.bare}หลายตัว{motion.bare}[{place.at}|]",
     "เมื่อวาน{creature.bare}{motion.bare}อยู่นาน[{place.at}|]",
@@ -43,5 +43,5 @@ SENTENCE = (
     "{plant.bare}เติบโตใต้{light.bare}[ยาม{time.bare}|]",
     "ใต้{light.bare}[ยาม{time.bare}|]มี{plant.bare}ยืนอยู่",
     "วันนี้{element.bare}{quality.bare}และ{quality2.bare}",
-    "{element.bare}{quality.bare}วางอยู่{place.at}[ {feeling.bare}อยู่ใกล้ๆ|][ {sound.bare}ดังขึ้น|][ และ{light.bare}ส่องไปทั่ว|]",
+    "{element.bare}{quality.bare}วางอยู่{place.at}[ {feeling.bare}อยู่ใกล้ๆ|][ ได้ยิน{sound.bare}|][ และ{light.bare}ส่องไปทั่ว|]",
 )

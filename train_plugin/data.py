@@ -1,0 +1,200 @@
+"""Rows in: load a stage the way any outside user would, tokenise it, choose its rows.
+
+The plugin reads the published dataset (DIR/arrow/<stage> or the card's Parquet configs) and
+never regenerates it. Nothing here is written next to the dataset: `map` caches would land
+in DIR/arrow/..., so tokenised rows stay in memory and `load_dataset` gets a private cache.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import StagePluginError
+from .schedule import Stage
+
+IGNORE_INDEX = -100  # the label value Hugging Face losses skip
+
+
+def load_stage_rows(stage: Stage, source: str | Path | None):
+    """The `datasets.Dataset` of one stage's split, from wherever the stage says."""
+    import datasets
+
+    data = stage.data
+    if data is None:
+        if source is None:
+            raise StagePluginError(
+                f"stage {stage.name!r} names no data and no published dataset was given"
+            )
+        return _from_published(Path(source), stage.config or stage.name, stage.split)
+    if isinstance(data, datasets.DatasetDict):
+        return _pick_split(data, stage.split, stage.name)
+    if isinstance(data, datasets.Dataset):
+        return data
+    path = Path(data)
+    if path.is_dir():
+        if (path / "README.md").is_file() or (path / "arrow").is_dir():
+            return _from_published(path, stage.config or stage.name, stage.split)
+        try:
+            loaded = datasets.load_from_disk(str(path))
+        except FileNotFoundError:
+            raise StagePluginError(f"stage {stage.name!r}: {path} is not a dataset folder") from None
+        return _pick_split(loaded, stage.split, stage.name) if isinstance(
+            loaded, datasets.DatasetDict) else loaded
+    if path.is_file():
+        kind = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}.get(
+            path.suffix.lower())
+        if kind is None:
+            raise StagePluginError(
+                f"stage {stage.name!r}: {path} is not parquet, json, jsonl or csv")
+        return datasets.load_dataset(kind, data_files=str(path), split="train",
+                                     cache_dir=_private_cache())
+    raise StagePluginError(f"stage {stage.name!r}: {path} does not exist")
+
+
+def _from_published(root: Path, config: str, split: str):
+    import datasets
+
+    arrow = root / "arrow" / config
+    if arrow.is_dir():
+        return _pick_split(datasets.load_from_disk(str(arrow)), split, config)
+    if (root / "README.md").is_file():
+        try:
+            # a private cache per process: two ranks sharing one cache folder race on its lock
+            return datasets.load_dataset(str(root), config, split=split, cache_dir=_private_cache())
+        except ValueError as e:  # unknown config or split: datasets says which in one sentence
+            raise StagePluginError(f"{root}: {str(e).splitlines()[0]}") from None
+    raise StagePluginError(f"{root}: no arrow/{config}/ and no README.md card")
+
+
+def _pick_split(dd, split: str, name: str):
+    if split not in dd:
+        raise StagePluginError(f"stage {name!r}: no split {split!r} (has {', '.join(dd)})")
+    return dd[split]
+
+
+def _private_cache() -> str:
+    return tempfile.mkdtemp(prefix="mnemo-datasets-")
+
+
+@dataclass
+class TokenizedStage:
+    """One stage's rows as token ids; labels are -100 where no loss is taken."""
+
+    input_ids: list[list[int]]
+    labels: list[list[int]]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(r) for r in self.input_ids), dtype=np.int64,
+                           count=len(self.input_ids))
+
+
+def tokenize_rows(ds, tokenizer, max_length: int | None, stage_name: str) -> TokenizedStage:
+    """Prompt/completion rows learn the completion only; plain `text` rows learn every token.
+
+    A row counts as prompt/completion when its `completion` is non-empty, so the `language`
+    stage (empty prompt and completion, full `text`) is plain language modelling, as the
+    stage table in DESIGN.md says.
+    """
+    cols = set(ds.column_names)
+    has_pc = {"prompt", "completion"} <= cols
+    if not has_pc and "text" not in cols:
+        raise StagePluginError(
+            f"stage {stage_name!r}: needs `prompt`+`completion` or `text` columns "
+            f"(has {', '.join(sorted(cols))})"
+        )
+    n = len(ds)
+    prompts = ds["prompt"] if has_pc else [""] * n
+    completions = ds["completion"] if has_pc else [""] * n
+    texts = ds["text"] if "text" in cols else [""] * n
+    prompts, completions, texts = list(prompts), list(completions), list(texts)
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+
+    is_pc = [bool(c) for c in completions]
+    first = [p if pc else t for p, t, pc in zip(prompts, texts, is_pc)]
+    # the first part carries the tokenizer's own specials (BOS); the completion is appended
+    # raw, so the prompt/completion boundary is exact and the loss mask cannot drift
+    head = _encode(tokenizer, first, add_special_tokens=True)
+    tail = _encode(tokenizer, [c if pc else "" for c, pc in zip(completions, is_pc)],
+                   add_special_tokens=False)
+    input_ids, labels = [], []
+    for h, t, pc in zip(head, tail, is_pc):
+        ids = h + t + eos
+        lab = ([IGNORE_INDEX] * len(h) + t + eos) if pc else list(ids)
+        if max_length is not None and len(ids) > max_length:
+            ids, lab = ids[:max_length], lab[:max_length]
+        input_ids.append(ids)
+        labels.append(lab)
+    return TokenizedStage(input_ids, labels)
+
+
+def _encode(tokenizer, texts: list[str], add_special_tokens: bool, chunk: int = 2048):
+    out: list[list[int]] = []
+    for i in range(0, len(texts), chunk):
+        enc = tokenizer(texts[i:i + chunk], add_special_tokens=add_special_tokens)
+        out.extend(list(x) for x in enc["input_ids"])
+    return out
+
+
+def select_rows(stage: Stage, lengths: np.ndarray) -> np.ndarray:
+    """Row indices a stage consumes, in dataset order; budgets wrap around for more passes."""
+    n = len(lengths)
+    if n == 0:
+        raise StagePluginError(f"stage {stage.name!r} has no rows in split {stage.split!r}")
+    if stage.rows is not None:
+        count = int(stage.rows)
+    elif stage.epochs is not None:
+        count = max(1, round(stage.epochs * n))
+    elif stage.tokens is not None:
+        passes = -(-int(stage.tokens) // max(1, int(lengths.sum())))
+        cum = np.cumsum(np.tile(lengths, passes))
+        count = int(np.searchsorted(cum, stage.tokens) + 1)
+    else:
+        count = n
+    return np.arange(count, dtype=np.int64) % n
+
+
+def mixed_order(parts: list[np.ndarray], seed: int) -> np.ndarray:
+    """Every part's rows once, interleaved by a seeded shuffle (same seed, same order)."""
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return rows[np.random.default_rng(seed).permutation(len(rows))]
+
+
+class PlanDataset:
+    """Map-style dataset over the tokenised rows of every stage, indexed by global row id.
+
+    Items carry `row` (the global id) beside `input_ids`/`labels`: collators ignore it, and it
+    lets a test or a log say exactly which rows a rank consumed.
+    """
+
+    def __init__(self, stages: list[TokenizedStage]):
+        self.input_ids: list[list[int]] = []
+        self.labels: list[list[int]] = []
+        self.offsets: list[int] = []
+        for st in stages:
+            self.offsets.append(len(self.input_ids))
+            self.input_ids.extend(st.input_ids)
+            self.labels.extend(st.labels)
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return {"input_ids": self.input_ids[i], "labels": self.labels[i], "row": int(i)}
+
+    def __getitems__(self, idx: list[int]) -> list[dict[str, Any]]:
+        return [self[i] for i in idx]
+
+    def to_hf(self):
+        """The same rows as a `datasets.Dataset` (what a Trainer's `train_dataset` expects)."""
+        import datasets
+
+        return datasets.Dataset.from_dict(
+            {"input_ids": self.input_ids, "labels": self.labels,
+             "row": list(range(len(self.input_ids)))}
+        )

@@ -1,0 +1,204 @@
+"""StagedLoRA: the object a training script talks to.
+
+It holds the schedule and the tokenised rows, adds the adapters to the model, and hands
+out the pieces each kind of script needs: `attach(trainer)` for HF Trainer / TRL
+SFTTrainer, `steps(model, optimizer, ...)` for a plain loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .adapters import (
+    activate_stage,
+    add_stage_adapters,
+    adapter_parameters,
+    arm_all_adapters,
+    peft_model_of,
+    save_adapters,
+)
+from .batching import BatchPlan, FlatteningCollator, PaddingCollator, StageSpan
+from .data import PlanDataset, load_stage_rows, mixed_order, select_rows, tokenize_rows
+from .errors import StagePluginError
+from .schedule import CORE_ADAPTER, Stage, StageSchedule
+
+log = logging.getLogger("train_plugin")
+
+
+class StagedLoRA:
+    """Staged LoRA training over a schedule of stages.
+
+    schedule      a StageSchedule, or a list of Stage (sequential)
+    tokenizer     turns rows into token ids (prompt/completion: loss on the completion only)
+    source        the published dataset folder for stages that name no data of their own
+    lora          a peft.LoraConfig, or LoraConfig keyword overrides, used for every adapter
+    padding_free  flatten each micro-batch into one row (True) or pad it (False)
+    trainable_token_indices  new vocabulary rows to train, on the core adapter (PEFT syntax)
+    lr_shape, warmup  per-stage learning-rate shape and warmup (default: from the Trainer's
+                  args, else linear without warmup)
+    adapters_dir  if set, each adapter is written to adapters_dir/<name>/ when its stage ends
+    """
+
+    def __init__(self, schedule: StageSchedule | list[Stage], tokenizer, *,
+                 source: str | Path | None = None, lora: Any = None, padding_free: bool = True,
+                 max_length: int | None = 1024, core: str = CORE_ADAPTER,
+                 trainable_token_indices: Any = None, lr_shape: str | None = None,
+                 warmup: float | None = None, adapters_dir: str | Path | None = None):
+        if not isinstance(schedule, StageSchedule):
+            schedule = StageSchedule(tuple(schedule))
+        self.schedule = schedule
+        self.tokenizer = tokenizer
+        self.source = source
+        self.lora = lora
+        self.padding_free = padding_free
+        self.max_length = max_length
+        self.core = core
+        self.trainable_token_indices = trainable_token_indices
+        self.lr_shape = lr_shape
+        self.warmup = warmup
+        self.adapters_dir = Path(adapters_dir) if adapters_dir is not None else None
+        self.stages = schedule.ordered()
+        self.adapters = schedule.adapters()
+        self.finished: list[str] = []  # stages completed in this process, in order
+        self._dataset: PlanDataset | None = None
+        self._stage_rows: list[tuple[Stage, np.ndarray]] | None = None
+        self._hf_dataset = None
+        self._flash = False
+        self._plans: dict[tuple[int, int, int], BatchPlan] = {}
+
+    @classmethod
+    def from_dataset(cls, source: str | Path, tokenizer, *, stages: list[str] | None = None,
+                     regime: str = "sequential", rows: int | None = None,
+                     lr: float | dict[str, float] | None = None, seed: int = 0,
+                     **kwargs) -> StagedLoRA:
+        """Stages of a published dataset (`corpusgen build --out DIR`) in its stage_order."""
+        schedule = StageSchedule.from_dataset(source, stages=stages, regime=regime, rows=rows,
+                                              lr=lr, seed=seed)
+        return cls(schedule, tokenizer, source=source, **kwargs)
+
+    # ---- data ---------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        if self._dataset is not None:
+            return
+        tokenized, stage_rows, offset = [], [], 0
+
+        def take(stage: Stage) -> np.ndarray:
+            nonlocal offset
+            ds = load_stage_rows(stage, self.source)
+            if stage.rows is not None and stage.rows < len(ds):
+                ds = ds.select(range(stage.rows))  # a capped stage reads only what it uses
+            tok = tokenize_rows(ds, self.tokenizer, self.max_length, stage.name)
+            rows = select_rows(stage, tok.lengths) + offset
+            tokenized.append(tok)
+            offset += len(tok.input_ids)
+            return rows
+
+        for stage in self.stages:
+            if stage.mix:
+                rows = mixed_order([take(part) for part in stage.mix], self.schedule.seed)
+            else:
+                rows = take(stage)
+            stage_rows.append((stage, rows))
+        self._dataset = PlanDataset(tokenized)
+        self._stage_rows = stage_rows
+
+    @property
+    def dataset(self) -> PlanDataset:
+        """Every tokenised row, indexed by global row id (the plan's indices)."""
+        self._prepare()
+        return self._dataset
+
+    @property
+    def train_dataset(self):
+        """The rows as a `datasets.Dataset`, for a Trainer's `train_dataset=` argument."""
+        if self._hf_dataset is None:
+            self._hf_dataset = self.dataset.to_hf()
+        return self._hf_dataset
+
+    @property
+    def collator(self):
+        if self.padding_free:
+            return FlatteningCollator(return_flash_attn_kwargs=self._flash)
+        pad = self.tokenizer.pad_token_id
+        if pad is None:
+            pad = self.tokenizer.eos_token_id or 0
+        return PaddingCollator(pad)
+
+    def plan(self, batch_size: int, grad_accum: int = 1, world_size: int = 1) -> BatchPlan:
+        """Which rows every rank reads at every step; the same on every rank."""
+        key = (batch_size, grad_accum, world_size)
+        if key not in self._plans:
+            self._prepare()
+            self._plans[key] = BatchPlan(self._stage_rows, batch_size=batch_size,
+                                         grad_accum=grad_accum, world_size=world_size)
+        return self._plans[key]
+
+    # ---- model --------------------------------------------------------------------------
+
+    def wrap(self, model):
+        """Add one LoRA adapter per stage; the first stage's adapters are active."""
+        impl = str(getattr(getattr(model, "config", None), "_attn_implementation", "") or "")
+        self._flash = impl.startswith("flash")
+        peft_model = add_stage_adapters(model, self.adapters, self.lora, core=self.core,
+                                        trainable_token_indices=self.trainable_token_indices)
+        self.enter_stage(peft_model, 0)
+        return peft_model
+
+    def parameters(self, model) -> list:
+        """Every stage's adapter parameters, all trainable: build the optimizer from these."""
+        arm_all_adapters(model)
+        params = adapter_parameters(model)
+        seen, out = set(), []
+        for name in self.adapters:
+            for p in params[name]:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+        return out
+
+    def enter_stage(self, model, index: int) -> None:
+        """Stage `index` (in run order): its adapter learns, earlier ones are frozen but on."""
+        stage = self.stages[index]
+        active = []
+        for s in self.stages[: index + 1]:
+            if s.adapter_name not in active:
+                active.append(s.adapter_name)
+        activate_stage(model, active, stage.adapter_name)
+
+    def stage_finished(self, model, span: StageSpan, is_main: bool = True) -> None:
+        self.finished.append(span.name)
+        log.info("stage %s finished at step %d", span.name, span.end)
+        if self.adapters_dir is not None and is_main:
+            save_adapters(model, self.adapters_dir, [span.adapter])
+
+    def save_adapters(self, model, out_dir: str | Path) -> list[Path]:
+        """Every stage adapter to OUT/<name>/, each loadable alone or with the others."""
+        return save_adapters(model, out_dir, self.adapters)
+
+    def index_of(self, span: StageSpan) -> int:
+        return [s.name for s in self.stages].index(span.name)
+
+    # ---- integrations -------------------------------------------------------------------
+
+    def attach(self, trainer):
+        """Hook into a transformers Trainer or TRL SFTTrainer; returns the StageCallback."""
+        from .hf import attach_to_trainer
+
+        return attach_to_trainer(self, trainer)
+
+    def steps(self, model, optimizer, *, batch_size: int, grad_accum: int = 1, device=None,
+              resume_from: str | Path | None = None):
+        """Iterate optimizer steps for a plain PyTorch loop (see train_plugin.loop.Stepper)."""
+        from .loop import Stepper
+
+        try:
+            peft_model_of(model)
+        except StagePluginError:
+            raise StagePluginError("call staged.wrap(model) before staged.steps(...)") from None
+        return Stepper(self, model, optimizer, batch_size=batch_size, grad_accum=grad_accum,
+                       device=device, resume_from=resume_from)
