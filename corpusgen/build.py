@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -25,12 +26,17 @@ from corpusgen import __version__
 from corpusgen.card import write_card
 from corpusgen.generate import CHUNK_ROWS, SCHEMA, SPLITS, STAGES, DrawOptions, SceneDrawer
 from corpusgen.lexicon import Lexicon
-from corpusgen.rows import stage_tables
+from corpusgen.rows import stage_tables, with_ids
 from corpusgen.scenes import SceneTables
 
 
 class BuildError(Exception):
     """A problem the user can fix; the message is one line."""
+
+
+# Set by the command's signal handler: the build stops at the next chunk boundary, where no
+# lock of a worker pool or writer is held, and removes its temporary folder.
+STOP = threading.Event()
 
 
 @dataclass
@@ -63,31 +69,63 @@ class Stats:
 
 
 # --- drawing in worker processes -------------------------------------------------------
-_DRAWER: SceneDrawer | None = None
+@dataclass
+class DrawnRows:
+    """A chunk's scenes as the three stages' Arrow tables (ids still blank), plus what the
+    writer needs to de-duplicate, split and count them."""
+
+    key: np.ndarray
+    parts: np.ndarray
+    cross: np.ndarray
+    staged: dict[str, pa.Table]
 
 
-def _init_worker(drawer: SceneDrawer) -> None:
+_DRAWER: tuple | None = None
+
+
+def _init_worker(drawer: SceneDrawer, concept_names: np.ndarray) -> None:
+    import signal
+
     global _DRAWER
-    _DRAWER = drawer
+    _DRAWER = (drawer, concept_names)
+    # an interrupt is the parent's to handle (it removes the temporary folder); a worker
+    # that raised too would only print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _draw(index: int):
-    return _DRAWER.draw(index)
+def _draw(index: int) -> DrawnRows:
+    drawer, concept_names = _DRAWER
+    chunk = drawer.draw(index)
+    every = np.arange(len(chunk.key), dtype=np.int64)
+    staged = stage_tables(chunk, every, None, list(drawer.t.langs), concept_names)
+    return DrawnRows(chunk.key, chunk.parts, chunk.cross, staged)
 
 
-def _chunks(drawer: SceneDrawer, workers: int):
+def _chunks(drawer: SceneDrawer, concept_names: np.ndarray, workers: int):
     """Chunks 0, 1, 2, ... in order, drawn by `workers` processes (1 = in this process)."""
     if workers <= 1:
+        _init_worker(drawer, concept_names)
         index = 0
         while True:
-            yield drawer.draw(index)
+            yield _draw(index)
             index += 1
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(drawer,)) as pool:
+    import multiprocessing
+
+    # spawn, not fork: forking a process whose polars/arrow thread pools hold locks can hang
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                               initargs=(drawer, concept_names))
+    try:
         index = 0
+        pending = [pool.submit(_draw, i) for i in range(2 * workers)]
         while True:
-            batch = list(range(index, index + 2 * workers))
-            yield from pool.map(_draw, batch)
-            index += len(batch)
+            done = pending.pop(0)
+            pending.append(pool.submit(_draw, index + 2 * workers))
+            index += 1
+            yield done.result()
+    finally:
+        # let the workers finish and exit quietly, whatever stopped the build
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
@@ -100,8 +138,14 @@ def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
 
 
 def build(lexicon: Lexicon, options: BuildOptions, out: Path, overwrite: bool = False,
-          progress: bool = True, tables: SceneTables | None = None) -> dict:
-    """Build the dataset into `out`; returns the stats written to stats.json."""
+          progress: bool = True, tables: SceneTables | None = None,
+          finishers: tuple = ()) -> dict:
+    """Build the dataset into `out`; returns the stats written to stats.json.
+
+    Each of `finishers` is called with the finished (still temporary) folder before the card
+    is written and the folder is renamed into place — e.g. tokenizer training, which adds
+    `tokenizer/` and its settings to stats.json — so a failure there leaves nothing behind.
+    """
     out = Path(out)
     check_output(out, overwrite)
     tables = tables or SceneTables(lexicon, list(options.langs))
@@ -121,6 +165,11 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path, overwrite: bool = 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     try:
         stats = _write(tables, drawer, options, tmp, progress)
+        for finish in finishers:
+            finish(tmp)
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        stats = json.loads((tmp / "stats.json").read_text(encoding="utf-8"))
         write_card(tmp, stats)
         _publish(tmp, out, overwrite)
     except BaseException:
@@ -178,7 +227,10 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     bar = _progress_bar(options.n, progress)
     stale = 0
     try:
-        for chunk in _chunks(drawer, options.workers):
+        chunks = _chunks(drawer, concept_names, options.workers)
+        for chunk in chunks:
+            if STOP.is_set():
+                raise KeyboardInterrupt
             keys = chunk.key.tolist()
             keep = []
             for i, key in enumerate(keys):
@@ -198,7 +250,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
                 stale = 0
             keep_arr = np.array(keep, dtype=np.int64)
             ids = np.char.zfill(np.arange(stats.scenes, stats.scenes + len(keep)).astype(str), 8)
-            staged = stage_tables(chunk, keep_arr, ids, list(tables.langs), concept_names)
+            staged = {stage: with_ids(table.take(keep_arr), stage, ids)
+                      for stage, table in chunk.staged.items()}
             split = split_of(chunk.key[keep_arr], options.split)
             for stage, table in staged.items():
                 for s, name in enumerate(SPLITS):
@@ -213,6 +266,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
             if stats.scenes >= options.n:
                 break
     finally:
+        if "chunks" in locals():
+            chunks.close()
         for w in writers.values():
             w.close()
         for s in streams.values():
@@ -220,6 +275,12 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
         if bar is not None:
             bar.close()
     result = _stats_dict(stats, options, tables)
+    # a split too small to get a row is left out: datasets cannot load an empty Parquet file
+    for stage in STAGES:
+        for split in SPLITS:
+            if split not in result["splits"]:
+                (tmp / "data" / stage / f"{split}-00000-of-00001.parquet").unlink()
+                shutil.rmtree(tmp / "arrow" / stage / split)
     _arrow_metadata(tmp, result)
     (tmp / "stats.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
@@ -256,11 +317,12 @@ def _arrow_metadata(tmp: Path, stats: dict) -> None:
     datasets.disable_progress_bars()
     scratch = tmp / ".arrow-scratch"
     empty = Dataset(SCHEMA.empty_table())
-    DatasetDict({split: empty for split in SPLITS}).save_to_disk(str(scratch))
+    splits = stats["splits"]
+    DatasetDict({split: empty for split in splits}).save_to_disk(str(scratch))
     digest = json.dumps(stats, sort_keys=True).encode()
     for stage in STAGES:
         shutil.copy(scratch / "dataset_dict.json", tmp / "arrow" / stage / "dataset_dict.json")
-        for split in SPLITS:
+        for split in splits:
             dest = tmp / "arrow" / stage / split
             shutil.copy(scratch / split / "dataset_info.json", dest / "dataset_info.json")
             state = json.loads((scratch / split / "state.json").read_text())
@@ -286,10 +348,13 @@ def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dic
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),
-        "options": {**asdict(options), "langs": list(options.langs), "split": list(options.split)},
+        # workers change nothing in the output, so they are not part of the record
+        "options": {**{k: v for k, v in asdict(options).items() if k != "workers"},
+                    "langs": list(options.langs), "split": list(options.split)},
         "seed": options.seed,
         "scenes": stats.scenes,
         "rows": totals,
+        "splits": [s for s in SPLITS if totals.get("mnemo", {}).get(s, 0) > 0],
         "rows_by_lang": stats.rows,
         "cross_lingual_share": round(stats.cross / n, 4),
         "parts_histogram": {str(k): stats.parts[k] for k in sorted(stats.parts)},

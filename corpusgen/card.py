@@ -20,12 +20,12 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def configs(stage_order: list[str]) -> list[dict]:
+def configs(stage_order: list[str], splits: list[str]) -> list[dict]:
     return [
         {
             "config_name": stage,
             "data_files": [{"split": split, "path": f"data/{stage}/{split}-*.parquet"}
-                           for split in SPLITS],
+                           for split in splits],
         }
         for stage in stage_order
     ]
@@ -89,7 +89,7 @@ def card_data(stats: dict):
         size_categories=[size_category(total)],
         tags=["mnemo", "hyperwords", "synthetic", "curriculum", "multilingual"],
         pretty_name="Mnemo-phrase curriculum",
-        configs=configs(stats["stage_order"]),
+        configs=configs(stats["stage_order"], stats.get("splits", list(SPLITS))),
         stage_order=stats["stage_order"],
     )
 

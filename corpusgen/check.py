@@ -137,7 +137,9 @@ def _check_names(df: pl.DataFrame, stage: str, lexicon: Lexicon, problem) -> tup
         words = dict(zip(lexicon.words[lang]["concept"], lexicon.words[lang]["word"]))
         wanted = [[words.get(c["concept"], "?") for c in parts]
                   for parts in sub["constituents"].to_list()]
-        vocabulary = set(words.values())
+        # every word the lexicon gives this language, classifiers and prepositions included
+        table = lexicon.words[lang]
+        vocabulary = {w for col in table.columns[1:] for w in table[col].to_list() if w}
         found = get_language(lang).names_words(sub[column].to_list(), wanted, vocabulary)
         for row_id, text, want, hits in zip(sub["id"], sub[column], wanted, found):
             if all(hits):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -115,12 +116,19 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     if not 0.0 <= mix <= 1.0:
         raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
     options = BuildOptions(tuple(langs), n, min_parts, max_parts, mix, seed, workers=workers)
+    finishers = []
+    if train_tok:
+        from tokenizer.train import train_into_build
+
+        finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
     try:
         from corpusgen.build import check_output
 
         check_output(out, overwrite)
         lex = load_or_fail(lexicons, langs)
-        stats = run_build(lex, options, out, overwrite=overwrite, progress=not quiet)
+        with _stop_on_signals():
+            stats = run_build(lex, options, out, overwrite=overwrite, progress=not quiet,
+                              finishers=tuple(finishers))
     except BuildError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -130,6 +138,33 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     total = sum(sum(v.values()) for v in stats["rows"].values())
     click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
                f"({stats['cross_lingual_share']:.0%} cross-lingual)")
+    if push_to:
+        from corpusgen.push import push_from_cli
+
+        push_from_cli(out, repo=push_to)
+
+
+@contextmanager
+def _stop_on_signals():
+    """Ctrl-C or `kill` asks the build to stop at its next chunk, where it can clean up;
+    a second signal stops it at once. The previous handlers come back afterwards."""
+    import signal
+
+    from corpusgen.build import STOP
+
+    def interrupt(signum, frame):
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        STOP.set()
+
+    STOP.clear()
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        STOP.clear()
 
 
 def _existing_build(path: Path) -> Path:
@@ -217,6 +252,13 @@ def sample(build_dir: Path, stage: str, split: str, lang: str | None, count: int
         if row["gloss"]:
             click.echo(f"    gloss:    {row['gloss']}")
         click.echo(f"    sentence: {row['sentence']}")
+
+
+from corpusgen.push import push_command  # noqa: E402  (light: imports huggingface_hub lazily)
+from tokenizer.cli import tokenizer_group  # noqa: E402  (light: imports sentencepiece lazily)
+
+main.add_command(push_command, "push")
+main.add_command(tokenizer_group, "tokenizer")
 
 
 def entry() -> None:  # pragma: no cover - console script alias

@@ -211,3 +211,19 @@ class SceneDrawer:
             flat_surfaces=t.lemmas[flat_l, flat_c], flat_start=start, flat_end=end,
             offsets=offsets, gloss=gloss, sentence=sentence, plain=plain,
         )
+
+
+def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
+           sentence: bool = False) -> str:
+    """One frame realised for named concepts — for trying frames out and for tests:
+    render(t, "ru", "у {element.gent}", {"element": "water"}) == "у воды"."""
+    from corpusgen.frames import compile_frames
+
+    index = {c: i for i, c in enumerate(tables.concepts)}
+    variants = [v for v in compile_frames([frame]) if v.slots == set(slots)]
+    if not variants:
+        raise ValueError(f"no variant of {frame!r} uses exactly the slots {sorted(slots)}")
+    tab = tables.tables[lang]
+    concepts = {s: np.array([index[c]]) for s, c in slots.items()}
+    text = _realise(variants[0], tab.forms, concepts, 1)
+    return tab.language.finish(text, sentence)[0]

@@ -83,26 +83,27 @@ def _display(path: Path) -> str:
 
 
 def _read_tsv(path: Path, required: tuple[str, ...], errors: list[LexiconError]):
-    """Rows of a TSV as (line number, dict); records missing files and columns."""
+    """Rows of a TSV as (line number, dict); None (with the problem recorded) when the file
+    as a whole is unusable: missing, not UTF-8, no header, a required column missing."""
     name = _display(path)
     if not path.is_file():
         errors.append(LexiconError(name, 0, "file not found"))
-        return []
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         errors.append(LexiconError(name, 1, f"not UTF-8 text ({exc.reason})"))
-        return []
+        return None
     lines = text.splitlines()
     if not lines:
         errors.append(LexiconError(name, 1, "empty file: expected a header line"))
-        return []
+        return None
     reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
     header = [h.strip() for h in next(reader)]
     missing = [c for c in required if c not in header]
     if missing:
         errors.append(LexiconError(name, 1, f"missing column {', '.join(map(repr, missing))}"))
-        return []
+        return None
     rows = []
     for lineno, cells in enumerate(reader, start=2):
         if not cells or all(not c.strip() for c in cells):
@@ -135,10 +136,12 @@ def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None)
     root = Path(root) if root is not None else default_lexicon_dir()
     langs = list(langs) if langs else list(available_languages())
     errors: list[LexiconError] = []
+    if not root.is_dir():
+        raise LexiconInvalid([LexiconError(_display(root), 0, "no such lexicon folder")])
 
-    field_rows = _read_tsv(root / "fields.tsv", ("field", "pos"), errors)
-    role_rows = _read_tsv(root / "roles.tsv", ("role", "pos"), errors)
-    concept_rows = _read_tsv(root / "concepts.tsv", CONCEPT_COLUMNS, errors)
+    field_rows = _read_tsv(root / "fields.tsv", ("field", "pos"), errors) or []
+    role_rows = _read_tsv(root / "roles.tsv", ("role", "pos"), errors) or []
+    concept_rows = _read_tsv(root / "concepts.tsv", CONCEPT_COLUMNS, errors) or []
     fields = {r["field"]: r["pos"] for _, r in field_rows}
     roles = {r["role"]: r["pos"] for _, r in role_rows}
 
@@ -210,7 +213,7 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
     name = _display(path)
     extra = {c.name: c for c in language.extra_columns}
     rows = _read_tsv(path, WORD_COLUMNS + tuple(extra), errors)
-    if not rows and not path.is_file():
+    if rows is None:  # the file's own problem is reported; its rows cannot be judged
         return pl.DataFrame()
     seen: dict[str, int] = {}
     seen_words: dict[str, int] = {}

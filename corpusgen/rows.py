@@ -57,7 +57,8 @@ def stage_tables(
 
     def table(stage, hw, parts, g, s, pr, comp, user, text):
         cols = {
-            "id": pa.array(np.char.add(f"{stage}-", ids).astype(object), pa.string()),
+            "id": pa.array(np.full(m, "", dtype=object) if ids is None
+                           else np.char.add(f"{stage}-", ids).astype(object), pa.string()),
             "stage": pa.array(np.full(m, stage, dtype=object), pa.string()),
             "lang": pa.array(lang, pa.string()),
             "hyperword": pa.array(hw, pa.string()),
@@ -78,3 +79,9 @@ def stage_tables(
                         prompt + sentence),
         "language": table("language", blank, empty_parts, blank, plain, blank, plain, None, plain),
     }
+
+
+def with_ids(table: pa.Table, stage: str, ids: np.ndarray) -> pa.Table:
+    """The table with its `id` column set to `<stage>-<number>`."""
+    column = pa.array(np.char.add(f"{stage}-", ids).astype(object), pa.string())
+    return table.set_column(0, "id", column)

@@ -86,7 +86,7 @@ class SceneTables:
         self.concepts = lexicon.concepts["concept"].to_list()
         pos_of = lexicon.concepts["pos"].to_list()
         role_order = {r: i for i, r in enumerate(lexicon.roles["role"].to_list())}
-        self.role_pools: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0, dtype=np.int32))
+        self.role_pools: dict[str, np.ndarray] = {}
         members: dict[str, list[int]] = defaultdict(list)
         for i, roles in enumerate(lexicon.concepts["roles"].to_list()):
             for role in roles:
@@ -127,7 +127,7 @@ class SceneTables:
             ordered = tuple(sorted(slots, key=lambda s: (role_order.get(role_of(s), 99), s)))
             pools = {}
             for slot in ordered:
-                pool = self.role_pools[role_of(slot)]
+                pool = self.role_pools.get(role_of(slot), np.zeros(0, dtype=np.int32))
                 keep = np.ones(len(pool), dtype=bool)
                 for lang, t in self.tables.items():
                     for kind in ("gloss", "sentence"):
@@ -158,7 +158,7 @@ class SceneTables:
             seen: dict[int, int] = {}
             for slot in plan.slots:
                 pool = plan.pools[slot]
-                key = id(self.role_pools[role_of(slot)])
+                key = role_of(slot)
                 combos *= max(len(pool) - seen.get(key, 0), 0)
                 seen[key] = seen.get(key, 0) + 1
             k = plan.size

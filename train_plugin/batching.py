@@ -137,19 +137,29 @@ class FlatteningCollator:
         )
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._inner([{"input_ids": f["input_ids"], "labels": f["labels"]} for f in features])
+        batch = self._inner([{"input_ids": f["input_ids"], "labels": f["labels"]} for f in features])
+        # Transformers derives the per-row mask from position_ids only when no KV cache is
+        # passed, and a Llama forward builds one whenever use_cache is on (the config
+        # default, in training too). With the cache on, sdpa/eager attention silently
+        # attends across row boundaries. Training never needs the cache.
+        batch["use_cache"] = False
+        return batch
 
 
 class PaddingCollator:
-    """Classic right padding to the longest row of the micro-batch, labels padded with -100."""
+    """Classic right padding to the longest row of the micro-batch, labels padded with -100.
 
-    def __init__(self, pad_token_id: int):
+    `pad_to` pads to at least that width instead (fixed shapes, as `padding="max_length"`).
+    """
+
+    def __init__(self, pad_token_id: int, pad_to: int | None = None):
         self.pad_token_id = pad_token_id
+        self.pad_to = pad_to
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        width = max(len(f["input_ids"]) for f in features)
+        width = max(max(len(f["input_ids"]) for f in features), self.pad_to or 0)
         ids = torch.full((len(features), width), self.pad_token_id, dtype=torch.long)
         labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
         mask = torch.zeros((len(features), width), dtype=torch.long)
@@ -158,4 +168,5 @@ class PaddingCollator:
             ids[i, :n] = torch.as_tensor(f["input_ids"])
             labels[i, :n] = torch.as_tensor(f["labels"])
             mask[i, :n] = 1
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        # no KV cache in training; also keeps the padded and padding-free paths comparable
+        return {"input_ids": ids, "attention_mask": mask, "labels": labels, "use_cache": False}

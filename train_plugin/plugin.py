@@ -37,6 +37,7 @@ class StagedLoRA:
     source        the published dataset folder for stages that name no data of their own
     lora          a peft.LoraConfig, or LoraConfig keyword overrides, used for every adapter
     padding_free  flatten each micro-batch into one row (True) or pad it (False)
+    collator      a collator of your own instead (it receives rows with input_ids, labels)
     trainable_token_indices  new vocabulary rows to train, on the core adapter (PEFT syntax)
     lr_shape, warmup  per-stage learning-rate shape and warmup (default: from the Trainer's
                   args, else linear without warmup)
@@ -47,7 +48,8 @@ class StagedLoRA:
                  source: str | Path | None = None, lora: Any = None, padding_free: bool = True,
                  max_length: int | None = 1024, core: str = CORE_ADAPTER,
                  trainable_token_indices: Any = None, lr_shape: str | None = None,
-                 warmup: float | None = None, adapters_dir: str | Path | None = None):
+                 warmup: float | None = None, adapters_dir: str | Path | None = None,
+                 collator=None):
         if not isinstance(schedule, StageSchedule):
             schedule = StageSchedule(tuple(schedule))
         self.schedule = schedule
@@ -55,6 +57,7 @@ class StagedLoRA:
         self.source = source
         self.lora = lora
         self.padding_free = padding_free
+        self._collator = collator
         self.max_length = max_length
         self.core = core
         self.trainable_token_indices = trainable_token_indices
@@ -122,6 +125,8 @@ class StagedLoRA:
 
     @property
     def collator(self):
+        if self._collator is not None:
+            return self._collator
         if self.padding_free:
             return FlatteningCollator(return_flash_attn_kwargs=self._flash)
         pad = self.tokenizer.pad_token_id

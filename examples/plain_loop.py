@@ -1,0 +1,130 @@
+"""Fine-tune a causal LM in a plain PyTorch loop, stage by stage.
+
+An ordinary training loop; the lines marked `# mnemo:` are all the plugin adds. Runs in
+one process or under torchrun (DDP over gloo on CPU, nccl on GPU).
+
+    python examples/plain_loop.py --tiny --data build/demo --out build/run-loop
+    torchrun --nproc_per_node 2 examples/plain_loop.py --tiny --data build/demo --out build/run-loop
+    python examples/plain_loop.py --data build/demo --out build/run-loop --rows 256   # SmolLM2-135M
+
+Writes the stage adapters to OUT/adapters/<stage>/, a checkpoint every --save-steps steps
+to OUT/checkpoint/, and resumes from it with --resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):  # bad input: one line, no usage dump, no traceback
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_args(argv=None):
+    p = OneLineParser(prog="plain_loop.py", description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="published dataset folder")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--tiny", action="store_true", help="tiny random Llama (CPU, < 1 min)")
+    p.add_argument("--regime", choices=["sequential", "mixed", "reverse"], default="sequential")
+    p.add_argument("--rows", type=int, default=None, help="rows per stage (default: all)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--lr", type=float, default=None, help="default 5e-3 tiny, 2e-4 otherwise")
+    p.add_argument("--save-steps", type=int, default=0, help="checkpoint every N steps")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    args = p.parse_args(argv)
+    for name in ("rows", "batch_size", "grad_accum"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not args.data.is_dir():
+        p.error(f"--data {args.data}: no such folder")
+    from train_plugin import StagePluginError, read_stage_order  # light: no torch yet
+
+    try:  # a wrong folder fails here, before a model is loaded
+        read_stage_order(args.data)
+    except StagePluginError as e:
+        p.error(str(e))
+    if args.resume and not (args.out / "checkpoint").is_dir():
+        p.error(f"--resume: no checkpoint in {args.out / 'checkpoint'}")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import torch
+    import torch.distributed as dist
+
+    from train_plugin import StagedLoRA, StagePluginError  # mnemo:
+    from train_plugin.models import load_smollm2, tiny_model_and_tokenizer
+
+    distributed = "RANK" in os.environ  # started by torchrun
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank = dist.get_rank() if distributed else 0
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+                          if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(0)  # the same adapter initialisation on every rank
+
+    try:
+        if args.tiny:
+            model, tokenizer = tiny_model_and_tokenizer(args.data)
+            lora = {"r": 4, "lora_alpha": 8}
+        else:
+            model, tokenizer = load_smollm2()
+            lora = None
+        staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
+            args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
+            adapters_dir=args.out / "adapters")
+        model = staged.wrap(model).to(device)  # mnemo: one LoRA adapter per stage
+        optimizer = torch.optim.AdamW(
+            staged.parameters(model),  # mnemo: every stage's adapter, from the start
+            lr=args.lr or (5e-3 if args.tiny else 2e-4), weight_decay=0.0)
+        if distributed:
+            # frozen and not-yet-started adapters get no gradient: DDP must allow that
+            model = torch.nn.parallel.DistributedDataParallel(
+                model, find_unused_parameters=True)
+        steps = staged.steps(  # mnemo: stage switches, per-stage lr, this rank's rows
+            model, optimizer, batch_size=args.batch_size, grad_accum=args.grad_accum,
+            device=device, resume_from=args.out / "checkpoint" if args.resume else None)
+
+        model.train()
+        for step in steps:
+            for i, batch in enumerate(step.batches):
+                # accumulate locally; synchronise gradients on the last micro-batch only
+                last = i == len(step.batches) - 1
+                sync = model.no_sync() if distributed and not last else _nullcontext()
+                with sync:
+                    loss = model(**batch).loss / len(step.batches)
+                    loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+            if rank == 0 and step.index % 10 == 0:
+                print(f"step {step.index} stage {step.stage} lr {step.lr:.2e} "
+                      f"loss {loss.item() * len(step.batches):.4f}", flush=True)
+            if args.save_steps and (step.index + 1) % args.save_steps == 0:
+                steps.save_checkpoint(args.out / "checkpoint")  # mnemo: adapters, optimizer, position
+    except StagePluginError as e:
+        print(f"plain_loop.py: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if distributed and dist.is_initialized():
+            dist.destroy_process_group()
+    if rank == 0:
+        print(f"stages {', '.join(staged.finished)}; adapters in {args.out / 'adapters'}")
+    return 0
+
+
+def _nullcontext():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The shipped lexicons pass their check, and every kind of damage is named by file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpusgen.lexicon import load_lexicon
+from tests.conftest import run
+
+
+def test_shipped_lexicons_pass_with_the_promised_size():
+    result = run("lexicon", "check", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["concepts"] >= 1000
+    assert summary["langs"] == {"ru": summary["concepts"], "en": summary["concepts"],
+                                "th": summary["concepts"]}
+    lex = load_lexicon()
+    per_field = lex.concepts.group_by("field").len()
+    assert per_field.filter(per_field["len"] >= 30).height >= 12
+    pos = dict(lex.concepts.group_by("pos").len().iter_rows())
+    assert pos["noun"] >= 300 and pos["adj"] >= 100 and pos["verb"] >= 80
+
+
+def test_summary_line():
+    result = run("lexicon", "check")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: ") and "concepts in" in result.stdout
+
+
+def test_lexicon_loads_as_polars_frames():
+    lex = load_lexicon(langs=["ru"])
+    assert list(lex.words) == ["ru"]
+    assert lex.words["ru"].columns == ["concept", "word", "place_prep"]
+    assert lex.words["ru"].filter(lex.words["ru"]["concept"] == "water")["word"].item() == "вода"
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first line containing `old`; returns its 1-based line number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        if old in line:
+            lines[i] = line.replace(old, new, 1) if new is not None else None
+            break
+    else:
+        raise AssertionError(f"{old!r} not in {path}")
+    path.write_text("\n".join(x for x in lines if x is not None), encoding="utf-8")
+    return i + 1
+
+
+def _line_of(path: Path, prefix: str) -> int:
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if line.startswith(prefix):
+            return i + 1
+    raise AssertionError(prefix)
+
+
+def _check(lex: Path, *extra: str):
+    result = run("lexicon", "check", "--lexicons", lex, *extra)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr
+    return result.stderr.strip().splitlines()
+
+
+CASES = [
+    # (file, old text, new text, expected message)
+    ("ru.tsv", "water\tвода", "water\twater", "word 'water' is not one lowercase Cyrillic word"),
+    ("en.tsv", "water\twater", "water\tвода", "word 'вода' is not one lowercase Latin word"),
+    ("th.tsv", "water\tน้ำ", "water\twater", "word 'water' is not one lowercase Thai word"),
+    ("ru.tsv", "water\tвода", "water\tводаыщ", "pymorphy3 does not know the word 'водаыщ'"),
+    ("ru.tsv", "water\tвода", "water\tбыстрый",
+     "pymorphy3 knows 'быстрый' only as ADJF, not as a noun lemma"),
+    ("th.tsv", "water\tน้ำ", "water\tน้ำน้ำน้ำ", "'น้ำน้ำน้ำ' is not one word of pythainlp's dictionary"),
+    ("en.tsv", "water\twater", "water\tzyzzyvax",
+     "'zyzzyvax' is not among wordfreq's top 50,000 English words"),
+    ("ru.tsv", "water\tвода", "water\t", "empty word for concept 'water'"),
+    ("concepts.tsv", "water\telement", "water\tnonsense", "unknown semantic field 'nonsense'"),
+    ("concepts.tsv", "\tnoun\telement", "\tnoun\tweather_god", "unknown role 'weather_god'"),
+]
+
+
+@pytest.mark.parametrize("file,old,new,message", CASES, ids=[c[3][:40] for c in CASES])
+def test_damaged_word_is_named_by_file_and_line(mini_lexicon, file, old, new, message):
+    line = _edit(mini_lexicon / file, old, new)
+    assert f"{mini_lexicon / file}:{line}: {message}" in _check(mini_lexicon)
+
+
+def test_missing_column(mini_lexicon):
+    path = mini_lexicon / "en.tsv"
+    text = path.read_text(encoding="utf-8").replace("\tcountable", "\tcount", 1)
+    path.write_text(text, encoding="utf-8")
+    assert _check(mini_lexicon) == [f"{path}:1: missing column 'countable'"]
+
+
+def test_duplicate_concept_id(mini_lexicon):
+    path = mini_lexicon / "concepts.tsv"
+    first = _line_of(path, "water\t")
+    with path.open("a", encoding="utf-8") as f:
+        f.write("water\telement\tnoun\telement\n")
+    last = len(path.read_text(encoding="utf-8").splitlines())
+    assert (f"{path}:{last}: duplicate concept id 'water' (first on line {first})"
+            in _check(mini_lexicon))
+
+
+def test_concept_missing_in_a_language(mini_lexicon):
+    concepts = mini_lexicon / "concepts.tsv"
+    line = _line_of(concepts, "water\t")
+    _edit(mini_lexicon / "th.tsv", "water\tน้ำ", None)
+    assert (f"{concepts}:{line}: concept 'water' has no word in {mini_lexicon / 'th.tsv'}"
+            in _check(mini_lexicon))
+
+
+def test_language_row_for_unknown_concept(mini_lexicon):
+    path = mini_lexicon / "en.tsv"
+    with path.open("a", encoding="utf-8") as f:
+        f.write("unicorn\tunicorn\tyes\t\n")
+    last = len(path.read_text(encoding="utf-8").splitlines())
+    assert f"{path}:{last}: unknown concept 'unicorn' (not in concepts.tsv)" in _check(mini_lexicon)
+
+
+def test_errors_are_capped_at_twenty_and_counted(mini_lexicon):
+    path = mini_lexicon / "en.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    broken = [lines[0]] + [line.replace("\t", "\tЖ", 1) for line in lines[1:]]
+    path.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    out = _check(mini_lexicon)
+    assert len(out) == 21 and out[-1].startswith("... and ") and out[-1].endswith(" more problems")
+
+
+def test_missing_lexicon_folder(tmp_path):
+    result = run("lexicon", "check", "--lexicons", tmp_path / "nowhere")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{tmp_path / 'nowhere'}: no such lexicon folder"
+
+
+def test_unknown_language_lists_the_available_ones():
+    result = run("lexicon", "check", "--langs", "ru,xx")
+    assert result.exit_code == 2
+    assert "unknown language xx; available: en, ru, th" in result.stderr
