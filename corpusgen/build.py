@@ -93,39 +93,54 @@ def _init_worker(drawer: SceneDrawer, concept_names: np.ndarray) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _draw(index: int) -> DrawnRows:
+def _draw(index: int, rows: int) -> DrawnRows:
     drawer, concept_names = _DRAWER
-    chunk = drawer.draw(index)
+    chunk = drawer.draw(index, rows)
     every = np.arange(len(chunk.key), dtype=np.int64)
     staged = stage_tables(chunk, every, None, list(drawer.t.langs), concept_names)
     return DrawnRows(chunk.key, chunk.parts, chunk.cross, staged)
 
 
-def _chunks(drawer: SceneDrawer, concept_names: np.ndarray, workers: int):
-    """Chunks 0, 1, 2, ... in order, drawn by `workers` processes (1 = in this process)."""
-    if workers <= 1:
-        _init_worker(drawer, concept_names)
-        index = 0
-        while True:
-            yield _draw(index)
-            index += 1
-    import multiprocessing
+def planned_chunks(n: int) -> list[int]:
+    """Chunk sizes for `n` scenes plus a small margin for duplicate hyperwords. They depend
+    on `n` alone, so any number of workers draws the same chunks."""
+    target = n + n // 200 + 16
+    full, rest = divmod(target, CHUNK_ROWS)
+    return [CHUNK_ROWS] * full + ([rest] if rest else [])
 
-    # spawn, not fork: forking a process whose polars/arrow thread pools hold locks can hang
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                               initargs=(drawer, concept_names))
-    try:
-        index = 0
-        pending = [pool.submit(_draw, i) for i in range(2 * workers)]
-        while True:
-            done = pending.pop(0)
-            pending.append(pool.submit(_draw, index + 2 * workers))
-            index += 1
-            yield done.result()
-    finally:
-        # let the workers finish and exit quietly, whatever stopped the build
-        pool.shutdown(wait=True, cancel_futures=True)
+
+def _chunks(drawer: SceneDrawer, concept_names: np.ndarray, workers: int, n: int,
+            missing):
+    """The planned chunks in order, drawn by `workers` processes (1 = this one), then small
+    top-up chunks while `missing()` says scenes are still short."""
+    global _DRAWER
+    _DRAWER = (drawer, concept_names)
+    sizes = planned_chunks(n)
+    if workers <= 1:
+        for index, size in enumerate(sizes):
+            yield _draw(index, size)
+    else:
+        import multiprocessing
+
+        # spawn, not fork: forking a process whose polars/arrow thread pools hold locks hangs
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(drawer, concept_names))
+        try:
+            window = 2 * workers
+            pending = [pool.submit(_draw, i, size) for i, size in enumerate(sizes[:window])]
+            for index in range(len(sizes)):
+                done = pending.pop(0)
+                if index + window < len(sizes):
+                    pending.append(pool.submit(_draw, index + window, sizes[index + window]))
+                yield done.result()
+        finally:
+            # let the workers finish and exit quietly, whatever stopped the build
+            pool.shutdown(wait=True, cancel_futures=True)
+    index = len(sizes)
+    while True:
+        yield _draw(index, max(1024, 2 * missing()))
+        index += 1
 
 
 def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
@@ -227,7 +242,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     bar = _progress_bar(options.n, progress)
     stale = 0
     try:
-        chunks = _chunks(drawer, concept_names, options.workers)
+        chunks = _chunks(drawer, concept_names, options.workers, options.n,
+                         lambda: options.n - stats.scenes)
         for chunk in chunks:
             if STOP.is_set():
                 raise KeyboardInterrupt
@@ -239,7 +255,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
                     keep.append(i)
                     if stats.scenes + len(keep) == options.n:
                         break
-            if len(keep) < CHUNK_ROWS // 1000:
+            if len(keep) < max(len(keys) // 1000, 1):
                 stale += 1
                 if stale >= 20:
                     raise BuildError(

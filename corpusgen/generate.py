@@ -1,23 +1,24 @@
 """Drawing scenes and realising them, a whole chunk of rows at a time.
 
 Everything here works on columns: concept numbers, language numbers and frame numbers are
-drawn with numpy for the whole chunk, and text is assembled by gathering pre-inflected forms
-and adding object arrays — no per-row Python in the hot path. A chunk depends only on the
-seed and its own number, so any number of workers produce the same rows.
+drawn with numpy for the whole chunk; text is assembled in Arrow — pre-inflected forms are
+gathered with `take` and joined with Arrow's string kernels — so no Python string is made
+per row. A chunk depends only on the seed and its own number, so any number of workers
+produce the same rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from hashlib import blake2b
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpusgen.frames import Variant
 from corpusgen.scenes import SceneTables
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 50_000
 STAGES = ("mnemo", "bridge", "language")
 SPLITS = ("train", "validation", "test")
 
@@ -35,6 +36,7 @@ SCHEMA = pa.schema(
         ("messages", pa.list_(MESSAGE)), ("text", pa.string()),
     ]
 )
+EMPTY = pa.scalar("")
 
 
 @dataclass(frozen=True)
@@ -50,43 +52,80 @@ class DrawOptions:
 class Chunk:
     """Scenes of one chunk, in draw order (before de-duplication)."""
 
-    hyperword: np.ndarray  # object
+    hyperword: pa.Array
     key: np.ndarray  # uint64 hash of the hyperword (dedup and split)
     lang: np.ndarray  # gloss language number
     parts: np.ndarray  # number of constituents
     cross: np.ndarray  # bool: cross-lingual
-    concepts: list[np.ndarray]  # per row: concept numbers (ragged, stored as flat + offsets)
+    # the constituents of all rows, flat; row i owns [offsets[i], offsets[i + 1])
     flat_concepts: np.ndarray
     flat_langs: np.ndarray
-    flat_surfaces: np.ndarray
+    flat_surfaces: pa.Array
     flat_start: np.ndarray
     flat_end: np.ndarray
     offsets: np.ndarray
-    gloss: np.ndarray
-    sentence: np.ndarray
-    plain: np.ndarray  # the language stage's sentence
+    gloss: pa.Array
+    sentence: pa.Array
+    plain: pa.Array  # the language stage's sentence
 
 
-def hyperword_keys(hyperwords: np.ndarray, seed: int) -> np.ndarray:
-    salt = seed.to_bytes(8, "little", signed=True)
-    return np.fromiter(
-        (int.from_bytes(blake2b(h.encode(), digest_size=8, salt=salt).digest(), "little")
-         for h in hyperwords),
-        dtype=np.uint64, count=len(hyperwords),
-    )
+class ArrowForms:
+    """One language's forms as Arrow arrays, for `take`: plain forms indexed by concept,
+    agreeing forms by concept * classes + the head's agreement class."""
+
+    def __init__(self, forms):
+        self.plain = {k: pa.array(v, pa.string()) for k, v in forms.plain.items()}
+        self.agreeing = {k: pa.array(v.reshape(-1), pa.string()) for k, v in forms.agreeing.items()}
+        self.classes = {k: v.shape[1] for k, v in forms.agreeing.items()}
+        self.agree_class = forms.agree_class.astype(np.int64)
 
 
-def _realise(variant: Variant, forms, concepts: dict[str, np.ndarray], m: int) -> np.ndarray:
-    out = np.full(m, "", dtype=object)
+_MULT = np.uint64(0x100000001B3)  # FNV prime, as a polynomial base
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads a polynomial sum over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def hyperword_keys(hyperwords: pa.Array, seed: int) -> np.ndarray:
+    """A 64-bit key per hyperword, from its UTF-8 bytes and the seed: equal strings get equal
+    keys, and the same inputs give the same keys on any machine and library version (the
+    split of a hyperword depends on it). Computed for the whole column at once."""
+    arr = hyperwords
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[: len(arr) + 1].astype(np.int64)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
+    position = np.arange(len(data)) - np.repeat(offsets[:-1], lengths)
+    powers = np.cumprod(np.full(int(lengths.max(initial=1)) + 1, _MULT, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        terms = data.astype(np.uint64) * powers[position]
+        sums = np.add.reduceat(terms, offsets[:-1]) if len(data) else np.zeros(len(arr), np.uint64)
+        sums[lengths == 0] = 0
+        salted = sums + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        return _mix(salted ^ _mix(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + np.zeros(1, np.uint64)))
+
+
+def _realise(variant: Variant, forms: ArrowForms, concepts: dict[str, np.ndarray]) -> pa.Array:
+    """The variant's text for every row of `concepts` (slot -> concept numbers)."""
+    parts = []
     for piece in variant.pieces:
         if piece.slot is None:
-            out = out + piece.text
+            parts.append(pa.scalar(piece.text))
         elif piece.head is None:
-            out = out + forms.plain[piece.form][concepts[piece.slot]]
+            parts.append(forms.plain[piece.form].take(concepts[piece.slot]))
         else:
-            heads = forms.agree_class[concepts[piece.head]]
-            out = out + forms.agreeing[piece.form][concepts[piece.slot], heads]
-    return out
+            index = (concepts[piece.slot].astype(np.int64) * forms.classes[piece.form]
+                     + forms.agree_class[concepts[piece.head]])
+            parts.append(forms.agreeing[piece.form].take(index))
+    if not any(isinstance(p, pa.Array) for p in parts):  # a frame of literal text only
+        parts.append(pa.array([""] * len(next(iter(concepts.values()))), pa.string()))
+    return pc.binary_join_element_wise(*parts, EMPTY)
 
 
 class SceneDrawer:
@@ -95,6 +134,10 @@ class SceneDrawer:
         self.o = options
         self.by_size = tables.plans_by_size(options.min_parts, options.max_parts)
         self.sizes = np.array(sorted(self.by_size), dtype=np.int64)
+        self.forms = {lang: ArrowForms(tables.tables[lang].forms) for lang in tables.langs}
+        n_concepts = tables.lemmas.shape[1]
+        self.lemmas = pa.array(tables.lemmas.reshape(-1), pa.string())  # lang * n + concept
+        self.n_concepts = n_concepts
 
     def draw(self, chunk_index: int, rows: int = CHUNK_ROWS) -> Chunk:
         rng = np.random.default_rng([self.o.seed, chunk_index])
@@ -108,12 +151,13 @@ class SceneDrawer:
         gloss_lang = rng.integers(n_langs, size=rows)
         mixed = (rng.random(rows) < self.o.mix) if n_langs > 1 else np.zeros(rows, dtype=bool)
 
-        hyper = np.empty(rows, dtype=object)
-        gloss = np.empty(rows, dtype=object)
-        sentence = np.empty(rows, dtype=object)
-        plain = np.empty(rows, dtype=object)
-        part_concepts = np.empty(rows, dtype=object)
-        part_langs = np.empty(rows, dtype=object)
+        # per gloss language: the rows realised so far and their texts, in pieces
+        done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
+        hyper_rows, hyper_parts = [], []
+        offsets = np.zeros(rows + 1, dtype=np.int64)
+        np.cumsum(size, out=offsets[1:])
+        flat_c = np.empty(offsets[-1], dtype=np.int32)
+        flat_l = np.empty(offsets[-1], dtype=np.int32)
         cross = np.zeros(rows, dtype=bool)
 
         for p in np.unique(plan_of):
@@ -125,31 +169,56 @@ class SceneDrawer:
             self._distinct(cmat, plan, rng)
             lmat = self._slot_langs(rng, m, k, mixed[at], n_langs)
             cross[at] = (lmat != lmat[:, :1]).any(axis=1)
-            surfaces = t.lemmas[lmat, cmat]
-            hw = surfaces[:, 0].copy()
-            for j in range(1, k):
-                hw = hw + surfaces[:, j]
-            hyper[at] = hw
-            part_concepts[at] = list(cmat)
-            part_langs[at] = list(lmat)
+            flat_index = (lmat.astype(np.int64) * self.n_concepts + cmat)
+            surfaces = [self.lemmas.take(flat_index[:, j]) for j in range(k)]
+            hyper_rows.append(at)
+            hyper_parts.append(pc.binary_join_element_wise(*surfaces, EMPTY))
+            where = offsets[at][:, None] + np.arange(k)
+            flat_c[where] = cmat
+            flat_l[where] = lmat
             slots = {s: cmat[:, j] for j, s in enumerate(plan.slots)}
             g_lang = gloss_lang[at]
             for li, lang in enumerate(t.langs):
                 sel = np.flatnonzero(g_lang == li)
                 if not len(sel):
                     continue
-                tab = t.tables[lang]
+                tab, forms = t.tables[lang], self.forms[lang]
                 sub = {s: c[sel] for s, c in slots.items()}
-                gloss[at[sel]] = self._fill(rng, tab, tab.gloss, plan.gloss[lang], sub, False)
-                s_ids = plan.sentence[lang]
+                g_ids, s_ids = plan.gloss[lang], plan.sentence[lang]
+                g_choice = rng.integers(len(g_ids), size=len(sel))
                 first = rng.integers(len(s_ids), size=len(sel))
                 # the language stage tells the same scene with another frame where one exists
                 other = (first + 1 + rng.integers(max(len(s_ids) - 1, 1), size=len(sel))) % len(s_ids)
-                sentence[at[sel]] = self._fill_ids(tab, tab.sentence, s_ids, first, sub, True)
-                plain[at[sel]] = self._fill_ids(tab, tab.sentence, s_ids, other, sub, True)
+                for name, variants, ids, choice in (("gloss", tab.gloss, g_ids, g_choice),
+                                                    ("sentence", tab.sentence, s_ids, first),
+                                                    ("plain", tab.sentence, s_ids, other)):
+                    done[li][name].extend(_by_choice(at[sel], sub, variants, ids, choice, forms))
 
-        return self._assemble(hyper, gloss_lang, size, cross, part_concepts, part_langs,
-                              gloss, sentence, plain)
+        # whole-text touches (euphony, capitals) once per language, then back to draw order
+        texts = {}
+        for name, is_sentence in (("gloss", False), ("sentence", True), ("plain", True)):
+            order, arrays = [], []
+            for li, lang in enumerate(t.langs):
+                if done[li][name]:
+                    order.extend(rows for rows, _ in done[li][name])
+                    joined = pa.concat_arrays([a for _, a in done[li][name]])
+                    arrays.append(t.tables[lang].language.finish(joined, is_sentence))
+            texts[name] = pa.concat_arrays(arrays).take(_inverse(np.concatenate(order)))
+        gloss, sentence, plain = texts["gloss"], texts["sentence"], texts["plain"]
+        hyper = pa.concat_arrays(hyper_parts).take(_inverse(np.concatenate(hyper_rows)))
+
+        lengths = t.lemma_lengths[flat_l, flat_c]
+        ends = np.cumsum(lengths)
+        row_start = np.repeat(ends[offsets[1:] - 1] - np.add.reduceat(lengths, offsets[:-1]), size)
+        end = (ends - row_start).astype(np.int32)
+        return Chunk(
+            hyperword=hyper, key=hyperword_keys(hyper, self.o.seed), lang=gloss_lang,
+            parts=size, cross=cross, flat_concepts=flat_c, flat_langs=flat_l,
+            flat_surfaces=self.lemmas.take(flat_l.astype(np.int64) * self.n_concepts + flat_c),
+            flat_start=(end - lengths).astype(np.int32),
+            flat_end=end, offsets=offsets.astype(np.int32), gloss=gloss, sentence=sentence,
+            plain=plain,
+        )
 
     def _distinct(self, cmat: np.ndarray, plan, rng) -> None:
         """Redraw slots until no row repeats a concept (pools of related roles overlap)."""
@@ -179,38 +248,21 @@ class SceneDrawer:
             lmat[rows, slot] = (lmat[rows, 0] + shift) % n_langs
         return lmat
 
-    def _fill(self, rng, tab, variants, ids, sub, sentence: bool):
-        choice = rng.integers(len(ids), size=len(next(iter(sub.values()))))
-        return self._fill_ids(tab, variants, ids, choice, sub, sentence)
 
-    @staticmethod
-    def _fill_ids(tab, variants, ids, choice, sub, sentence: bool):
-        m = len(choice)
-        out = np.empty(m, dtype=object)
-        for c in np.unique(choice):
-            rows = np.flatnonzero(choice == c)
-            part = {s: v[rows] for s, v in sub.items()}
-            out[rows] = _realise(variants[ids[int(c)]], tab.forms, part, len(rows))
-        return tab.language.finish(out, sentence)
 
-    def _assemble(self, hyper, gloss_lang, size, cross, part_concepts, part_langs,
-                  gloss, sentence, plain) -> Chunk:
-        t = self.t
-        offsets = np.zeros(len(size) + 1, dtype=np.int32)
-        np.cumsum(size, out=offsets[1:])
-        flat_c = np.concatenate(part_concepts).astype(np.int32)
-        flat_l = np.concatenate(part_langs).astype(np.int32)
-        lengths = t.lemma_lengths[flat_l, flat_c]
-        ends = np.cumsum(lengths)
-        row_start = np.repeat(np.concatenate([[0], ends[offsets[1:-1] - 1]]), size)
-        end = (ends - row_start).astype(np.int32)
-        start = (end - lengths).astype(np.int32)
-        return Chunk(
-            hyperword=hyper, key=hyperword_keys(hyper, self.o.seed), lang=gloss_lang,
-            parts=size, cross=cross, concepts=[], flat_concepts=flat_c, flat_langs=flat_l,
-            flat_surfaces=t.lemmas[flat_l, flat_c], flat_start=start, flat_end=end,
-            offsets=offsets, gloss=gloss, sentence=sentence, plain=plain,
-        )
+def _inverse(order: np.ndarray) -> np.ndarray:
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return back
+
+
+def _by_choice(rows_at, sub, variants, ids, choice, forms):
+    """Realise rows with the frame variant `ids[choice[row]]`: one Arrow call per variant.
+    Yields (rows, texts) pieces."""
+    for c in np.unique(choice):
+        rows = np.flatnonzero(choice == c)
+        part = {s: v[rows] for s, v in sub.items()}
+        yield rows_at[rows], _realise(variants[ids[int(c)]], forms, part)
 
 
 def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
@@ -225,5 +277,5 @@ def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
         raise ValueError(f"no variant of {frame!r} uses exactly the slots {sorted(slots)}")
     tab = tables.tables[lang]
     concepts = {s: np.array([index[c]]) for s, c in slots.items()}
-    text = _realise(variants[0], tab.forms, concepts, 1)
-    return tab.language.finish(text, sentence)[0]
+    text = _realise(tab.language.rewrite(variants[0]), ArrowForms(tab.forms), concepts)
+    return tab.language.finish(text, sentence)[0].as_py()

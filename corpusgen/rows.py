@@ -1,83 +1,86 @@
-"""Turning a chunk of scenes into the three stages' Arrow rows (the published schema)."""
+"""Turning a chunk of scenes into the three stages' Arrow rows (the published schema).
+
+Each text column is converted to Arrow once and shared by the stages that carry it; the
+TRL columns (`prompt`, `text`, `messages`) are assembled with Arrow's own string kernels.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpusgen.generate import CONSTITUENT, MESSAGE, SCHEMA, Chunk
 
 
-def _messages(user: np.ndarray | None, assistant: np.ndarray) -> pa.ListArray:
+def _messages(user: pa.Array | None, assistant: pa.Array) -> pa.ListArray:
     m = len(assistant)
     if user is None:
-        roles = np.full(m, "assistant", dtype=object)
-        contents = assistant
-        offsets = np.arange(m + 1, dtype=np.int32)
-    else:
-        roles = np.tile(np.array(["user", "assistant"], dtype=object), m)
-        contents = np.empty(2 * m, dtype=object)
-        contents[0::2], contents[1::2] = user, assistant
-        offsets = np.arange(0, 2 * m + 1, 2, dtype=np.int32)
-    values = pa.StructArray.from_arrays(
-        [pa.array(roles, pa.string()), pa.array(contents, pa.string())], fields=list(MESSAGE)
-    )
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+        roles = pa.array(np.full(m, "assistant", dtype=object), pa.string())
+        values = pa.StructArray.from_arrays([roles, assistant], fields=list(MESSAGE))
+        return pa.ListArray.from_arrays(pa.array(np.arange(m + 1, dtype=np.int32)), values)
+    # interleave user and assistant turns: take from their concatenation in turn order
+    both = pa.concat_arrays([user, assistant])
+    order = np.empty(2 * m, dtype=np.int64)
+    order[0::2], order[1::2] = np.arange(m), np.arange(m, 2 * m)
+    roles = pa.array(np.tile(np.array(["user", "assistant"], dtype=object), m), pa.string())
+    values = pa.StructArray.from_arrays([roles, both.take(pa.array(order))], fields=list(MESSAGE))
+    return pa.ListArray.from_arrays(pa.array(np.arange(0, 2 * m + 1, 2, dtype=np.int32)), values)
 
 
-def stage_tables(
-    chunk: Chunk, keep: np.ndarray, ids: np.ndarray, langs: list[str], concept_names: np.ndarray
-) -> dict:
-    """The mnemo, bridge and language rows of the kept scenes, in order."""
-    m = len(keep)
-    lang = np.array(langs, dtype=object)[chunk.lang[keep]]
-    hyper = chunk.hyperword[keep]
-    gloss, sentence, plain = chunk.gloss[keep], chunk.sentence[keep], chunk.plain[keep]
-
-    # constituents of the kept rows: slice the flat arrays by each row's offsets
+def _constituents(chunk: Chunk, keep: np.ndarray, langs: np.ndarray,
+                  concept_names: np.ndarray) -> pa.ListArray:
     starts, ends = chunk.offsets[keep], chunk.offsets[keep + 1]
-    counts = ends - starts
-    flat = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if m else np.zeros(0, int)
-    offsets = np.zeros(m + 1, dtype=np.int32)
+    counts = (ends - starts).astype(np.int64)
+    offsets = np.zeros(len(keep) + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
+    # flat positions of the kept rows' parts, without a Python loop
+    flat = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
     values = pa.StructArray.from_arrays(
         [
             pa.array(concept_names[chunk.flat_concepts[flat]], pa.string()),
-            pa.array(np.array(langs, dtype=object)[chunk.flat_langs[flat]], pa.string()),
-            pa.array(chunk.flat_surfaces[flat], pa.string()),
+            pa.array(langs[chunk.flat_langs[flat]], pa.string()),
+            chunk.flat_surfaces.take(flat),
             pa.array(chunk.flat_start[flat], pa.int32()),
             pa.array(chunk.flat_end[flat], pa.int32()),
         ],
         fields=list(CONSTITUENT),
     )
-    constituents = pa.ListArray.from_arrays(pa.array(offsets), values)
-    empty_parts = pa.array([[]] * m, pa.list_(CONSTITUENT))
-    blank = np.full(m, "", dtype=object)
-    prompt = hyper + "\n"
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
-    def table(stage, hw, parts, g, s, pr, comp, user, text):
-        cols = {
-            "id": pa.array(np.full(m, "", dtype=object) if ids is None
-                           else np.char.add(f"{stage}-", ids).astype(object), pa.string()),
-            "stage": pa.array(np.full(m, stage, dtype=object), pa.string()),
-            "lang": pa.array(lang, pa.string()),
-            "hyperword": pa.array(hw, pa.string()),
-            "constituents": parts,
-            "gloss": pa.array(g, pa.string()),
-            "sentence": pa.array(s, pa.string()),
-            "prompt": pa.array(pr, pa.string()),
-            "completion": pa.array(comp, pa.string()),
-            "messages": _messages(user, comp),
-            "text": pa.array(text, pa.string()),
-        }
-        return pa.Table.from_pydict(cols, schema=SCHEMA)
+
+def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: list[str],
+                 concept_names: np.ndarray) -> dict[str, pa.Table]:
+    """The mnemo, bridge and language rows of the kept scenes, in order (blank ids when
+    `ids` is None: the writer numbers rows after de-duplication)."""
+    m = len(keep)
+    lang_names = np.array(langs, dtype=object)
+    lang = pa.array(lang_names[chunk.lang[keep]], pa.string())
+    hyper, gloss, sentence, plain = (
+        column.take(keep) for column in (chunk.hyperword, chunk.gloss, chunk.sentence, chunk.plain)
+    )
+    prompt = pc.binary_join_element_wise(hyper, pa.scalar("\n"), pa.scalar(""))
+    blank = pa.array(np.full(m, "", dtype=object), pa.string())
+    constituents = _constituents(chunk, keep, lang_names, concept_names)
+    no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
+                                        constituents.values.slice(0, 0))
+
+    def table(stage, hw, parts, g, s, pr, completion, user, text):
+        id_col = blank if ids is None else pa.array(
+            np.char.add(f"{stage}-", ids).astype(object), pa.string())
+        columns = [id_col, pa.array(np.full(m, stage, dtype=object), pa.string()), lang, hw,
+                   parts, g, s, pr, completion, _messages(user, completion), text]
+        return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+    def joined(a, b):
+        return pc.binary_join_element_wise(a, b, pa.scalar(""))
 
     return {
         "mnemo": table("mnemo", hyper, constituents, gloss, sentence, prompt, gloss, hyper,
-                       prompt + gloss),
+                       joined(prompt, gloss)),
         "bridge": table("bridge", hyper, constituents, gloss, sentence, prompt, sentence, hyper,
-                        prompt + sentence),
-        "language": table("language", blank, empty_parts, blank, plain, blank, plain, None, plain),
+                        joined(prompt, sentence)),
+        "language": table("language", blank, no_parts, blank, plain, blank, plain, None, plain),
     }
 
 

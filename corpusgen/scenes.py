@@ -102,8 +102,8 @@ class SceneTables:
             self.tables[lang] = LanguageTables(
                 language=language,
                 forms=forms,
-                gloss=compile_frames(language.gloss_frames),
-                sentence=compile_frames(language.sentence_frames),
+                gloss=[language.rewrite(v) for v in compile_frames(language.gloss_frames)],
+                sentence=[language.rewrite(v) for v in compile_frames(language.sentence_frames)],
                 lemma_lengths=np.array([len(r["word"]) for r in rows], dtype=np.int32),
             )
         # surfaces of every concept in every language, for gathering hyperword parts

@@ -113,13 +113,14 @@ def test_offsets_cover_the_hyperword_exactly(seed, parts, mix, langs):
     tables = _tables(langs)
     drawer = SceneDrawer(tables, DrawOptions(langs, parts[0], parts[1], mix, seed))
     chunk = drawer.draw(0, rows=300)
-    for i, hw in enumerate(chunk.hyperword):
+    surfaces = chunk.flat_surfaces.to_pylist()
+    for i, hw in enumerate(chunk.hyperword.to_pylist()):
         lo, hi = chunk.offsets[i], chunk.offsets[i + 1]
         assert parts[0] <= hi - lo <= parts[1]
         pos = 0
         for j in range(lo, hi):
             start, end = chunk.flat_start[j], chunk.flat_end[j]
-            assert start == pos and hw[start:end] == chunk.flat_surfaces[j]
+            assert start == pos and hw[start:end] == surfaces[j]
             pos = end
         assert pos == len(hw)
     if len(langs) > 1 and mix == 1:

@@ -75,6 +75,11 @@ def test_russian_verb_agrees_with_its_subject(tables):
 
 def test_russian_euphony_and_sentence_case(tables):
     assert ru(tables, "о {feeling.loct}", feeling="loneliness") == "об одиночестве"
+    assert ru(tables, "с {element.ablt}", element="ice") == "со льдом"
+    assert ru(tables, "с {element.ablt}", element="water") == "с водой"
+    assert ru(tables, "в {quality>place.loct} {place.loct}", place="field", quality="damp") == "во влажном поле"
+    assert ru(tables, "{place.prep} {quality>place.loct} {place.loc}", place="forest",
+              quality="damp") == "во влажном лесу"
     assert ru(tables, "в {place.loct}", place="field") == "в поле"
     assert ru(tables, "{creature.nomn} {motion.pres3sg}", sentence=True, creature="bird",
               motion="fly") == "Птица летит."

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class Language:
     # prompts that introduce a hyperword to a chat model, in this language
     instruction: str = ""
 
+    def rewrite(self, variant):
+        """A chance to adjust a compiled frame variant before use (e.g. to let a preposition
+        take the form its next word asks for). Returns the variant to use."""
+        return variant
+
     def check_word(self, word: str, pos: str) -> str | None:
         """A problem with `word` as a lemma of part of speech `pos`, or None."""
         return None
@@ -64,8 +71,9 @@ class Language:
         its part of speech in `pos_of`)."""
         raise NotImplementedError
 
-    def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
-        """Whole-text touches after slots are filled: euphony, capitals, full stop."""
+    def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
+        """Whole-text touches after slots are filled (euphony, capitals, full stop), on a
+        whole Arrow column at once."""
         return texts
 
     def names_words(
@@ -77,10 +85,8 @@ class Language:
         raise NotImplementedError
 
 
-def capitalise_sentences(texts: np.ndarray) -> np.ndarray:
-    """First letter upper case and a full stop, for whole columns at once."""
-    import polars as pl
-
-    s = pl.Series(texts, dtype=pl.String)
-    out = s.str.slice(0, 1).str.to_uppercase() + s.str.slice(1) + "."
-    return out.to_numpy().astype(object)
+def capitalise_sentences(texts: pa.Array) -> pa.Array:
+    """First letter upper case and a full stop, for a whole column at once."""
+    first = pc.utf8_upper(pc.utf8_slice_codeunits(texts, 0, 1))
+    rest = pc.utf8_slice_codeunits(texts, 1)
+    return pc.binary_join_element_wise(first, rest, pa.scalar("."), pa.scalar(""))

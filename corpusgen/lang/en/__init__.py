@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-import numpy as np
+import pyarrow as pa
 
 from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
 from corpusgen.lang.en import frames
@@ -43,7 +43,7 @@ class English(Language):
 
         return grammar.inflect_words(words, pos_of)
 
-    def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
+    def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
         return capitalise_sentences(texts) if sentence else texts
 
     def names_words(self, texts, words, vocabulary):

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-import polars as pl
+from dataclasses import replace
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corpusgen.frames import Variant
 from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
 from corpusgen.lang.ru import frames
 
-# в/с/к/о before some consonant clusters or vowels take their long forms: во сне, со льдом
-EUPHONY = (
-    (r"(^|[\s,])([Вв]) ([вф][бвгджзклмнпрстфхцчшщ])", "${1}${2}о ${3}"),
-    (r"(^|[\s,])([Сс]) ([сзшжщ][бвгджзклмнпрстфхцчшщ]|льд|льн|мно)", "${1}${2}о ${3}"),
-    (r"(^|[\s,])([Кк]) ([кг][бвгджзклмнпрстфхцчшщ]|мне)", "${1}${2}о ${3}"),
-    (r"(^|[\s,])([Оо]) ([аоуэиы])", "${1}${2}б ${3}"),
-)
-
+# A preposition right before a slot ("в {light.loct}") is folded into the slot's form, so
+# the word can choose the preposition's shape (во сне, со льдом, ко мне, об одиночестве).
+PREPOSITION_BEFORE_SLOT = re.compile(r"(^|[\s,])([вско]) $")
+# a place noun brings its own в/на, which may meet an adjective: "в влажном" -> "во влажном"
+V_BEFORE_CLUSTER = (r"(^|[\s,])([Вв]) ([вф][бвгджзклмнпрстфхцчшщ])", r"\1\2о \3")
 
 class Russian(Language):
     code = "ru"
@@ -44,12 +44,20 @@ class Russian(Language):
 
         return grammar.inflect_words(words, pos_of)
 
-    def finish(self, texts: np.ndarray, sentence: bool) -> np.ndarray:
-        s = pl.Series(texts, dtype=pl.String)
-        for pattern, repl in EUPHONY:
-            s = s.str.replace_all(pattern, repl)
-        out = s.to_numpy().astype(object)
-        return capitalise_sentences(out) if sentence else out
+    def rewrite(self, variant: Variant) -> Variant:
+        pieces = list(variant.pieces)
+        for i in range(len(pieces) - 1):
+            here, after = pieces[i], pieces[i + 1]
+            if here.slot is None and after.slot is not None:
+                m = PREPOSITION_BEFORE_SLOT.search(here.text)
+                if m:
+                    pieces[i] = replace(here, text=here.text[: m.start(2)])
+                    pieces[i + 1] = replace(after, form=f"{m.group(2)}+{after.form}")
+        return replace(variant, pieces=tuple(pieces))
+
+    def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
+        texts = pc.replace_substring_regex(texts, *V_BEFORE_CLUSTER)
+        return capitalise_sentences(texts) if sentence else texts
 
     def names_words(self, texts, words, vocabulary):
         nlp = _pipeline()

@@ -25,7 +25,7 @@ GLOSS = (
 SENTENCE = (
     "у {element.gent} живёт {feeling.nomn}[, и всё тонет в [{quality>light.loct} |]{light.loct}|]",
     "{feeling.nomn} приходит к {element.datv}[ в [{quality>light.loct} |]{light.loct}|]",
-    "{feeling.nomn} {feeling.lived} {place.prep} [{quality>place.loct} |]{place.loc}[, и звучит {sound.nomn}|]",
+    "{feeling.nomn} {feeling.lived} {place.prep} [{quality>place.loct} |]{place.loc}[, и {sound.sounded} {sound.nomn}|]",
     "{creature.nomn} {motion.pres3sg}[ {place.at}|]",
     "{creature.nomn_pl} {motion.pres3pl}[ {place.at}|]",
     "вчера {creature.nomn} долго {motion>creature.past}[ {place.at}|]",

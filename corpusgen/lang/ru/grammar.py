@@ -88,7 +88,7 @@ def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
             put(plain, "loc", i, _form(parse, {"loc2", "sing"}) or plain["loct"][i])
             prep = row.get("place_prep") or "в"
             put(plain, "prep", i, prep)
-            put(plain, "at", i, f"{prep} {plain['loc'][i]}")
+            put(plain, "at", i, f"{preposition_before(prep, plain['loc'][i])} {plain['loc'][i]}")
             put(plain, "which", i, RELATIVE[k])
             gen_sg = plain["gent"][i]
             put(plain, "num2", i, f"{TWO[k]} {gen_sg}")
@@ -113,11 +113,43 @@ def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
             for c, gender in enumerate(("masc", "masc", "femn", "neut")):
                 table = agreeing.setdefault("past", np.full((n, 4), None, dtype=object))
                 table[i, c] = _form(parse, {"past", gender, "sing"})
-    return Forms(
-        plain={k: np.array(v, dtype=object) for k, v in plain.items()},
-        agreeing=agreeing,
-        agree_class=klass,
-    )
+    plain_arrays = {k: np.array(v, dtype=object) for k, v in plain.items()}
+    # every form again behind each preposition whose shape depends on the next word
+    for prep in PREPOSITIONS:
+        for name, values in list(plain_arrays.items()):
+            if "+" not in name:
+                plain_arrays[f"{prep}+{name}"] = _with_preposition(prep, values)
+        for name, values in list(agreeing.items()):
+            if "+" not in name:
+                agreeing[f"{prep}+{name}"] = _with_preposition(prep, values)
+    return Forms(plain=plain_arrays, agreeing=agreeing, agree_class=klass)
+
+
+VOWELS = set("аеёиоуыэюя")
+PREPOSITIONS = ("в", "с", "к", "о")
+
+
+def preposition_before(prep: str, word: str) -> str:
+    """в/с/к/о as they are written before `word`: во сне, со льдом, ко мне, об одиночестве."""
+    w = word.lower()
+    second_is_consonant = len(w) > 1 and w[1] not in VOWELS and w[1] not in "ьъ"
+    if prep == "в" and (w[:1] in ("в", "ф") and second_is_consonant):
+        return "во"
+    if prep == "с" and ((w[:1] in "сзшжщ" and second_is_consonant) or w.startswith(("льд", "льн", "мно", "рж"))):
+        return "со"
+    if prep == "к" and ((w[:1] in "кг" and second_is_consonant) or w.startswith("мне")):
+        return "ко"
+    if prep == "о" and w[:1] in "аоуэиы":
+        return "об"
+    return prep
+
+
+def _with_preposition(prep: str, values: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape, dtype=object)
+    flat_in, flat_out = values.reshape(-1), out.reshape(-1)
+    for i, w in enumerate(flat_in):
+        flat_out[i] = None if w is None else f"{preposition_before(prep, w)} {w}"
+    return out
 
 
 @cache
