@@ -128,6 +128,14 @@ def _staged(args, tok, **kw):
                       **kw)
 
 
+def _row_order(args, tok):
+    """Global row ids of the stage in reading order (a budget past the split wraps around)."""
+    staged = _staged(args, tok)
+    plan = staged.plan(args.batch_size)
+    order = [r for s in range(plan.total_steps) for mb in plan.micro_batches(s, 0) for r in mb]
+    return order, staged.dataset
+
+
 def _collators(args, tok, staged) -> dict:
     from train_plugin.batching import FlatteningCollator, PaddingCollator
 
@@ -240,7 +248,6 @@ def measure_trainers(args) -> dict:
 
     tok = _tokenizer(args)
     total = args.warmup + args.steps
-    rows = total * args.batch_size
 
     class Turns(TrainerCallback):
         def __init__(self, me, baton):
@@ -275,10 +282,11 @@ def measure_trainers(args) -> dict:
         baton = _Baton()
         clocks = {m: Turns(i, baton) for i, m in enumerate(TRAINER_MODES)}
         bare_model = get_peft_model(_model(args, len(tok)), default_lora_config(**_lora(args)))
-        data = _staged(args, tok).dataset
+        order, data = _row_order(args, tok)  # the rows the plugin will read, in its order
         bare = Trainer(model=bare_model, args=trainer_args("bare"),
-                       train_dataset=Dataset.from_dict({"input_ids": data.input_ids[:rows],
-                                                        "labels": data.labels[:rows]}),
+                       train_dataset=Dataset.from_dict(
+                           {"input_ids": [data.input_ids[i] for i in order],
+                            "labels": [data.labels[i] for i in order]}),
                        data_collator=FlatteningCollator(), callbacks=[clocks["bare-peft"]])
         staged = _staged(args, tok)
         model = staged.wrap(_model(args, len(tok)))  # mnemo: the plugin's three lines
@@ -308,8 +316,8 @@ def measure_trainers(args) -> dict:
         del bare, plugged, bare_model, model
         if args.device == "cuda":
             torch.cuda.empty_cache()
-    lengths = [len(r) for r in staged.dataset.input_ids[:rows]]
-    real = sum(lengths[args.warmup * args.batch_size:])
+    order, data = _row_order(args, tok)
+    real = sum(len(data.input_ids[i]) for i in order[args.warmup * args.batch_size:])
     return {f"trainer:{m}": {"step_seconds": times[m], "real_tokens": real,
                              "computed_tokens": real, "peak_mb": None} for m in TRAINER_MODES}
 

@@ -357,10 +357,13 @@ def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dic
     import pythainlp
 
     n = max(stats.scenes, 1)
+    # a split that got no row does not exist in the published dataset
     totals = {
-        stage: {split: sum(langs.values()) for split, langs in splits.items()}
+        stage: {split: sum(langs.values()) for split, langs in splits.items() if langs}
         for stage, splits in stats.rows.items()
     }
+    by_lang = {stage: {split: langs for split, langs in splits.items() if langs}
+               for stage, splits in stats.rows.items()}
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),
@@ -371,7 +374,7 @@ def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dic
         "scenes": stats.scenes,
         "rows": totals,
         "splits": [s for s in SPLITS if totals.get("mnemo", {}).get(s, 0) > 0],
-        "rows_by_lang": stats.rows,
+        "rows_by_lang": by_lang,
         "cross_lingual_share": round(stats.cross / n, 4),
         "parts_histogram": {str(k): stats.parts[k] for k in sorted(stats.parts)},
         "mean_chars": {k: round(v / n, 2) for k, v in sorted(stats.chars.items())},

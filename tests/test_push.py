@@ -87,7 +87,7 @@ def assert_one_line_failure(res, *needles: str) -> None:
 @pytest.fixture(scope="module")
 def build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("push") / "build"
-    res = CliRunner().invoke(main, ["build", "--n", "200", "--out", str(out), "--quiet",
+    res = CliRunner().invoke(main, ["build", "--n", "1000", "--out", str(out), "--quiet",
                                     "--seed", "3"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return out
@@ -515,11 +515,22 @@ def test_plan_push_is_the_python_check(build):
 
 
 def test_build_push_to_pushes_after_the_build(tmp_path, monkeypatch):
+    # a push that cannot start (offline, no token, bad name) is refused before the build
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     out = tmp_path / "b"
     res = cli("build", "--n", "200", "--out", out, "--quiet", "--push-to", "alice/x")
-    assert res.code == 1
-    assert res.out.startswith("built ")
-    assert res.err.count("\n") == 1 and "offline mode" in res.err
+    assert res.code == 1 and res.out == ""
+    assert res.err.count("\n") == 1 and "--push-to: offline mode" in res.err
+    assert not out.exists()
+
+
+def test_build_push_to_pushes_after_the_build_succeeds(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_TOKEN", "hf_canary_build_push")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    out = tmp_path / "b"
+    res = cli("build", "--n", "300", "--out", out, "--quiet", "--push-to", "alice/x")
+    assert res.code == 1 and res.out.startswith("built ")
     assert f"the build itself is complete in {out}" in res.err
+    assert "hf_canary_build_push" not in res.all
     assert (out / "stats.json").is_file()

@@ -1,0 +1,103 @@
+"""SentencePiece model -> Hugging Face `tokenizer.json` + `tokenizer_config.json`.
+
+The `tokenizers` pipeline is built here from the model's pieces and scores rather than by
+transformers' slow->fast conversion: in transformers 5, constructing a Llama tokenizer from
+a `vocab_file` can silently write a tokenizer.json with an empty vocabulary, and the
+converter needs protobuf. Our models use identity normalization and no dummy prefix, so
+the whole pipeline is: spaces -> "▁", the same model (Unigram or BPE with byte fallback),
+and the reverse on decode. `check_parity` proves the ids equal SentencePiece's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import TokenizerError
+from .spm_trainer import BOS, EOS, PAD, UNK
+
+SPACE = "▁"
+
+
+def _pieces(sp) -> list[tuple[str, float]]:
+    return [(sp.id_to_piece(i), sp.get_score(i)) for i in range(sp.get_piece_size())]
+
+
+def _bpe_merges(sp) -> list[tuple[str, str]]:
+    """Merges in SentencePiece's priority: a pair whose union scores higher merges first.
+
+    SentencePiece BPE merges the adjacent pair whose concatenation is the best-scoring piece;
+    a `tokenizers` BPE merges the lowest-ranked pair. Listing every split (left, right) of
+    every piece, ordered by the piece's score, makes the two agree.
+    """
+    vocab = {}
+    for i in range(sp.get_piece_size()):
+        if sp.is_byte(i) or sp.is_control(i) or sp.is_unknown(i):
+            continue
+        vocab[sp.id_to_piece(i)] = i
+    merges = []
+    for piece, i in vocab.items():
+        score = sp.get_score(i)
+        for cut in range(1, len(piece)):
+            left, right = piece[:cut], piece[cut:]
+            if left in vocab and right in vocab:
+                merges.append((-score, i, vocab[left], vocab[right], left, right))
+    merges.sort()
+    return [(m[4], m[5]) for m in merges]
+
+
+def build_fast_tokenizer(model_file: Path, model_type: str):
+    """A `tokenizers.Tokenizer` that encodes exactly like the SentencePiece model.
+
+    `model_type` ("unigram" or "bpe") is what the model was trained as: the .model file
+    records it only inside its protobuf, which this package does not need to read.
+    """
+    import sentencepiece as spm
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers
+
+    sp = spm.SentencePieceProcessor(model_file=str(model_file))
+    pieces = _pieces(sp)
+    unk_id = sp.unk_id()
+    if sp.piece_to_id("<0x00>") == unk_id:
+        raise TokenizerError(f"{model_file}: trained without byte_fallback; cannot export")
+    if model_type == "bpe":
+        vocab = {piece: i for i, (piece, _) in enumerate(pieces)}
+        model = models.BPE(vocab=vocab, merges=_bpe_merges(sp), unk_token=UNK,
+                           byte_fallback=True, fuse_unk=False)
+    else:
+        model = models.Unigram(pieces, unk_id=unk_id, byte_fallback=True)
+    tok = Tokenizer(model)
+    tok.normalizer = normalizers.Replace(" ", SPACE)
+    tok.decoder = decoders.Sequence([decoders.Replace(SPACE, " "), decoders.ByteFallback(),
+                                     decoders.Fuse()])
+    # special tokens never come out of ordinary text (SentencePiece treats them as control
+    # symbols); registering them lets `skip_special_tokens` and chat templates work
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
+                            for t in (PAD, BOS, EOS, UNK)])
+    return tok
+
+
+def export_transformers(model_file: Path, out_dir: Path, model_type: str,
+                        model_max_length: int = 4096) -> Path:
+    """Write tokenizer.json and tokenizer_config.json into out_dir; returns out_dir."""
+    from transformers import PreTrainedTokenizerFast
+
+    out_dir = Path(out_dir)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=build_fast_tokenizer(model_file, model_type),
+        bos_token=BOS, eos_token=EOS, unk_token=UNK, pad_token=PAD,
+        model_max_length=model_max_length, clean_up_tokenization_spaces=False,
+    )
+    fast.save_pretrained(str(out_dir))
+    return out_dir
+
+
+def check_parity(model_file: Path, hf_dir: Path, texts: list[str]) -> list[str]:
+    """The texts whose ids differ between SentencePiece and AutoTokenizer (empty = parity)."""
+    import sentencepiece as spm
+    from transformers import AutoTokenizer
+
+    sp = spm.SentencePieceProcessor(model_file=str(model_file))
+    hf = AutoTokenizer.from_pretrained(str(hf_dir))
+    expected = sp.encode(texts)
+    got = hf(texts, add_special_tokens=False)["input_ids"]
+    return [t for t, a, b in zip(texts, expected, got) if a != b]
