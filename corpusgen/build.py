@@ -238,7 +238,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
                 str(tmp / "arrow" / stage / split / ARROW_FILE), arrow_schema()
             )
     stats = Stats()
-    seen: set[int] = set()
+    seen = np.zeros(0, dtype=np.uint64)  # sorted keys of the hyperwords kept so far
     bar = _progress_bar(options.n, progress)
     stale = 0
     try:
@@ -247,14 +247,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
         for chunk in chunks:
             if STOP.is_set():
                 raise KeyboardInterrupt
-            keys = chunk.key.tolist()
-            keep = []
-            for i, key in enumerate(keys):
-                if key not in seen:
-                    seen.add(key)
-                    keep.append(i)
-                    if stats.scenes + len(keep) == options.n:
-                        break
+            keep, seen = _new_keys(chunk.key, seen, options.n - stats.scenes)
+            keys = chunk.key
             if len(keep) < max(len(keys) // 1000, 1):
                 stale += 1
                 if stale >= 20:
@@ -264,7 +258,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
                     )
             else:
                 stale = 0
-            keep_arr = np.array(keep, dtype=np.int64)
+            keep_arr = keep
             ids = np.char.zfill(np.arange(stats.scenes, stats.scenes + len(keep)).astype(str), 8)
             staged = {stage: with_ids(table.take(keep_arr), stage, ids)
                       for stage, table in chunk.staged.items()}
@@ -279,6 +273,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
             stats.scenes += len(keep)
             if bar is not None:
                 bar.update(len(keep))
+            # hand freed Arrow buffers back, so memory stays flat however large --n is
+            pa.default_memory_pool().release_unused()
             if stats.scenes >= options.n:
                 break
     finally:
@@ -301,6 +297,19 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     (tmp / "stats.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
     return result
+
+
+def _new_keys(keys: np.ndarray, seen: np.ndarray, room: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of this chunk whose hyperword is new (first occurrence, not seen before), in
+    order and at most `room` of them; and the updated sorted array of seen keys."""
+    _, first = np.unique(keys, return_index=True)
+    first.sort()
+    candidates = keys[first]
+    at = np.searchsorted(seen, candidates)
+    known = (at < len(seen)) & (seen[np.minimum(at, max(len(seen) - 1, 0))] == candidates) \
+        if len(seen) else np.zeros(len(candidates), dtype=bool)
+    keep = first[~known][:room]
+    return keep.astype(np.int64), np.union1d(seen, keys[keep])
 
 
 def _tally(stats: Stats, chunk, keep: np.ndarray, staged: dict) -> None:

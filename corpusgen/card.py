@@ -64,8 +64,10 @@ def _examples(root: Path, per_stage: int = 3) -> str:
         path = root / "data" / stage / "train-00000-of-00001.parquet"
         if not path.exists():
             continue
-        table = pq.read_table(path, columns=["lang", "hyperword", "gloss", "sentence"])
-        rows = table.slice(0, per_stage).to_pylist()
+        # the first rows only: reading a whole column of a large build would cost its size
+        first = pq.ParquetFile(path).iter_batches(
+            batch_size=per_stage, columns=["lang", "hyperword", "gloss", "sentence"])
+        rows = next(first).to_pylist()
         out.append(f"**{stage}**\n")
         for r in rows:
             if stage == "language":
