@@ -57,9 +57,9 @@ def parse_args(argv=None):
                    help="published dataset (default: the toy one from tests/train_fixtures.py)")
     p.add_argument("--stage", default="mnemo")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 8)")
-    p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 4)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed steps first (2, 1)")
+    p.add_argument("--repeats", type=int, default=None, help="passes (3, 2)")
     p.add_argument("--only", choices=["loop", "trainer"], default=None)
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -73,12 +73,19 @@ def parse_args(argv=None):
         p.error("--dtype float16 trains on CUDA only; use bfloat16 or float32 on CPU")
     if args.data is not None and not args.data.is_dir():
         p.error(f"--data {args.data}: no such folder")
-    if args.batch_size < 1 or args.repeats < 1 or args.warmup < 1:
-        p.error("--batch-size, --repeats and --warmup must be at least 1")
-    args.steps = args.steps or (40 if args.arch == "tiny" else 8)
-    if args.steps < 1:
-        p.error("--steps must be at least 1")
+    tiny = args.arch == "tiny"
+    # a SmolLM2-sized step takes seconds on a CPU; the tiny one milliseconds
+    args.steps = args.steps if args.steps is not None else (40 if tiny else 4)
+    args.warmup = args.warmup if args.warmup is not None else (2 if tiny else 1)
+    args.repeats = args.repeats if args.repeats is not None else (3 if tiny else 2)
+    for name in ("batch_size", "steps", "warmup", "repeats"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
+
+
+def _progress(message: str) -> None:
+    print(f"progress: {message}", file=sys.stderr, flush=True)
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
@@ -186,6 +193,7 @@ def measure_collations(args) -> dict:
                     times[mode][rep][step - args.warmup] = time.perf_counter() - start
                 if args.device == "cuda":
                     peaks[mode] = max(peaks[mode], torch.cuda.max_memory_allocated() / 2**20)
+            _progress(f"collations pass {rep + 1}/{args.repeats} step {step + 1}/{total}")
     out = {}
     for mode in LOOP_MODES:
         real = computed = 0
@@ -216,6 +224,7 @@ def measure_peak_rss(args, mode: str) -> dict:
         model(**collate(staged.dataset.__getitems__(rows))).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        _progress(f"memory {mode} step {step + 1}/{args.warmup + args.steps}")
     return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -261,6 +270,7 @@ def measure_trainers(args) -> dict:
             # a step runs from resuming (its batches are fetched after this) to its end
             _sync(args)
             self.times.append(time.perf_counter() - self.resumed)
+            _progress(f"trainer {TRAINER_MODES[self.me]} step {state.global_step}/{total}")
             self.baton.give(self.me)
             self.baton.wait(self.me)
             self.resumed = time.perf_counter()
@@ -296,14 +306,14 @@ def measure_trainers(args) -> dict:
         staged.attach(plugged)
         errors = []
 
-        def run(trainer, me):
+        def run(trainer, me, errors, baton):
             try:
                 trainer.train()
-            except BaseException as e:  # surface it, and never leave the other thread waiting
+            except Exception as e:  # noqa: BLE001 - re-raised below; the other thread must not wait
                 errors.append(e)
                 baton.give(me, finished=True)
 
-        threads = [threading.Thread(target=run, args=(t, i))
+        threads = [threading.Thread(target=run, args=(t, i, errors, baton))
                    for i, t in enumerate((bare, plugged))]
         for t in threads:
             t.start()
@@ -326,12 +336,20 @@ def measure_trainers(args) -> dict:
 
 def _run_worker(argv: list[str], kind: str) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), *argv, "--worker", kind]
-    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
-        raise SystemExit(f"bench_train.py: error: {kind} run failed: {tail[0]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error",
+           "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    last = ["(no output)"]
+    for line in proc.stderr:  # relay the worker's progress, keep its last words for errors
+        if line.startswith("progress: "):
+            print(f"\r  {line[10:].rstrip():<60}", end="", file=sys.stderr, flush=True)
+        elif line.strip():
+            last = [line.strip()]
+    stdout = proc.stdout.read()
+    if proc.wait() != 0:
+        raise SystemExit(f"\nbench_train.py: error: {kind} run failed: {last[0]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def summarise(result: dict) -> dict:
@@ -367,21 +385,24 @@ def main(argv=None) -> int:
         convert_smollm2()  # once, before the timed runs (they read the cached tokenizer)
 
     results: dict[str, dict] = {}
+
+    def save():  # after every worker: a long CPU run that is cut short keeps what it measured
+        if args.json:
+            args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                             "results": results}, indent=2))
+
     if args.only in (None, "loop"):
-        print("  collations ...", file=sys.stderr, flush=True)
         results.update(_run_worker(argv, "collations"))
+        save()
         if args.device == "cpu":
             for mode in LOOP_MODES:
-                print(f"  peak memory {mode} ...", file=sys.stderr, flush=True)
                 results[f"loop:{mode}"]["peak_mb"] = _run_worker(argv, f"rss:{mode}")["peak_mb"]
+                save()
     if args.only in (None, "trainer"):
-        print("  trainers ...", file=sys.stderr, flush=True)
         results.update(_run_worker(argv, "trainers"))
-    best = {k: summarise(v) for k, v in results.items()}
-    print(render(args, best))
-    if args.json:
-        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                         "results": best}, indent=2))
+        save()
+    print(file=sys.stderr)
+    print(render(args, {k: summarise(v) for k, v in results.items()}))
     return 0
 
 

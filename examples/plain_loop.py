@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     if distributed:
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     rank = dist.get_rank() if distributed else 0
-    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
                           if torch.cuda.is_available() else "cpu")
     torch.manual_seed(0)  # the same adapter initialisation on every rank
 

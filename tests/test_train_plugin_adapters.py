@@ -1,12 +1,15 @@
 """Stage adapters on a tiny random Llama: switching, the core switch, save and load."""
 
+# pytest fixtures imported from train_fixtures arrive as same-named arguments
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import copy
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401
+from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
 
 from train_plugin import StagedLoRA, StagePluginError
 from train_plugin.adapters import (
@@ -170,3 +173,19 @@ def test_new_vocabulary_rows_train_with_the_core_and_then_stay(toy_dataset, toy_
     assert torch.equal(snapshot[old], embed_before[old])  # old rows never move
     assert not torch.allclose(snapshot[new_ids], embed_before[new_ids])  # new rows learned
     assert torch.equal(after, snapshot)  # and stayed put in the later stages
+
+
+def test_new_vocabulary_rows_survive_save_and_load(toy_dataset, toy_tokenizer, tmp_path):
+    tok = copy.deepcopy(toy_tokenizer)
+    tok.add_tokens(["вода", "water"])
+    new_ids = tok.convert_tokens_to_ids(["вода", "water"])
+    staged = StagedLoRA.from_dataset(toy_dataset, tok, lora=TINY_LORA,
+                                     trainable_token_indices={"embed_tokens": new_ids})
+    model = staged.wrap(tiny_model(tok))
+    _perturb(model)
+    staged.enter_stage(model, 2)
+    batch = {"input_ids": torch.tensor([[1] + new_ids + [5, 6]])}
+    expected = _logits(model, batch)
+    staged.save_adapters(model, tmp_path)
+    loaded = load_adapters(tiny_model(tok), tmp_path)
+    torch.testing.assert_close(_logits(loaded, batch), expected, rtol=0, atol=1e-6)

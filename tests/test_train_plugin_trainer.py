@@ -1,5 +1,8 @@
 """The plugin inside HF Trainer and TRL SFTTrainer, on a tiny random Llama."""
 
+# pytest fixtures imported from train_fixtures arrive as same-named arguments
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401
+from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
 from transformers import Trainer, TrainingArguments
 
 from train_plugin import StagedLoRA, StagePluginError
@@ -18,9 +21,10 @@ BATCH = 8
 
 
 def _args(out: Path, **kw) -> TrainingArguments:
-    base = dict(output_dir=str(out), per_device_train_batch_size=BATCH, learning_rate=5e-3,
-                save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True,
-                logging_steps=1000, seed=7, lr_scheduler_type="constant")
+    base = {"output_dir": str(out), "per_device_train_batch_size": BATCH,
+            "learning_rate": 5e-3, "save_strategy": "no", "report_to": [], "use_cpu": True,
+            "disable_tqdm": True, "logging_steps": 1000, "seed": 7,
+            "lr_scheduler_type": "constant"}
     base.update(kw)
     return TrainingArguments(**base)
 
@@ -53,11 +57,7 @@ def _run(toy_dataset, tok, out: Path, *, regime="sequential", resume=None, train
 
 
 def _stage_of_rows(staged) -> dict[int, str]:
-    out = {}
-    for stage, rows in staged._stage_rows:
-        for r in rows.tolist():
-            out[r] = stage.name
-    return out
+    return {r: name for name, rows in staged.stage_rows for r in rows}
 
 
 def _adapter_state(model, name: str) -> dict[str, torch.Tensor]:
@@ -74,7 +74,7 @@ def sequential_run(toy_dataset, toy_tokenizer, tmp_path_factory):
 
 
 def test_stages_run_in_order_reading_each_row_once(sequential_run):
-    out, staged, model, callback, consumed = sequential_run
+    _, staged, model, callback, consumed = sequential_run
     assert callback.transitions == [(0, "mnemo"), (6, "bridge"), (12, "language")]
     assert staged.finished == ["mnemo", "bridge", "language"]
     stage_of = _stage_of_rows(staged)
@@ -88,7 +88,7 @@ def test_stages_run_in_order_reading_each_row_once(sequential_run):
 
 
 def test_frozen_adapters_do_not_change_in_later_stages(sequential_run):
-    out, staged, model, _, _ = sequential_run
+    out, _, model, _, _ = sequential_run
     for name in ("mnemo", "bridge", "language"):
         # written by the callback the moment each stage ended
         snapshot = load_file(out / "adapters" / name / "adapter_model.safetensors")
@@ -169,8 +169,8 @@ def test_trl_sft_trainer(toy_dataset, toy_tokenizer, tmp_path):
     args = SFTConfig(output_dir=str(tmp_path), per_device_train_batch_size=BATCH,
                      learning_rate=5e-3, save_strategy="no", report_to=[], use_cpu=True,
                      disable_tqdm=True, logging_steps=1000, max_length=None)
-    staged, model, callback, consumed = _run(toy_dataset, toy_tokenizer, tmp_path,
-                                             trainer_cls=SFTTrainer, args=args)
+    staged, _, callback, consumed = _run(toy_dataset, toy_tokenizer, tmp_path,
+                                         trainer_cls=SFTTrainer, args=args)
     assert callback.transitions == [(0, "mnemo"), (6, "bridge"), (12, "language")]
     assert sorted(r for mb in consumed for r in mb) == sorted(_stage_of_rows(staged))
     assert all((tmp_path / "adapters" / n / "adapter_model.safetensors").is_file()

@@ -17,10 +17,10 @@ import torch
 import torch.distributed as dist
 
 sys.path.insert(0, str(Path(__file__).parent))
-from train_fixtures import TINY_LORA, tiny_model  # noqa: E402
+from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import StagedLoRA  # noqa: E402
-from train_plugin.models import char_tokenizer, dataset_texts  # noqa: E402
+from train_plugin import StagedLoRA
+from train_plugin.models import char_tokenizer, dataset_texts
 
 ROWS = 40  # per stage: with 2 ranks x batch 4, 5 steps per stage
 BATCH = 4
@@ -74,7 +74,7 @@ def main() -> None:
     torch.save(weights, out / f"rank{rank}.pt")
     report = {"world": world, "rows": consumed, "transitions": transitions,
               "finished": staged.finished,
-              "planned": {s.name: sorted(r.tolist()) for s, r in staged._stage_rows}}
+              "planned": {name: sorted(rows) for name, rows in staged.stage_rows}}
     (out / f"rank{rank}.json").write_text(json.dumps(report))
     if dist.is_initialized():
         dist.barrier()

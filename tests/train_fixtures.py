@@ -115,8 +115,19 @@ def _row(stage: str, idx: int, rng: random.Random, hyper: tuple[str, list[dict]]
 
 def write_toy_dataset(out: Path, rows: dict[str, int] | None = None, seed: int = 0) -> Path:
     """Write DIR/arrow/<stage>/, DIR/data/<stage>/<split>-00000-of-00001.parquet, README.md, stats.json."""
+    import datasets
     from datasets import Dataset, DatasetDict
 
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # a fixture, not a build: no progress noise
+    try:
+        return _write(out, rows, seed, Dataset, DatasetDict)
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
+
+
+def _write(out, rows, seed, Dataset, DatasetDict) -> Path:
     rows = rows or {"mnemo": 240, "bridge": 160, "language": 160}
     out = Path(out)
     rng = random.Random(seed)

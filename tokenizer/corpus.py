@@ -49,7 +49,8 @@ def read_stage(folder: Path, stage: str, split: str, columns: list[str]):
         return None
     try:
         return pl.concat([pl.read_parquet(f, columns=columns) for f in files])
-    except Exception as exc:  # a damaged or foreign Parquet file: say which, in one line
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        # a damaged or foreign Parquet file (or one without these columns): one line
         raise TokenizerError(f"{files[0].parent}: cannot read {', '.join(columns)} ({exc})") \
             from None
 

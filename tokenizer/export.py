@@ -5,7 +5,7 @@ transformers' slow->fast conversion: in transformers 5, constructing a Llama tok
 a `vocab_file` can silently write a tokenizer.json with an empty vocabulary, and the
 converter needs protobuf. Our models use identity normalization and no dummy prefix, so
 the whole pipeline is: spaces -> "▁", the same model (Unigram or BPE with byte fallback),
-and the reverse on decode. `check_parity` proves the ids equal SentencePiece's.
+and the reverse on decode. `verify_export` checks the ids equal SentencePiece's after every training.
 """
 
 from __future__ import annotations
@@ -78,26 +78,41 @@ def build_fast_tokenizer(model_file: Path, model_type: str):
 
 def export_transformers(model_file: Path, out_dir: Path, model_type: str,
                         model_max_length: int = 4096) -> Path:
-    """Write tokenizer.json and tokenizer_config.json into out_dir; returns out_dir."""
-    from transformers import PreTrainedTokenizerFast
+    """Write tokenizer.json and tokenizer_config.json into out_dir; returns out_dir.
+
+    The config is written directly rather than through transformers' save_pretrained, so
+    training does not import transformers (over a second of the time budget); the tests
+    load the folder with AutoTokenizer and compare ids with SentencePiece.
+    """
+    import json
 
     out_dir = Path(out_dir)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=build_fast_tokenizer(model_file, model_type),
-        bos_token=BOS, eos_token=EOS, unk_token=UNK, pad_token=PAD,
-        model_max_length=model_max_length, clean_up_tokenization_spaces=False,
-    )
-    fast.save_pretrained(str(out_dir))
+    build_fast_tokenizer(model_file, model_type).save(str(out_dir / "tokenizer.json"))
+    config = {
+        # "PreTrainedTokenizerFast" loads tokenizer.json as it is, in transformers 4 and 5
+        # (where it is an alias of TokenizersBackend); a model-specific class such as
+        # LlamaTokenizerFast would rebuild the pipeline with its own normalizer
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "bos_token": BOS, "eos_token": EOS, "unk_token": UNK, "pad_token": PAD,
+        "add_bos_token": False, "add_eos_token": False,
+        "clean_up_tokenization_spaces": False,
+        "model_max_length": model_max_length,
+    }
+    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n",
+                                                   encoding="utf-8")
     return out_dir
 
 
-def check_parity(model_file: Path, hf_dir: Path, texts: list[str]) -> list[str]:
-    """The texts whose ids differ between SentencePiece and AutoTokenizer (empty = parity)."""
+def verify_export(model_file: Path, tokenizer_json: Path, texts: list[str]) -> list[str]:
+    """The texts whose ids differ between SentencePiece and tokenizer.json (empty = same).
+
+    Run on every training: an exported tokenizer that encodes differently — or, the known
+    transformers 5 trap, to nothing at all — must fail the training, not a later run.
+    """
     import sentencepiece as spm
-    from transformers import AutoTokenizer
+    from tokenizers import Tokenizer
 
     sp = spm.SentencePieceProcessor(model_file=str(model_file))
-    hf = AutoTokenizer.from_pretrained(str(hf_dir))
-    expected = sp.encode(texts)
-    got = hf(texts, add_special_tokens=False)["input_ids"]
-    return [t for t, a, b in zip(texts, expected, got) if a != b]
+    fast = Tokenizer.from_file(str(tokenizer_json))
+    got = [e.ids for e in fast.encode_batch(texts, add_special_tokens=False)]
+    return [t for t, a, b in zip(texts, sp.encode(texts), got) if a != b]

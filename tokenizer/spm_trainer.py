@@ -37,6 +37,14 @@ LOSSLESS = dict(
 )
 
 
+# sentencepiece 0.2 extracts seed pieces from the text expanded by its counts, so that pass
+# grows with the total count while EM only sees the counts' proportions. Above this many
+# characters, all counts are divided down to it: on a 100k build (21M characters) every
+# eval score stays within about 0.01 of the undivided run (seen F1 0.999 either way) and
+# training takes about half the CPU time.
+SEED_PASS_CHARS = 3_000_000
+
+
 def reserved_pieces() -> int:
     """Pieces every model spends before it learns anything: specials and the 256 bytes."""
     return len(SPECIAL_IDS) + BYTE_PIECES
@@ -44,9 +52,19 @@ def reserved_pieces() -> int:
 
 def write_counts(counts: Counter, path: Path) -> None:
     """SentencePiece's TSV input: one "text<TAB>count" per line. A leading space is kept —
-    it becomes "▁" — so a word's position (line start or not) survives the counting."""
+    it becomes "▁" — so a word's position (line start or not) survives the counting.
+
+    The order is a seeded shuffle of the sorted lines. Sorted, because SentencePiece's
+    result depends on its input order and the same build must give the same tokenizer;
+    shuffled, because sentencepiece 0.2's seed extraction finds far fewer seed pieces when
+    similar lines sit together (on a 100k build: 74k seeds sorted vs 134k shuffled, and
+    seen-word F1 0.97 vs 0.999, ordinary text 4.4 vs 5.4 characters per token)."""
+    import random
+
+    lines = sorted(counts.items())
+    random.Random(0).shuffle(lines)
     with open(path, "w", encoding="utf-8") as f:
-        for text, n in counts.items():
+        for text, n in lines:
             if text and n > 0:
                 f.write(f"{text}\t{int(n)}\n")
 
@@ -58,8 +76,8 @@ def train_sentencepiece(counts: Counter, prefix: Path, vocab_size: int, model_ty
     import sentencepiece as spm
 
     prefix = Path(prefix)
-    tsv = prefix.with_suffix(".tsv")
-    write_counts(counts, tsv)
+    tsv, model = Path(f"{prefix}.tsv"), Path(f"{prefix}.model")
+    write_counts(scale_counts(counts), tsv)
     kwargs = dict(LOSSLESS, **options)
     try:
         spm.SentencePieceTrainer.train(
@@ -71,7 +89,90 @@ def train_sentencepiece(counts: Counter, prefix: Path, vocab_size: int, model_ty
         raise TokenizerError(_explain(str(exc), vocab_size)) from None
     finally:
         tsv.unlink(missing_ok=True)
-    return prefix.with_suffix(".model")
+    scrub_paths(model)
+    return model
+
+
+def scale_counts(counts: Counter, budget: int = SEED_PASS_CHARS) -> Counter:
+    """Counts divided so that the text they expand to is about `budget` characters (never
+    below 1: a rare word stays in the corpus)."""
+    total = sum(len(text) * n for text, n in counts.items())
+    if total <= budget:
+        return counts
+    factor = total / budget
+    return Counter({text: max(1, round(n / factor)) for text, n in counts.items()})
+
+
+def scrub_paths(model_file: Path) -> None:
+    """Replace the training paths SentencePiece records inside the .model with file names.
+
+    TrainerSpec keeps `input` (field 1) and `model_prefix` (field 2) as given — here a
+    temporary folder with a process id — so the same build would give a different file each
+    time and the published model would name a folder that no longer exists. The edit is
+    done on the protobuf wire format directly (ModelProto field 2 is the TrainerSpec), so
+    no protobuf package is needed.
+    """
+    data = Path(model_file).read_bytes()
+    out = bytearray()
+    for number, wire, value, raw in _fields(data):
+        if number == 2 and wire == 2:
+            spec = bytearray()
+            for n, w, v, r in _fields(value):
+                if w == 2 and n in (1, 2):
+                    name = Path(v.decode("utf-8")).name.encode("utf-8")
+                    spec += _key(n, 2) + _varint(len(name)) + name
+                else:
+                    spec += r
+            out += _key(2, 2) + _varint(len(spec)) + spec
+        else:
+            out += raw
+    Path(model_file).write_bytes(bytes(out))
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _key(number: int, wire: int) -> bytes:
+    return _varint(number << 3 | wire)
+
+
+def _read_varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+
+
+def _fields(data: bytes):
+    """(field number, wire type, payload, the field's raw bytes) of one protobuf message."""
+    at = 0
+    while at < len(data):
+        start = at
+        key, at = _read_varint(data, at)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            _, at = _read_varint(data, at)
+            value = b""
+        elif wire == 1:
+            value, at = data[at:at + 8], at + 8
+        elif wire == 2:
+            length, at = _read_varint(data, at)
+            value, at = data[at:at + length], at + length
+        elif wire == 5:
+            value, at = data[at:at + 4], at + 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield number, wire, value, data[start:at]
 
 
 def _explain(message: str, vocab_size: int) -> str:

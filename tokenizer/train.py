@@ -90,13 +90,17 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
         (work / "tokenizer.vocab").unlink(missing_ok=True)
         for leftover in work.glob("splitter-*"):
             leftover.unlink()
-        seconds = time.perf_counter() - started
-        settings = _settings(work / MODEL_FILE, text, vocab_size, model_type, splitter,
-                             seconds, time.process_time() - cpu_started,
-                             sentencepiece.__version__)
-        from .export import export_transformers
+        from .export import export_transformers, verify_export
 
         export_transformers(work / MODEL_FILE, work, model_type)
+        differ = verify_export(work / MODEL_FILE, work / "tokenizer.json", _sample_texts(text))
+        if differ:
+            raise TokenizerError(f"exported tokenizer.json encodes {len(differ)} sample texts "
+                                 f"differently from tokenizer.model, e.g. {differ[0]!r}")
+        # the time covers everything from reading the build to a checked export
+        settings = _settings(work / MODEL_FILE, text, vocab_size, model_type, splitter,
+                             time.perf_counter() - started, time.process_time() - cpu_started,
+                             sentencepiece.__version__)
         (work / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
         _replace(work, target)
@@ -106,6 +110,14 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
     _say(quiet, f"tokenizer: {model_type}, {settings['vocab_size']:,} pieces, trained in "
                 f"{settings['train_seconds']:.1f} s -> {target}")
     return settings
+
+
+def _sample_texts(text: BuildText, n: int = 2000) -> list[str]:
+    """Hyperwords and pseudo-sentences of frequent words, to check the export on."""
+    words = [w for w, _ in text.words.most_common(n)]
+    lines = ["".join(words[i:i + 8]) for i in range(0, len(words), 8)]
+    hyperwords = ["".join(p) for p, _ in text.hyperwords.most_common(n)]
+    return lines + hyperwords + words
 
 
 def _settings(model_file: Path, text: BuildText, requested: int, model_type: str,

@@ -37,7 +37,7 @@ _LAZY = {
     "tiny_model_and_tokenizer": ".models",
 }
 
-__all__ = ["REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order", *_LAZY]
+__all__ = ["REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order"] + list(_LAZY)
 
 
 def __getattr__(name: str):

@@ -34,8 +34,8 @@ def peft_model_of(model):
 def default_lora_config(**overrides):
     from peft import LoraConfig
 
-    kwargs = dict(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear",
-                  task_type="CAUSAL_LM")
+    kwargs = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": "all-linear",
+              "task_type": "CAUSAL_LM"}
     kwargs.update(overrides)
     return LoraConfig(**kwargs)
 
@@ -69,7 +69,33 @@ def add_stage_adapters(model, adapters: list[str], lora=None, *, core: str = COR
     peft_model = get_peft_model(model, config_for(adapters[0]), adapter_name=adapters[0])
     for name in adapters[1:]:
         peft_model.add_adapter(name, config_for(name))
+    guard_token_wrappers(peft_model)
     return peft_model
+
+
+def guard_token_wrappers(model) -> None:
+    """Let adapters without new-token rows be saved and loaded beside one that has them.
+
+    PEFT's TrainableTokensWrapper assumes every adapter owns a token delta and raises
+    KeyError saving any other (and a Trainer checkpoint saves them all). PEFT fixed the
+    same assumption for ModulesToSaveWrapper (huggingface/peft#2430) by answering {} for
+    adapters the wrapper does not serve; these instance-level guards do that here.
+    """
+    from peft.utils.other import TrainableTokensWrapper
+
+    for module in peft_model_of(model).modules():
+        if not isinstance(module, TrainableTokensWrapper) or getattr(module, "_mnemo_guard", 0):
+            continue
+
+        def owns(name, module=module):
+            return name in module.token_adapter.trainable_tokens_delta
+
+        save, load_map = module.adapter_state_dict, module.adapter_state_dict_load_map
+        module.adapter_state_dict = (
+            lambda name, state, save=save, owns=owns: save(name, state) if owns(name) else {})
+        module.adapter_state_dict_load_map = (
+            lambda name, load_map=load_map, owns=owns: load_map(name) if owns(name) else {})
+        module._mnemo_guard = 1
 
 
 def adapter_names(model) -> list[str]:
@@ -153,7 +179,7 @@ def arm_all_adapters(model) -> None:
             p.requires_grad_(True)
 
 
-class mnemo_core(AbstractContextManager):  # noqa: N801 - reads as a switch, used as a function
+class mnemo_core(AbstractContextManager):  # lower case: reads as a switch, used as a call
     """Switch the mnemo core adapter off or on; as a context manager, restore on exit.
 
         mnemo_core(model, False)              # core off from now on
@@ -222,7 +248,9 @@ def load_adapters(base_model, adapters_dir: str | Path, names: list[str] | None 
             raise StagePluginError(f"{root / n}: no adapter_config.json")
     model = PeftModel.from_pretrained(base_model, str(root / names[0]), adapter_name=names[0],
                                       is_trainable=is_trainable)
+    guard_token_wrappers(model)
     for n in names[1:]:
         model.load_adapter(str(root / n), adapter_name=n, is_trainable=is_trainable)
+        guard_token_wrappers(model)  # a later adapter may be the one with new-token rows
     set_active_adapters(model, names if active is None else active)
     return model

@@ -19,11 +19,13 @@ from .errors import StagePluginError
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # SmolLM2-135M's architecture, for benchmarks with random weights (no file needed)
-SMOLLM2_DIMS = dict(hidden_size=576, num_hidden_layers=30, num_attention_heads=9,
-                    num_key_value_heads=3, intermediate_size=1536, vocab_size=49152,
-                    tie_word_embeddings=True, max_position_embeddings=8192,
-                    rms_norm_eps=1e-5, rope_theta=100000.0, bos_token_id=1, eos_token_id=2,
-                    pad_token_id=2)
+SMOLLM2_DIMS = {
+    "hidden_size": 576, "num_hidden_layers": 30, "num_attention_heads": 9,
+    "num_key_value_heads": 3, "intermediate_size": 1536, "vocab_size": 49152,
+    "tie_word_embeddings": True, "max_position_embeddings": 8192, "rms_norm_eps": 1e-5,
+    "rope_parameters": {"rope_type": "default", "rope_theta": 100000.0},
+    "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 2,
+}
 
 
 def smollm2_gguf_path() -> Path:

@@ -15,8 +15,8 @@ import numpy as np
 
 from .adapters import (
     activate_stage,
-    add_stage_adapters,
     adapter_parameters,
+    add_stage_adapters,
     arm_all_adapters,
     peft_model_of,
     save_adapters,
@@ -38,6 +38,8 @@ class StagedLoRA:
     lora          a peft.LoraConfig, or LoraConfig keyword overrides, used for every adapter
     padding_free  flatten each micro-batch into one row (True) or pad it (False)
     collator      a collator of your own instead (it receives rows with input_ids, labels)
+    max_length    rows longer than this many tokens are cut (None: never)
+    core          the adapter `mnemo_core` switches and new-vocabulary rows train with
     trainable_token_indices  new vocabulary rows to train, on the core adapter (PEFT syntax)
     lr_shape, warmup  per-stage learning-rate shape and warmup (default: from the Trainer's
                   args, else linear without warmup)
@@ -115,6 +117,12 @@ class StagedLoRA:
         """Every tokenised row, indexed by global row id (the plan's indices)."""
         self._prepare()
         return self._dataset
+
+    @property
+    def stage_rows(self) -> list[tuple[str, list[int]]]:
+        """(stage, global row ids in reading order) for each stage, as planned."""
+        self._prepare()
+        return [(stage.name, rows.tolist()) for stage, rows in self._stage_rows]
 
     @property
     def train_dataset(self):
