@@ -104,7 +104,8 @@ def lexicon_check(lexicons: Path | None, langs: list[str] | None, as_json: bool)
 def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, quiet,
           train_tok, push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
-    from corpusgen.build import BuildError, BuildOptions, build as run_build
+    from corpusgen.build import BuildError, BuildOptions
+    from corpusgen.build import build as run_build
 
     if n < 1:
         raise click.BadParameter("must be at least 1", param_hint="--n")
@@ -261,8 +262,8 @@ def sample(build_dir: Path, stage: str, split: str, lang: str | None, count: int
         click.echo(f"    sentence: {row['sentence']}")
 
 
-from corpusgen.push import push_command  # noqa: E402  (light: imports huggingface_hub lazily)
-from tokenizer.cli import tokenizer_group  # noqa: E402  (light: imports sentencepiece lazily)
+from corpusgen.push import push_command
+from tokenizer.cli import tokenizer_group
 
 main.add_command(push_command, "push")
 main.add_command(tokenizer_group, "tokenizer")

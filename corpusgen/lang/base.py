@@ -8,8 +8,8 @@ generator gathers from), and which frames realise a scene as a gloss or a senten
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa

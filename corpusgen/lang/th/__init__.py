@@ -75,10 +75,10 @@ class Thai(Language):
             reach = None
             found = []
             for w in wanted:
-                hit = _aligned(text, w, lambda a, b: a in bounds and b in bounds)
+                hit = _aligned(text, w, lambda a, b, ok=bounds: a in ok and b in ok)
                 if not hit:
                     reach = reach or _reachability(text, trie)
-                    hit = _aligned(text, w, lambda a, b: a in reach[0] and b in reach[1])
+                    hit = _aligned(text, w, lambda a, b, ok=reach[0]: a in ok and b in ok)
                 found.append(hit)
             out.append(found)
         return out
