@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 
 from corpusgen import __version__
 from corpusgen.card import write_card
-from corpusgen.generate import CHUNK_ROWS, SCHEMA, SPLITS, STAGES, DrawOptions, SceneDrawer
+from corpusgen.contract import SCHEMA, SPLITS, STAGES
+from corpusgen.generate import CHUNK_ROWS, DrawOptions, SceneDrawer
 from corpusgen.lexicon import Lexicon
 from corpusgen.rows import stage_tables, with_ids
 from corpusgen.scenes import SceneTables

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpusgen.generate import SPLITS, STAGES
+from corpusgen.contract import SPLITS, STAGES
 
 LANG_NAMES = {"ru": "Russian", "en": "English", "th": "Thai"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from corpusgen.generate import SCHEMA
+from corpusgen.contract import SCHEMA
 from corpusgen.lang import get_language
 from corpusgen.lexicon import Lexicon
 

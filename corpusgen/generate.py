@@ -19,23 +19,6 @@ from corpusgen.frames import Variant
 from corpusgen.scenes import SceneTables
 
 CHUNK_ROWS = 50_000
-STAGES = ("mnemo", "bridge", "language")
-SPLITS = ("train", "validation", "test")
-
-CONSTITUENT = pa.struct(
-    [("concept", pa.string()), ("lang", pa.string()), ("surface", pa.string()),
-     ("start", pa.int32()), ("end", pa.int32())]
-)
-MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
-SCHEMA = pa.schema(
-    [
-        ("id", pa.string()), ("stage", pa.string()), ("lang", pa.string()),
-        ("hyperword", pa.string()), ("constituents", pa.list_(CONSTITUENT)),
-        ("gloss", pa.string()), ("sentence", pa.string()),
-        ("prompt", pa.string()), ("completion", pa.string()),
-        ("messages", pa.list_(MESSAGE)), ("text", pa.string()),
-    ]
-)
 EMPTY = pa.scalar("")
 
 

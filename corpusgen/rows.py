@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.generate import CONSTITUENT, MESSAGE, SCHEMA, Chunk
+from corpusgen.contract import CONSTITUENT, MESSAGE, SCHEMA
+from corpusgen.generate import Chunk
 
 
 def _messages(user: pa.Array | None, assistant: pa.Array) -> pa.ListArray:

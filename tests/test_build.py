@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpusgen.generate import SCHEMA, DrawOptions, SceneDrawer
+from corpusgen.contract import SCHEMA
+from corpusgen.generate import DrawOptions, SceneDrawer
 from corpusgen.lexicon import load_lexicon
 from corpusgen.scenes import SceneTables
 from tests.conftest import run
