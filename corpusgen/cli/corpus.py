@@ -1,91 +1,18 @@
-"""The `corpusgen` command. Every user error is one line on stderr and a non-zero exit."""
+"""The corpus commands: `build`, `check`, `stats` and `sample`."""
 
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from corpusgen import __version__
+from corpusgen.cli.base import BUILD_DIR, LEXICONS, Failure, load_or_fail, parse_langs
 
 
-class Failure(click.ClickException):
-    """One line, exit 1: the message says what and where."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"corpusgen: {self.format_message()}", err=True)
-
-
-def _langs_option(value: str | None) -> list[str] | None:
-    from corpusgen.lang import available_languages
-
-    if value is None:
-        return None
-    langs = [v.strip() for v in value.split(",") if v.strip()]
-    if not langs:
-        raise click.BadParameter("give at least one language code")
-    unknown = [lang for lang in langs if lang not in available_languages()]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown language {', '.join(unknown)}; available: {', '.join(available_languages())}"
-        )
-    if len(set(langs)) != len(langs):
-        raise click.BadParameter("a language is listed twice")
-    return langs
-
-
-def _parse_langs(ctx, param, value):
-    return _langs_option(value)
-
-
-LEXICONS = click.option(
-    "--lexicons", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Lexicon folder (default: the lexicons shipped with corpusgen).",
-)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="corpusgen")
-def main() -> None:
-    """Mnemo-phrase corpora: hyperwords, scene glosses and sentences with real grammar."""
-
-
-@main.group()
-def lexicon() -> None:
-    """Inspect and validate the concept-aligned lexicons."""
-
-
-def load_or_fail(path: Path | None, langs: list[str] | None):
-    from corpusgen.lexicon import LexiconInvalid, load_lexicon
-
-    try:
-        return load_lexicon(path, langs)
-    except LexiconInvalid as exc:
-        for line in exc.lines():
-            click.echo(line, err=True)
-        sys.exit(1)
-
-
-@lexicon.command("check")
-@LEXICONS
-@click.option("--langs", callback=_parse_langs, help="Comma-separated languages (default: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def lexicon_check(lexicons: Path | None, langs: list[str] | None, as_json: bool) -> None:
-    """Validate the lexicons; print one summary line (errors as FILE:LINE: problem)."""
-    lex = load_or_fail(lexicons, langs)
-    summary = lex.summary()
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        words = ", ".join(f"{lang} {n}" for lang, n in summary["langs"].items())
-        click.echo(f"ok: {summary['concepts']} concepts in {summary['fields']} fields; words: {words}")
-
-
-@main.command()
-@click.option("--langs", callback=_parse_langs, default="ru,en,th", show_default=True,
+@click.command()
+@click.option("--langs", callback=parse_langs, default="ru,en,th", show_default=True,
               help="Comma-separated languages of the words and glosses.")
 @click.option("--n", "n", type=int, default=1000, show_default=True,
               help="Scenes (unique hyperwords); each gives a mnemo, a bridge and a language row.")
@@ -147,9 +74,9 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
                f"({stats['cross_lingual_share']:.0%} cross-lingual)")
     if push_to:
-        from corpusgen.push import push_from_cli
+        from corpusgen.cli.push import push_after_build
 
-        push_from_cli(out, repo=push_to)
+        push_after_build(out, repo=push_to)
 
 
 @contextmanager
@@ -183,10 +110,7 @@ def _existing_build(path: Path) -> Path:
     return path
 
 
-BUILD_DIR = click.argument("build_dir", metavar="DIR", type=click.Path(path_type=Path))
-
-
-@main.command()
+@click.command()
 @BUILD_DIR
 @click.option("--sample", type=click.IntRange(min=0), default=0, show_default=True,
               help="Check names on N random rows per stage and split (0 = every row).")
@@ -220,7 +144,7 @@ def _read_stats(root: Path) -> dict:
         raise Failure(f"{path}: not valid JSON ({exc})") from None
 
 
-@main.command()
+@click.command()
 @BUILD_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print stats.json as it is.")
 def stats(build_dir: Path, as_json: bool) -> None:
@@ -231,7 +155,7 @@ def stats(build_dir: Path, as_json: bool) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else stats_table(data))
 
 
-@main.command()
+@click.command()
 @BUILD_DIR
 @click.option("--stage", default="mnemo", show_default=True)
 @click.option("--split", default="train", show_default=True)
@@ -260,18 +184,3 @@ def sample(build_dir: Path, stage: str, split: str, lang: str | None, count: int
         if row["gloss"]:
             click.echo(f"    gloss:    {row['gloss']}")
         click.echo(f"    sentence: {row['sentence']}")
-
-
-from corpusgen.push import push_command
-from tokenizer.cli import tokenizer_group
-
-main.add_command(push_command, "push")
-main.add_command(tokenizer_group, "tokenizer")
-
-
-def entry() -> None:  # pragma: no cover - console script alias
-    main()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-BUILD_DIR = click.argument("build_dir", metavar="DIR", type=click.Path(path_type=Path))
+from corpusgen.cli.base import BUILD_DIR
 
 
 @click.group("tokenizer")
@@ -34,7 +34,7 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
                   quiet: bool) -> None:
     """Train the tokenizer on DIR's train split into DIR/tokenizer/ (tokenizer.model,
     tokenizer.json, tokenizer_config.json) and record its settings in stats and card."""
-    from .train import record_in_card, record_in_stats, train_tokenizer
+    from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
     settings = train_tokenizer(build_dir, vocab_size=vocab_size, model_type=model_type,
                                splitter=splitter, quiet=quiet)
@@ -60,7 +60,7 @@ def eval_command(build_dir: Path, unseen: int, seed: int, baselines: bool, smoll
     """Score DIR/tokenizer against baselines: boundary precision/recall/F1 at word joins
     and tokens per word on seen and unseen hyperwords, characters per token on ordinary
     text, round trips, training time. Prints a table; writes DIR/tokenizer/eval.json."""
-    from .evaluate import format_notes, format_table, run_eval
+    from tokenizer.evaluate import format_notes, format_table, run_eval
 
     report = run_eval(build_dir, unseen=unseen, seed=seed, baselines=baselines,
                       smollm2=smollm2, quiet=quiet)
@@ -86,9 +86,9 @@ def extend_command(build_dir: Path, base: str, out: Path, min_chars: int,
     extension.json lists the new ids for PEFT's `trainable_token_indices`."""
     import json
 
-    from .corpus import check_build, hyperword_parts, read_stage
-    from .errors import TokenizerError
-    from .extend import extend_model, tokens_per_text
+    from tokenizer.corpus import check_build, hyperword_parts, read_stage
+    from tokenizer.errors import TokenizerError
+    from tokenizer.extend import extend_model, tokens_per_text
 
     root = check_build(build_dir)
     tok_dir = root / "tokenizer"
@@ -119,7 +119,7 @@ def extend_command(build_dir: Path, base: str, out: Path, min_chars: int,
 def _load_base(base: str):
     from transformers.utils import logging
 
-    from .errors import TokenizerError
+    from tokenizer.errors import TokenizerError
 
     logging.disable_progress_bar()      # one summary line is the command's whole output
     if base == "smollm2":

@@ -1,0 +1,192 @@
+"""The network half of a push: one atomic commit, retried a bounded number of times when the
+failure can pass (no connection, timeouts, 429 and 5xx answers)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpusgen.errors import PushError
+from corpusgen.push.credentials import check_repo, default_endpoint, offline_mode, resolve_token
+from corpusgen.push.plan import PushFile, PushPlan, plan_push
+from corpusgen.push.text import commit_description, corpusgen_version, default_message
+from corpusgen.push.translate import explain, scrubbed
+
+REPO_TYPE = "dataset"
+DEFAULT_BRANCH = "main"
+# Folders corpusgen owns in the repo. Files there that the build does not have are deleted in
+# the same commit; anything else a user added to the repo (a LICENSE, notebooks) is left alone.
+MANAGED_PREFIXES = ("data/", "tokenizer/")
+# Retries: three attempts with 2 s then 4 s between them, so at most 6 s of waiting is added to
+# whatever huggingface_hub does itself. Only failures that can pass are retried (`translate`
+# says which): no connection, timeouts, 429 and 5xx answers.
+ATTEMPTS = 3
+FIRST_WAIT = 2.0
+
+
+@dataclass(frozen=True)
+class PushResult:
+    repo: str
+    url: str  # the dataset page, e.g. https://huggingface.co/datasets/alice/mnemo
+    revision: str
+    private: bool
+    files: tuple[PushFile, ...]
+    total_bytes: int
+    dry_run: bool
+    stages: tuple[str, ...] = ()
+    not_sent: tuple[str, ...] = ()  # what stays local: arrow/ and anything else in DIR
+    commit_url: str | None = None
+    commit_oid: str | None = None
+    deleted: tuple[str, ...] = ()  # stale files removed from data/ and tokenizer/ on the Hub
+    attempts: int = 0
+
+
+def push_build(
+    build_dir: Path | str,
+    repo: str,
+    *,
+    private: bool = False,
+    revision: str | None = None,
+    message: str | None = None,
+    token: str | None = None,
+    dry_run: bool = False,
+    endpoint: str | None = None,
+    attempts: int = ATTEMPTS,
+    first_wait: float = FIRST_WAIT,
+) -> PushResult:
+    """Publish a corpusgen build to the Hub as the dataset repo `repo` ("owner/name"), so that
+    `load_dataset(repo, stage)` gives what `load_dataset(build_dir, stage)` gives.
+
+    Sends README.md, stats.json, data/ and tokenizer/ (when present) in one commit, never
+    arrow/. The token is `token`, else HF_TOKEN, else the login stored by `hf auth login`.
+    With `dry_run=True` nothing needs a token and nothing touches the network. `endpoint`
+    defaults to HF_ENDPOINT (read now, not at import) or https://huggingface.co.
+
+    Raises PushError with a one-line message; DIR is only ever read.
+    """
+    repo = check_repo(repo)
+    if message is not None and not message.strip():
+        raise PushError("argument", "the commit message is empty")
+    if revision is not None and not revision.strip():
+        raise PushError("argument", "the revision (branch) is empty")
+    branch = revision or DEFAULT_BRANCH
+    endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or default_endpoint()).rstrip("/")
+    url = f"{endpoint}/datasets/{repo}"
+
+    plan = plan_push(build_dir)
+    common = {"repo": repo, "url": url, "revision": branch, "private": private,
+              "files": plan.files, "total_bytes": plan.total_bytes,
+              "stages": tuple(plan.stages), "not_sent": plan.not_sent}
+    if dry_run:
+        return PushResult(**common, dry_run=True)
+
+    if offline_mode():
+        raise PushError("offline", "offline mode is on (HF_HUB_OFFLINE=1): unset it to push; "
+                                   "--dry-run works offline")
+    token, source = resolve_token(token)
+    try:
+        return _push_with_retries(plan, repo, common, endpoint=endpoint, token=token,
+                                  source=source, private=private, revision=revision,
+                                  message=message or default_message(plan), branch=branch,
+                                  attempts=max(1, attempts), first_wait=first_wait)
+    except KeyboardInterrupt:
+        raise PushError("interrupted", "interrupted before the push finished; the Hub commit "
+                                       "is all-or-nothing: it landed whole or not at all"
+                        ) from None
+
+
+def _push_with_retries(plan: PushPlan, repo: str, common: dict, *, endpoint: str, token: str,
+                       source: str, private: bool, revision: str | None, message: str,
+                       branch: str, attempts: int, first_wait: float) -> PushResult:
+    waited = 0.0
+    started = time.monotonic()
+    for attempt in range(1, attempts + 1):
+        try:
+            with _quiet_hub():
+                commit, deleted = _push_once(plan, repo, endpoint=endpoint, token=token,
+                                             source=source, private=private, revision=revision,
+                                             message=message)
+            return PushResult(**common, dry_run=False, commit_url=commit.commit_url,
+                              commit_oid=commit.oid, deleted=tuple(deleted), attempts=attempt)
+        except Exception as exc:  # noqa: BLE001 - classified below; no traceback reaches the user
+            error, retryable = explain(exc, repo=repo, endpoint=endpoint, source=source,
+                                        branch=branch)
+            if not retryable or attempt == attempts:
+                if retryable and attempts > 1:
+                    spent = time.monotonic() - started
+                    error = PushError(error.kind, f"{error}; gave up after {attempts} attempts "
+                                                  f"({waited:g} s of waiting, {spent:.1f} s in "
+                                                  "all); nothing was committed")
+                raise scrubbed(error, token) from None
+            wait = first_wait * 2 ** (attempt - 1)
+            time.sleep(wait)
+            waited += wait
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _push_once(plan: PushPlan, repo: str, *, endpoint: str, token: str, source: str,
+               private: bool, revision: str | None, message: str):
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+
+    api = HfApi(endpoint=endpoint, token=token, library_name="corpusgen",
+                library_version=corpusgen_version())
+    # whoami first: a bad token then gets a plain "401" instead of whatever create_repo says,
+    # and a read-only token is refused before anything is created.
+    me = api.whoami()
+    role = ((me.get("auth") or {}).get("accessToken") or {}).get("role")
+    if role == "read":
+        raise PushError("permission", f"the token from {source} is read-only; a push needs a "
+                                      "token with write access")
+    api.create_repo(repo, repo_type=REPO_TYPE, private=private, exist_ok=True)
+    if private and not api.repo_info(repo, repo_type=REPO_TYPE).private:
+        # create_repo ignores `private` for a repo that exists: refuse rather than publish what
+        # the user asked to keep private.
+        raise PushError("visibility", f"{repo} already exists and is public; --private does not "
+                                      "change an existing repo (make it private on the Hub first)")
+    if revision and revision != DEFAULT_BRANCH:
+        api.create_branch(repo, repo_type=REPO_TYPE, branch=revision, exist_ok=True)
+    remote = api.list_repo_files(repo, repo_type=REPO_TYPE, revision=revision)
+    ours = {f.path_in_repo for f in plan.files}
+    stale = sorted(p for p in remote if p.startswith(MANAGED_PREFIXES) and p not in ours)
+    _check_unchanged(plan)
+    # Operations are built afresh on each attempt: huggingface_hub mutates them while uploading.
+    operations = [CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=str(f.local_path))
+                  for f in plan.files]
+    operations += [CommitOperationDelete(path_in_repo=p) for p in stale]
+    # One create_commit rather than upload_folder: with hf_xet installed, huggingface_hub 2.x
+    # sends a folder in several commits, so a failure half way would leave the Hub with a card
+    # whose configs point at half the data. A single commit lands whole or not at all.
+    commit = api.create_commit(repo, operations, commit_message=message, repo_type=REPO_TYPE,
+                               revision=revision,
+                               commit_description=commit_description(plan))
+    return commit, stale
+
+
+def _check_unchanged(plan: PushPlan) -> None:
+    # The files are read again at upload time; a rebuild in between would push unchecked data.
+    for f in plan.files:
+        try:
+            size = f.local_path.stat().st_size
+        except OSError:
+            size = -1
+        if size != f.size:
+            raise PushError("invalid", f"{f.local_path} changed while pushing; run the push again")
+
+
+@contextmanager
+def _quiet_hub() -> Iterator[None]:
+    # huggingface_hub logs a warning per internal retry ("Retrying in 1s ..."); the user gets
+    # our one line at the end instead. Upload progress bars are left alone.
+    import logging
+
+    logger = logging.getLogger("huggingface_hub")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
