@@ -54,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--attn", default="sdpa",
                    help="attn_implementation: sdpa, eager, flash_attention_2, ...")
     p.add_argument("--data", type=Path, default=None,
-                   help="published dataset (default: the toy one from tests/train_fixtures.py)")
+                   help="published dataset (default: build/demo, else a fresh small build)")
     p.add_argument("--stage", default="mnemo")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 4)")
@@ -97,7 +97,7 @@ def _tokenizer(args):
         from train_plugin.models import char_tokenizer, dataset_texts
 
         return char_tokenizer(dataset_texts(args.data))
-    from train_plugin.models import load_smollm2_tokenizer
+    from basemodel import load_smollm2_tokenizer
 
     return load_smollm2_tokenizer()
 
@@ -106,7 +106,7 @@ def _model(args, vocab_size: int):
     import torch
     from transformers import LlamaForCausalLM
 
-    from train_plugin.models import smollm2_config, tiny_llama
+    from basemodel import smollm2_config, tiny_llama
 
     if args.arch == "tiny":
         model = tiny_llama(vocab_size, attn_implementation=args.attn)
@@ -336,6 +336,18 @@ def measure_trainers(args) -> dict:
 
 # ---- the driver ------------------------------------------------------------------------------
 
+def _default_data() -> Path:
+    """`make demo`'s build if there is one, else a small fresh build (a few seconds)."""
+    demo = ROOT / "build" / "demo"
+    if (demo / "stats.json").is_file():
+        return demo
+    out = Path(tempfile.mkdtemp(prefix="mnemo-bench-data-")) / "build"
+    corpusgen = Path(sys.executable).parent / "corpusgen"
+    subprocess.run([str(corpusgen), "build", "--n", "2000", "--seed", "0", "--quiet",
+                    "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
 def _run_worker(argv: list[str], kind: str) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), *argv, "--worker", kind]
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error",
@@ -398,13 +410,10 @@ def main(argv=None) -> int:
         return 0
 
     if args.data is None:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from train_fixtures import write_toy_dataset
-
-        args.data = write_toy_dataset(Path(tempfile.mkdtemp(prefix="mnemo-bench-data-")) / "ds")
+        args.data = _default_data()
         argv += ["--data", str(args.data)]
     if args.arch == "smollm2":
-        from train_plugin.models import convert_smollm2
+        from basemodel import convert_smollm2
 
         convert_smollm2()  # once, before the timed runs (they read the cached tokenizer)
 

@@ -30,10 +30,10 @@ _LAZY = {
     "active_adapters": ".adapters",
     "save_adapters": ".adapters",
     "load_adapters": ".adapters",
-    "load_smollm2": ".models",
-    "smollm2_config": ".models",
-    "tiny_llama": ".models",
-    "char_tokenizer": ".models",
+    "load_smollm2": "basemodel",
+    "smollm2_config": "basemodel",
+    "tiny_llama": "basemodel",
+    "char_tokenizer": "basemodel",
     "tiny_model_and_tokenizer": ".models",
 }
 
@@ -42,7 +42,8 @@ __all__ = ["REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
+        module = _LAZY[name]
+        value = getattr(import_module(module, __name__ if module.startswith(".") else None), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'train_plugin' has no attribute {name!r}")
