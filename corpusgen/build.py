@@ -26,6 +26,7 @@ from corpusgen import __version__
 from corpusgen.card import write_card
 from corpusgen.contract import SCHEMA, SPLITS, STAGES
 from corpusgen.generate import CHUNK_ROWS, DrawOptions, SceneDrawer
+from corpusgen.lang import get_language
 from corpusgen.lexicon import Lexicon
 from corpusgen.rows import stage_tables, with_ids
 from corpusgen.scenes import SceneTables
@@ -381,6 +382,8 @@ def _stats_dict(stats: Stats, options: BuildOptions, tables: SceneTables) -> dic
         "options": {**{k: v for k, v in asdict(options).items() if k != "workers"},
                     "langs": list(options.langs), "split": list(options.split)},
         "seed": options.seed,
+        # the output languages' names, so readers can word a task without the generator
+        "languages": {code: get_language(code).name for code in options.langs},
         "scenes": stats.scenes,
         "rows": totals,
         "splits": [s for s in SPLITS if totals.get("mnemo", {}).get(s, 0) > 0],

@@ -2,6 +2,8 @@
 
 Each text column is converted to Arrow once and shared by the stages that carry it; the
 TRL columns (`prompt`, `text`, `messages`) are assembled with Arrow's own string kernels.
+Every hyperword row names its task and output language (the contract's `TASKS`), in the
+prompt's marker and in the chat instruction, so one model can learn every stage at once.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.contract import CONSTITUENT, MESSAGE, SCHEMA
+from corpusgen.contract import CONSTITUENT, MESSAGE, SCHEMA, task_instruction, task_prompt
 from corpusgen.generate import Chunk
+from corpusgen.lang import get_language
 
 
 def _messages(user: pa.Array | None, assistant: pa.Array) -> pa.ListArray:
@@ -50,17 +53,42 @@ def _constituents(chunk: Chunk, keep: np.ndarray, langs: np.ndarray,
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
+def _around(lang: pa.Array, before: list[str], after: list[str], middle: pa.Array) -> pa.Array:
+    """Per row: before[lang] + middle + after[lang], for a column of language numbers."""
+    head = pa.array(before, pa.string()).take(lang)
+    tail = pa.array(after, pa.string()).take(lang)
+    return pc.binary_join_element_wise(head, middle, tail, pa.scalar(""))
+
+
+def _task_text(stage: str, lang: pa.Array, langs: list[str], hyper: pa.Array,
+               render) -> pa.Array:
+    """`render(stage, language, hyperword)` for every row, with the per-language text around
+    the hyperword computed once per language instead of once per row."""
+    mark = "\x00"
+    parts = [render(stage, code, mark).split(mark) for code in langs]
+    return _around(lang, [p[0] for p in parts], [p[1] for p in parts], hyper)
+
+
 def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: list[str],
                  concept_names: np.ndarray) -> dict[str, pa.Table]:
     """The mnemo, bridge and language rows of the kept scenes, in order (blank ids when
     `ids` is None: the writer numbers rows after de-duplication)."""
     m = len(keep)
     lang_names = np.array(langs, dtype=object)
+    lang_number = pa.array(chunk.lang[keep].astype(np.int32))
     lang = pa.array(lang_names[chunk.lang[keep]], pa.string())
     hyper, gloss, sentence, plain = (
         column.take(keep) for column in (chunk.hyperword, chunk.gloss, chunk.sentence, chunk.plain)
     )
-    prompt = pc.binary_join_element_wise(hyper, pa.scalar("\n"), pa.scalar(""))
+    names = {code: get_language(code).name for code in langs}
+
+    def prompt(stage):
+        return _task_text(stage, lang_number, langs, hyper, task_prompt)
+
+    def instruction(stage):
+        return _task_text(stage, lang_number, langs, hyper,
+                          lambda st, code, hw: task_instruction(st, names[code], hw))
+
     blank = pa.array(np.full(m, "", dtype=object), pa.string())
     constituents = _constituents(chunk, keep, lang_names, concept_names)
     no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
@@ -76,11 +104,12 @@ def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: 
     def joined(a, b):
         return pc.binary_join_element_wise(a, b, pa.scalar(""))
 
+    mnemo_prompt, bridge_prompt = prompt("mnemo"), prompt("bridge")
     return {
-        "mnemo": table("mnemo", hyper, constituents, gloss, sentence, prompt, gloss, hyper,
-                       joined(prompt, gloss)),
-        "bridge": table("bridge", hyper, constituents, gloss, sentence, prompt, sentence, hyper,
-                        joined(prompt, sentence)),
+        "mnemo": table("mnemo", hyper, constituents, gloss, sentence, mnemo_prompt, gloss,
+                       instruction("mnemo"), joined(mnemo_prompt, gloss)),
+        "bridge": table("bridge", hyper, constituents, gloss, sentence, bridge_prompt, sentence,
+                        instruction("bridge"), joined(bridge_prompt, sentence)),
         "language": table("language", blank, no_parts, blank, plain, blank, plain, None, plain),
     }
 
