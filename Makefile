@@ -41,9 +41,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check corpusgen tokenizer train_plugin tests bench examples
+	$(BIN)/ruff check .
 
-# issue 9: three curricula on SmolLM2-135M-Instruct (~15 min on 2 CPU cores)
+# three curricula on SmolLM2-135M-Instruct (~15 min on 2 CPU cores)
 experiment: $(STAMP)
 	$(BIN)/python experiments/mnemo_experiment.py --parallel --out build/experiment
 

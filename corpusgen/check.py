@@ -103,7 +103,8 @@ def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> Non
     parts = parts.with_columns(
         pl.col("start").shift(1).over("id").alias("_prev_start"),
         pl.col("end").shift(1).over("id").alias("_prev_end"),
-        pl.col("hyperword").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("_cut"),
+        pl.col("hyperword").str.slice(pl.col("start"), pl.col("end") - pl.col("start"))
+        .alias("_cut"),
     )
     wrong = parts.filter(
         (pl.col("_cut") != pl.col("surface"))

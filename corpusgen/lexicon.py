@@ -122,15 +122,6 @@ def _hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def check_lexicon(root: Path | None = None, langs: list[str] | None = None) -> list[LexiconError]:
-    """Every problem in the lexicon folder, in file order."""
-    try:
-        load_lexicon(root, langs)
-    except LexiconInvalid as exc:
-        return exc.errors
-    return []
-
-
 def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None) -> Lexicon:
     """Load and validate; raises `LexiconInvalid` listing every problem."""
     root = Path(root) if root is not None else default_lexicon_dir()

@@ -34,15 +34,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     from corpusgen.build import BuildError, BuildOptions
     from corpusgen.build import build as run_build
 
-    if n < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--n")
-    for name, value in (("--min-parts", min_parts), ("--max-parts", max_parts)):
-        if not 2 <= value <= 6:
-            raise click.BadParameter(f"{value} is outside 2..6", param_hint=name)
-    if min_parts > max_parts:
-        raise click.UsageError(f"--min-parts {min_parts} is above --max-parts {max_parts}")
-    if not 0.0 <= mix <= 1.0:
-        raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
+    _check_ranges(n, min_parts, max_parts, mix)
     options = BuildOptions(tuple(langs), n, min_parts, max_parts, mix, seed, workers=workers)
     if push_to:
         from corpusgen.push import PushError, preflight
@@ -77,6 +69,18 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
         from corpusgen.cli.push import push_after_build
 
         push_after_build(out, repo=push_to)
+
+
+def _check_ranges(n: int, min_parts: int, max_parts: int, mix: float) -> None:
+    if n < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--n")
+    for name, value in (("--min-parts", min_parts), ("--max-parts", max_parts)):
+        if not 2 <= value <= 6:
+            raise click.BadParameter(f"{value} is outside 2..6", param_hint=name)
+    if min_parts > max_parts:
+        raise click.UsageError(f"--min-parts {min_parts} is above --max-parts {max_parts}")
+    if not 0.0 <= mix <= 1.0:
+        raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
 
 
 @contextmanager
@@ -127,10 +131,12 @@ def check(build_dir: Path, sample: int, lexicons: Path | None) -> None:
     for line in report.problems[:50]:
         click.echo(line, err=True)
     for stage, (ok, total) in report.named.items():
-        click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent ({ok / max(total, 1):.2%})")
+        click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent "
+                   f"({ok / max(total, 1):.2%})")
     if not report.ok:
         more = len(report.problems) - 50
-        raise Failure(f"{len(report.problems)} problems" + (f" ({more} not shown)" if more > 0 else ""))
+        raise Failure(f"{len(report.problems)} problems"
+                      + (f" ({more} not shown)" if more > 0 else ""))
     click.echo(f"ok: {report.rows:,} rows checked in {root}")
 
 

@@ -27,4 +27,5 @@ def lexicon_check(lexicons: Path | None, langs: list[str] | None, as_json: bool)
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         words = ", ".join(f"{lang} {n}" for lang, n in summary["langs"].items())
-        click.echo(f"ok: {summary['concepts']} concepts in {summary['fields']} fields; words: {words}")
+        click.echo(f"ok: {summary['concepts']} concepts in {summary['fields']} fields; "
+                   f"words: {words}")

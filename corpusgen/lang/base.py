@@ -54,8 +54,6 @@ class Language:
     extra_columns: tuple[ExtraColumn, ...] = ()
     gloss_frames: tuple[str, ...] = ()
     sentence_frames: tuple[str, ...] = ()
-    # prompts that introduce a hyperword to a chat model, in this language
-    instruction: str = ""
 
     def rewrite(self, variant):
         """A chance to adjust a compiled frame variant before use (e.g. to let a preposition

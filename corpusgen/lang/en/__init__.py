@@ -31,7 +31,6 @@ class English(Language):
     )
     gloss_frames = frames.GLOSS
     sentence_frames = frames.SENTENCE
-    instruction = "What does this word mean?"
 
     def check_word(self, word: str, pos: str) -> str | None:
         if word not in _top_words():

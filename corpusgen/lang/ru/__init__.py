@@ -23,10 +23,11 @@ class Russian(Language):
     name = "Russian"
     script = "Cyrillic"
     word_pattern = re.compile(r"[а-яё]+")
-    extra_columns = (ExtraColumn("place_prep", required_for="place", values=frozenset({"в", "на"})),)
+    extra_columns = (
+        ExtraColumn("place_prep", required_for="place", values=frozenset({"в", "на"})),
+    )
     gloss_frames = frames.GLOSS
     sentence_frames = frames.SENTENCE
-    instruction = "Что значит это слово?"
 
     def check_word(self, word: str, pos: str) -> str | None:
         from corpusgen.lang.ru import grammar

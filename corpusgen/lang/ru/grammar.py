@@ -66,63 +66,88 @@ def _noun_class(parse) -> int:
 def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
     n = len(words)
     plain: dict[str, list] = {}
-    agreeing: dict[str, list] = {}
+    agreeing: dict[str, np.ndarray] = {}
 
-    def put(table, name, i, value):
-        table.setdefault(name, [None] * n)[i] = value
+    def put(name, i, value):
+        plain.setdefault(name, [None] * n)[i] = value
+
+    def agree(name, i, c, value):
+        agreeing.setdefault(name, np.full((n, 4), None, dtype=object))[i, c] = value
 
     klass = np.zeros(n, dtype=np.int8)
     for i, (row, pos) in enumerate(zip(words, pos_of)):
         word = row["word"]
-        put(plain, "lemma", i, word)
+        put("lemma", i, word)
         parse = lemma_parse(word, pos)
         if parse is None:  # the lexicon check rejects such words; keep the lemma usable
             continue
         if pos == "noun":
-            k = _noun_class(parse)
-            klass[i] = k
-            for case in CASES:
-                put(plain, case, i, _form(parse, {case, "sing"}) or word)
-                put(plain, f"{case}_pl", i, _form(parse, {case, "plur"}) or plain[case][i])
-            # second locative where the language has it (в лесу, на берегу), else the first
-            put(plain, "loc", i, _form(parse, {"loc2", "sing"}) or plain["loct"][i])
-            prep = row.get("place_prep") or "в"
-            put(plain, "prep", i, prep)
-            put(plain, "at", i, f"{preposition_before(prep, plain['loc'][i])} {plain['loc'][i]}")
-            put(plain, "which", i, RELATIVE[k])
-            gen_sg = plain["gent"][i]
-            put(plain, "num2", i, f"{TWO[k]} {gen_sg}")
-            for key, verb in PAST_VERBS.items():
-                put(plain, key, i, _past(verb, k))
+            klass[i] = _noun_forms(parse, row, lambda name, value, i=i: put(name, i, value))
         elif pos == "adj":
-            for case in CASES:
-                for c, grammemes in enumerate(CLASSES):
-                    gram = {case, "sing"} | grammemes
-                    if case != "accs":
-                        gram -= {"anim", "inan"}
-                    value = _form(parse, gram) or _form(parse, {case, "sing"} | (grammemes - {"anim", "inan"}))
-                    agreeing.setdefault(case, np.full((n, 4), None, dtype=object))[i, c] = value
-                for c, grammemes in enumerate(CLASSES):
-                    anim = {"anim"} if c == 1 else {"inan"}
-                    gram = {case, "plur"} | (anim if case == "accs" else set())
-                    agreeing.setdefault(f"{case}_pl", np.full((n, 4), None, dtype=object))[i, c] = _form(parse, gram)
+            _adjective_forms(parse, lambda name, c, value, i=i: agree(name, i, c, value))
         elif pos == "verb":
-            put(plain, "pres3sg", i, _form(parse, {"pres", "3per", "sing"}) or _form(parse, {"futr", "3per", "sing"}))
-            put(plain, "pres3pl", i, _form(parse, {"pres", "3per", "plur"}) or _form(parse, {"futr", "3per", "plur"}))
-            put(plain, "past_pl", i, _form(parse, {"past", "plur"}))
-            for c, gender in enumerate(("masc", "masc", "femn", "neut")):
-                table = agreeing.setdefault("past", np.full((n, 4), None, dtype=object))
-                table[i, c] = _form(parse, {"past", gender, "sing"})
+            _verb_forms(parse, lambda name, value, i=i: put(name, i, value),
+                        lambda name, c, value, i=i: agree(name, i, c, value))
     plain_arrays = {k: np.array(v, dtype=object) for k, v in plain.items()}
-    # every form again behind each preposition whose shape depends on the next word
-    for prep in PREPOSITIONS:
-        for name, values in list(plain_arrays.items()):
-            if "+" not in name:
-                plain_arrays[f"{prep}+{name}"] = _with_preposition(prep, values)
-        for name, values in list(agreeing.items()):
-            if "+" not in name:
-                agreeing[f"{prep}+{name}"] = _with_preposition(prep, values)
+    _add_prepositions(plain_arrays)
+    _add_prepositions(agreeing)
     return Forms(plain=plain_arrays, agreeing=agreeing, agree_class=klass)
+
+
+def _add_prepositions(forms: dict[str, np.ndarray]) -> None:
+    """Every form again behind each preposition whose shape depends on the next word."""
+    for prep in PREPOSITIONS:
+        for name, values in list(forms.items()):
+            if "+" not in name:
+                forms[f"{prep}+{name}"] = _with_preposition(prep, values)
+
+
+def _noun_forms(parse, row: dict[str, str], put) -> int:
+    """A noun's cases in both numbers, its place phrase, relative pronoun, "two X" and the
+    past of the verbs that agree with it; returns its agreement class."""
+    word = row["word"]
+    k = _noun_class(parse)
+    forms: dict[str, str] = {}
+    for case in CASES:
+        forms[case] = _form(parse, {case, "sing"}) or word
+        forms[f"{case}_pl"] = _form(parse, {case, "plur"}) or forms[case]
+    # second locative where the language has it (в лесу, на берегу), else the first
+    forms["loc"] = _form(parse, {"loc2", "sing"}) or forms["loct"]
+    prep = row.get("place_prep") or "в"
+    forms["prep"] = prep
+    forms["at"] = f"{preposition_before(prep, forms['loc'])} {forms['loc']}"
+    forms["which"] = RELATIVE[k]
+    forms["num2"] = f"{TWO[k]} {forms['gent']}"
+    for key, verb in PAST_VERBS.items():
+        forms[key] = _past(verb, k)
+    for name, value in forms.items():
+        put(name, value)
+    return k
+
+
+def _adjective_forms(parse, agree) -> None:
+    """An adjective in every case, agreeing with each noun class, singular and plural."""
+    for case in CASES:
+        for c, grammemes in enumerate(CLASSES):
+            gram = {case, "sing"} | grammemes
+            if case != "accs":
+                gram -= {"anim", "inan"}
+            fallback = {case, "sing"} | (grammemes - {"anim", "inan"})
+            agree(case, c, _form(parse, gram) or _form(parse, fallback))
+        for c, _grammemes in enumerate(CLASSES):
+            anim = {"anim"} if c == 1 else {"inan"}
+            plural = {case, "plur"} | (anim if case == "accs" else set())
+            agree(f"{case}_pl", c, _form(parse, plural))
+
+
+def _verb_forms(parse, put, agree) -> None:
+    """Present (or perfective future) third person, past plural, and the past singular
+    agreeing with each noun class."""
+    for name, number in (("pres3sg", "sing"), ("pres3pl", "plur")):
+        put(name, _form(parse, {"pres", "3per", number}) or _form(parse, {"futr", "3per", number}))
+    put("past_pl", _form(parse, {"past", "plur"}))
+    for c, gender in enumerate(("masc", "masc", "femn", "neut")):
+        agree("past", c, _form(parse, {"past", gender, "sing"}))
 
 
 VOWELS = set("аеёиоуыэюя")
@@ -135,7 +160,8 @@ def preposition_before(prep: str, word: str) -> str:
     second_is_consonant = len(w) > 1 and w[1] not in VOWELS and w[1] not in "ьъ"
     if prep == "в" and (w[:1] in ("в", "ф") and second_is_consonant):
         return "во"
-    if prep == "с" and ((w[:1] in "сзшжщ" and second_is_consonant) or w.startswith(("льд", "льн", "мно", "рж"))):
+    if prep == "с" and ((w[:1] in "сзшжщ" and second_is_consonant)
+                       or w.startswith(("льд", "льн", "мно", "рж"))):
         return "со"
     if prep == "к" and ((w[:1] in "кг" and second_is_consonant) or w.startswith("мне")):
         return "ко"

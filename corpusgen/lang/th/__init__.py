@@ -41,7 +41,6 @@ class Thai(Language):
     extra_columns = (ExtraColumn("classifier", required_for="noun", check=_classifier_problem),)
     gloss_frames = frames.GLOSS
     sentence_frames = frames.SENTENCE
-    instruction = "คำนี้หมายความว่าอะไร"
 
     def check_word(self, word: str, pos: str) -> str | None:
         if word not in _dictionary():
