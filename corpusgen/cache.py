@@ -1,8 +1,17 @@
-"""A small on-disk cache for inflected forms.
+"""The project's on-disk cache: one root for every part, said aloud when first written.
 
-Inflecting a thousand words through pymorphy3, lemminflect and inflect takes seconds (most of
-it importing those libraries), and the result only changes when the lexicon, the grammar code
-or a library changes — all part of the key. Set CORPUSGEN_CACHE to move it, or to `off`.
+The root is MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo. Inside it each kind
+of entry has its own folder (`KINDS`): the inflected forms of a lexicon (inflecting a
+thousand words through pymorphy3, lemminflect and inflect takes seconds, and the result only
+changes when the lexicon, the grammar code or a library changes — all part of the key), the
+languages' background word lists, and the base models converted by `basemodel`.
+
+An entry is written beside its final name and renamed into place, so a crash never leaves a
+half entry; one that cannot be read back, or reads back as something else (a pickle of None,
+a file cut short), is computed again and replaced — a cache is never a reason to fail. The
+first entry of a kind prints one line on stderr saying where (once: later entries go
+quietly); `corpusgen cache info` sizes the root and `corpusgen cache clear` empties it of
+what the project put there.
 """
 
 from __future__ import annotations
@@ -10,23 +19,37 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
+# The folders of the root the project writes, and what each holds. `cache clear` removes
+# these and nothing else: a root the user pointed at an existing folder keeps their files.
+KINDS = {
+    "forms": "inflected forms of the lexicons",
+    "words": "frequency-ranked word lists of the languages",
+    "smollm2-135m-instruct": "SmolLM2-135M-Instruct converted from its GGUF",
+}
 
-def cache_dir() -> Path | None:
-    value = os.environ.get("CORPUSGEN_CACHE", "")
-    if value.lower() in ("off", "0", "none"):
-        return None
-    if value:
-        return Path(value)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "corpusgen"
+def cache_root() -> Path:
+    """MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo."""
+    if os.environ.get("MNEMO_CACHE"):
+        return Path(os.environ["MNEMO_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "mnemo"
+
+
+def announce(what: str, where: Path) -> None:
+    """The one stderr line said when a kind of entry is first cached on this machine."""
+    print(f"corpusgen: caching {what} in {where} (`corpusgen cache info` sizes it, "
+          "`corpusgen cache clear` removes it)", file=sys.stderr, flush=True)
 
 
 def _version(dist: str) -> str:
@@ -37,6 +60,7 @@ def _version(dist: str) -> str:
 
 
 def key_of(*parts: bytes | str, libraries: tuple[str, ...] = ()) -> str:
+    """A key that changes when any part or any library's installed version does."""
     h = hashlib.sha256()
     for part in parts:
         h.update(part if isinstance(part, bytes) else part.encode())
@@ -46,23 +70,105 @@ def key_of(*parts: bytes | str, libraries: tuple[str, ...] = ()) -> str:
     return h.hexdigest()[:32]
 
 
-def cached(name: str, key: str, compute: Callable[[], T]) -> T:
-    """`compute()`, or its pickled result from an earlier run with the same key."""
-    root = cache_dir()
-    if root is None:
-        return compute()
-    path = root / f"{name}-{key}.pkl"
-    try:
-        with path.open("rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
+def cached(name: str, key: str, compute: Callable[[], T], *, kind: str = "forms",
+           valid: Callable[[object], bool] | None = None) -> T:
+    """`compute()`, or its pickled result from an earlier run with the same key.
+
+    An entry that does not unpickle, or whose value `valid` rejects (by default: None), is
+    computed again and replaced. A cache that cannot be written (a read-only home) is skipped.
+    """
+    folder = cache_root() / kind
+    path = folder / f"{name}-{key}.pkl"
+    ok = valid or (lambda value: value is not None)
+    value = _read(path)
+    if ok(value):
+        return value
     value = compute()
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=root, delete=False, suffix=".tmp") as f:
+        first = not folder.is_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=f".{name}-",
+                                         suffix=".tmp") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, path)
+        if first:
+            announce(KINDS.get(kind, kind), folder)
     except OSError:
         pass  # a read-only home is no reason to fail a build
     return value
+
+
+def _read(path: Path):
+    """The entry's value, or None when it is missing or cannot be unpickled."""
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except Exception:  # noqa: BLE001 - any unreadable entry is simply rebuilt
+        return None
+
+
+def cached_forms(language, words: list[dict[str, str] | None], pos_of: list[str]):
+    """The language's forms of `words` (one row per concept, None where the language has
+    no word), from the cache when the lexicon rows, the plug-in's code and the versions of
+    the libraries it declares are all unchanged."""
+    from corpusgen import __version__
+    from corpusgen.lang.base import Forms
+
+    module = sys.modules[type(language).__module__]
+    grammar_files = sorted(Path(module.__file__).parent.glob("*.py"))
+    key = key_of(__version__, language.code, repr(words), repr(pos_of),
+                 *(p.read_bytes() for p in grammar_files), libraries=language.libraries)
+
+    def complete(value) -> bool:
+        return (isinstance(value, Forms) and "lemma" in value.plain
+                and len(value.plain["lemma"]) == len(words))
+
+    return cached(f"forms-{language.code}", key, lambda: language.forms_of(words, pos_of),
+                  valid=complete)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    name: str
+    bytes: int
+    files: int
+    what: str | None  # None: not the project's, left alone
+
+
+def _size(path: Path) -> tuple[int, int]:
+    if path.is_file():
+        return path.stat().st_size, 1
+    total = files = 0
+    for p in path.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            total += p.stat().st_size
+            files += 1
+    return total, files
+
+
+def cache_entries() -> list[CacheEntry]:
+    """What the root holds, one entry per top-level name, the project's kinds first."""
+    root = cache_root()
+    if not root.is_dir():
+        return []
+    out = []
+    for path in sorted(root.iterdir(), key=lambda p: (p.name not in KINDS, p.name)):
+        size, files = _size(path)
+        out.append(CacheEntry(path.name, size, files, KINDS.get(path.name)))
+    return out
+
+
+def clear_cache() -> list[CacheEntry]:
+    """Remove the project's kinds from the root; returns what was removed."""
+    root = cache_root()
+    removed = []
+    for entry in cache_entries():
+        if entry.what is None:
+            continue
+        path = root / entry.name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        removed.append(entry)
+    return removed

@@ -9,7 +9,17 @@ import pyarrow.parquet as pq
 
 from corpusgen.contract import SPLITS, STAGES
 
-LANG_NAMES = {"ru": "Russian", "en": "English", "th": "Thai"}
+
+def language_names(stats: dict) -> dict[str, str]:
+    """Code -> English name of the build's languages: as stats.json records them, else as
+    the language plug-ins name them."""
+    recorded = stats.get("languages")
+    if isinstance(recorded, dict) and recorded:
+        return dict(recorded)
+    from corpusgen.lang import available_languages, get_language
+
+    return {code: get_language(code).name if code in available_languages() else code
+            for code in stats["options"]["langs"]}
 
 
 def size_category(n: int) -> str:
@@ -99,7 +109,7 @@ def card_data(stats: dict):
 def write_card(root: Path, stats: dict) -> None:
     from huggingface_hub import DatasetCard
 
-    langs = ", ".join(LANG_NAMES.get(lang, lang) for lang in stats["options"]["langs"])
+    langs = ", ".join(language_names(stats).values())
     body = f"""
 # Mnemo-phrase curriculum
 

@@ -3,6 +3,11 @@
 A lexicon folder holds `concepts.tsv`, `fields.tsv`, `roles.tsv` and one `<lang>.tsv` per
 language. Problems are collected as `LexiconError`s that print as `FILE:LINE: what is wrong`,
 so a user can jump straight to the line.
+
+Files are read the way editors write them: a byte-order mark, CRLF line ends and decomposed
+letters (NFD, e.g. е + U+0308 for ё) are all accepted, every cell normalised to NFC. A
+language may leave concepts out: the generator's pools skip a concept a language has no
+word for, and the summary says how many each language covers.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.resources
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from corpusgen.errors import CorpusgenError
 from corpusgen.lang import available_languages, get_language
 
 CONCEPT_COLUMNS = ("concept", "field", "pos", "roles")
@@ -33,7 +40,7 @@ class LexiconError:
         return f"{where}: {self.message}"
 
 
-class LexiconInvalid(Exception):
+class LexiconInvalid(CorpusgenError):
     """Raised by `load_lexicon` with every problem found."""
 
     def __init__(self, errors: list[LexiconError]):
@@ -69,6 +76,12 @@ class Lexicon:
             "langs": {lang: df.height for lang, df in self.words.items()},
         }
 
+    def word_rows(self, lang: str) -> list[dict[str, str] | None]:
+        """One row per concept, in concept order: the language's word and extra columns,
+        or None where the language leaves the concept out."""
+        by_concept = {row["concept"]: row for row in self.words[lang].to_dicts()}
+        return [by_concept.get(c) for c in self.concepts["concept"].to_list()]
+
 
 def default_lexicon_dir() -> Path:
     """The lexicons shipped with the package (works from an installed wheel too)."""
@@ -82,6 +95,14 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 with or without a byte-order mark, or UTF-16 with one (what some editors save
+    as "Unicode")."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
 def _read_tsv(path: Path, required: tuple[str, ...], errors: list[LexiconError]):
     """Rows of a TSV as (line number, dict); None (with the problem recorded) when the file
     as a whole is unusable: missing, not UTF-8, no header, a required column missing."""
@@ -90,11 +111,18 @@ def _read_tsv(path: Path, required: tuple[str, ...], errors: list[LexiconError])
         errors.append(LexiconError(name, 0, "file not found"))
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        errors.append(LexiconError(name, 1, f"not UTF-8 text ({exc.reason})"))
+        data = path.read_bytes()
+    except OSError as exc:
+        errors.append(LexiconError(name, 0, f"cannot read ({exc.strerror})"))
         return None
-    lines = text.splitlines()
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        errors.append(LexiconError(name, line, f"not UTF-8 text ({exc.reason} at byte "
+                                               f"{exc.start}); save the file as UTF-8"))
+        return None
+    lines = unicodedata.normalize("NFC", text).splitlines()
     if not lines:
         errors.append(LexiconError(name, 1, "empty file: expected a header line"))
         return None
@@ -123,61 +151,38 @@ def _hash(path: Path) -> str:
 
 
 def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None) -> Lexicon:
-    """Load and validate; raises `LexiconInvalid` listing every problem."""
+    """Load and validate; raises `LexiconInvalid` listing every problem. Without `langs`,
+    every language that has both a plug-in and a `<code>.tsv` in the folder."""
     root = Path(root) if root is not None else default_lexicon_dir()
-    langs = list(langs) if langs else list(available_languages())
     errors: list[LexiconError] = []
     if not root.is_dir():
         raise LexiconInvalid([LexiconError(_display(root), 0, "no such lexicon folder")])
+    if langs:
+        langs = list(langs)
+    else:
+        langs = [code for code in available_languages() if (root / f"{code}.tsv").is_file()]
+        if not langs:
+            raise LexiconInvalid([LexiconError(
+                _display(root), 0, f"no lexicon file of any language here (expected one of "
+                                   f"{', '.join(f'{c}.tsv' for c in available_languages())})")])
 
     field_rows = _read_tsv(root / "fields.tsv", ("field", "pos"), errors) or []
     role_rows = _read_tsv(root / "roles.tsv", ("role", "pos"), errors) or []
     concept_rows = _read_tsv(root / "concepts.tsv", CONCEPT_COLUMNS, errors) or []
     fields = {r["field"]: r["pos"] for _, r in field_rows}
     roles = {r["role"]: r["pos"] for _, r in role_rows}
-
-    concepts_file = _display(root / "concepts.tsv")
-    seen: dict[str, int] = {}
-    concepts: list[dict] = []
-    for lineno, row in concept_rows:
-        cid, pos = row["concept"], row["pos"]
-        problems = []
-        if not cid:
-            problems.append("empty concept id")
-        elif cid in seen:
-            problems.append(f"duplicate concept id {cid!r} (first on line {seen[cid]})")
-        if pos not in POS_VALUES:
-            problems.append(f"unknown part of speech {pos!r} (expected {', '.join(POS_VALUES)})")
-        if row["field"] not in fields:
-            problems.append(f"unknown semantic field {row['field']!r}")
-        role_list = [r.strip() for r in row["roles"].split(",") if r.strip()]
-        if not role_list:
-            problems.append(f"concept {cid!r} has no role")
-        for role in role_list:
-            if role not in roles:
-                problems.append(f"unknown role {role!r}")
-            elif pos in POS_VALUES and roles[role] != pos:
-                problems.append(f"role {role!r} is for a {roles[role]}, not a {pos}")
-        if problems:
-            errors.extend(LexiconError(concepts_file, lineno, p) for p in problems)
-            if cid and cid not in seen:
-                seen[cid] = lineno
-            continue
-        seen[cid] = lineno
-        concepts.append({"concept": cid, "field": row["field"], "pos": pos, "roles": role_list})
-
+    concepts, seen = _concepts(concept_rows, fields, roles, _display(root / "concepts.tsv"),
+                               errors)
     by_id = {c["concept"]: c for c in concepts}
-    words: dict[str, pl.DataFrame] = {}
-    for lang in langs:
-        words[lang] = _load_language(root, lang, by_id, seen, errors)
-
+    words = {lang: _load_language(root, lang, by_id, seen, errors) for lang in langs}
     if errors:
         raise LexiconInvalid(errors)
     order = {c["concept"]: i for i, c in enumerate(concepts)}
     for lang in langs:
         words[lang] = (
             words[lang]
-            .with_columns(pl.col("concept").replace_strict(order, return_dtype=pl.Int32).alias("_i"))
+            .with_columns(pl.col("concept").replace_strict(order, return_dtype=pl.Int32)
+                          .alias("_i"))
             .sort("_i")
             .drop("_i")
         )
@@ -198,49 +203,71 @@ def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None)
     )
 
 
+def _concepts(rows, fields: dict[str, str], roles: dict[str, str], file: str,
+              errors: list[LexiconError]) -> tuple[list[dict], dict[str, int]]:
+    """The valid concepts of concepts.tsv, and the line of every id it names."""
+    seen: dict[str, int] = {}
+    concepts: list[dict] = []
+    for lineno, row in rows:
+        cid, pos = row["concept"], row["pos"]
+        problems = []
+        if not cid:
+            problems.append("empty concept id")
+        elif cid in seen:
+            problems.append(f"duplicate concept id {cid!r} (first on line {seen[cid]})")
+        if pos not in POS_VALUES:
+            problems.append(f"unknown part of speech {pos!r} (expected {', '.join(POS_VALUES)})")
+        if row["field"] not in fields:
+            problems.append(f"unknown semantic field {row['field']!r}")
+        role_list = [r.strip() for r in row["roles"].split(",") if r.strip()]
+        problems += _role_problems(cid, pos, role_list, roles)
+        if cid and cid not in seen:
+            seen[cid] = lineno
+        if problems:
+            errors.extend(LexiconError(file, lineno, p) for p in problems)
+            continue
+        concepts.append({"concept": cid, "field": row["field"], "pos": pos, "roles": role_list})
+    return concepts, seen
+
+
+def _role_problems(cid: str, pos: str, role_list: list[str], roles: dict[str, str]) -> list[str]:
+    if not role_list:
+        return [f"concept {cid!r} has no role"]
+    problems = []
+    for role in role_list:
+        if role not in roles:
+            problems.append(f"unknown role {role!r}")
+        elif pos in POS_VALUES and roles[role] != pos:
+            problems.append(f"role {role!r} is for a {roles[role]}, not a {pos}")
+    return problems
+
+
 def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
+    """The valid rows of `<lang>.tsv`. A concept the file does not name is left out of the
+    language, not an error."""
     language = get_language(lang)
     path = root / f"{lang}.tsv"
     name = _display(path)
     extra = {c.name: c for c in language.extra_columns}
+    schema = {"concept": pl.String, "word": pl.String, **{c: pl.String for c in extra}}
     rows = _read_tsv(path, WORD_COLUMNS + tuple(extra), errors)
     if rows is None:  # the file's own problem is reported; its rows cannot be judged
-        return pl.DataFrame()
+        return pl.DataFrame(schema=schema)
     seen: dict[str, int] = {}
     seen_words: dict[str, int] = {}
     out = []
     for lineno, row in rows:
         cid, word = row["concept"], row["word"]
-        problems = []
         concept = by_id.get(cid)
+        problems = []
         if cid in seen:
             problems.append(f"duplicate concept {cid!r} (first on line {seen[cid]})")
         elif cid not in all_ids:
             problems.append(f"unknown concept {cid!r} (not in concepts.tsv)")
-        if not word:
-            problems.append(f"empty word for concept {cid!r}")
-        elif not language.word_pattern.fullmatch(word):
-            problems.append(f"word {word!r} is not one lowercase {language.script} word")
-        elif concept is not None:
-            problem = language.check_word(word, concept["pos"])
-            if problem:
-                problems.append(problem)
+        problems += _word_problems(language, cid, word, concept)
         if word and word in seen_words:
             problems.append(f"word {word!r} already used on line {seen_words[word]}")
-        for col in extra.values():
-            value = row[col.name]
-            needed = concept is not None and (
-                concept["pos"] == col.required_for or col.required_for in concept["roles"]
-            )
-            if needed and not value:
-                problems.append(f"empty {col.name!r} for {cid!r} ({col.required_for})")
-            elif value and concept is not None and not needed:
-                problems.append(f"{col.name!r} is only for {col.required_for} concepts")
-            elif value and col.values is not None and value not in col.values:
-                allowed = ", ".join(sorted(col.values))
-                problems.append(f"{col.name!r} is {value!r}; expected one of {allowed}")
-            elif value and col.check is not None and (p := col.check(value)):
-                problems.append(p)
+        problems += [p for col in extra.values() if (p := _extra_problem(col, row, concept))]
         seen.setdefault(cid, lineno)
         if word:
             seen_words.setdefault(word, lineno)
@@ -248,11 +275,30 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
             errors.extend(LexiconError(name, lineno, p) for p in problems)
             continue
         out.append({"concept": cid, "word": word, **{c: row[c] for c in extra}})
-    for cid, concept in by_id.items():
-        if cid not in seen:
-            errors.append(
-                LexiconError(_display(root / "concepts.tsv"), all_ids[cid],
-                             f"concept {cid!r} has no word in {name}")
-            )
-    schema = {"concept": pl.String, "word": pl.String, **{c: pl.String for c in extra}}
     return pl.DataFrame(out, schema=schema)
+
+
+def _word_problems(language, cid: str, word: str, concept: dict | None) -> list[str]:
+    if not word:
+        return [f"empty word for concept {cid!r}"]
+    if not language.word_pattern.fullmatch(word):
+        return [f"word {word!r} is not one lowercase {language.script} word"]
+    if concept is not None and (problem := language.check_word(word, concept["pos"])):
+        return [problem]
+    return []
+
+
+def _extra_problem(col, row: dict[str, str], concept: dict | None) -> str | None:
+    value = row[col.name]
+    needed = concept is not None and (
+        concept["pos"] == col.required_for or col.required_for in concept["roles"]
+    )
+    if needed and not value:
+        return f"empty {col.name!r} for {row['concept']!r} ({col.required_for})"
+    if value and concept is not None and not needed:
+        return f"{col.name!r} is only for {col.required_for} concepts"
+    if value and col.values is not None and value not in col.values:
+        return f"{col.name!r} is {value!r}; expected one of {', '.join(sorted(col.values))}"
+    if value and col.check is not None:
+        return col.check(value)
+    return None

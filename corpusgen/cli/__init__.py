@@ -11,8 +11,9 @@ import click
 
 from corpusgen import __version__
 from corpusgen.cli.base import CommandGroup
+from corpusgen.cli.cache import cache
 from corpusgen.cli.corpus import build, check, sample, stats
-from corpusgen.cli.lexicon import lexicon
+from corpusgen.cli.lexicon import lang, lexicon
 from corpusgen.cli.push import push
 from corpusgen.cli.tokenizer import tokenizer_group
 
@@ -23,6 +24,6 @@ def main() -> None:
     """Mnemo-phrase corpora: hyperwords, scene glosses and sentences with real grammar."""
 
 
-for command in (lexicon, build, check, stats, sample, push):
+for command in (lexicon, lang, build, check, stats, sample, push, cache):
     main.add_command(command)
 main.add_command(tokenizer_group, "tokenizer")

@@ -12,8 +12,9 @@ from corpusgen.cli.base import BUILD_DIR, LEXICONS, Failure, load_or_fail, parse
 
 
 @click.command()
-@click.option("--langs", callback=parse_langs, default="ru,en,th", show_default=True,
-              help="Comma-separated languages of the words and glosses.")
+@click.option("--langs", callback=parse_langs, default=None,
+              help="Comma-separated language codes of the words and glosses (`corpusgen lang "
+                   "list`). [default: every language with a plug-in and a lexicon file]")
 @click.option("--n", "n", type=int, default=1000, show_default=True,
               help="Scenes (unique hyperwords); each gives a mnemo, a bridge and a language row.")
 @click.option("--min-parts", type=int, default=3, show_default=True)
@@ -35,7 +36,6 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
     from corpusgen.build import build as run_build
 
     _check_ranges(n, min_parts, max_parts, mix)
-    options = BuildOptions(tuple(langs), n, min_parts, max_parts, mix, seed, workers=workers)
     if push_to:
         from corpusgen.push import PushError, preflight
 
@@ -53,6 +53,8 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, qu
 
         check_output(out, overwrite)
         lex = load_or_fail(lexicons, langs)
+        options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
+                               workers=workers)
         with _stop_on_signals():
             stats = run_build(lex, options, out, overwrite=overwrite, progress=not quiet,
                               finishers=tuple(finishers))

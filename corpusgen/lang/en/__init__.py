@@ -25,6 +25,8 @@ class English(Language):
     name = "English"
     script = "Latin"
     word_pattern = re.compile(r"[a-z]+")
+    script_pattern = re.compile(r"[a-zA-Z]+")
+    libraries = ("inflect", "lemminflect", "spacy", "spacy-lookups-data", "wordfreq")
     extra_columns = (
         ExtraColumn("countable", required_for="noun", values=frozenset({"yes", "no"})),
         ExtraColumn("place_prep", required_for="place", values=frozenset({"in", "on", "at"})),
@@ -37,6 +39,24 @@ class English(Language):
             return f"{word!r} is not among wordfreq's top {TOP_N:,} English words"
         return None
 
+    def background_words(self, limit: int) -> list[str]:
+        """wordfreq's English ranking, each word folded to its lemma by lemminflect (nouns
+        first, then verbs, then adjectives), the first occurrence of a lemma kept."""
+        import wordfreq
+        from lemminflect import getLemma
+
+        out: dict[str, None] = {}
+        for word in wordfreq.iter_wordlist("en"):
+            if len(out) >= limit:
+                break
+            if not self.word_pattern.fullmatch(word):
+                continue
+            lemma = next((lem[0] for upos in ("NOUN", "VERB", "ADJ")
+                          if (lem := getLemma(word, upos=upos, lemmatize_oov=False))), word)
+            if self.word_pattern.fullmatch(lemma):
+                out.setdefault(lemma, None)
+        return list(out)
+
     def inflect(self, words, pos_of):
         from corpusgen.lang.en import grammar  # heavy: only when forms are needed
 
@@ -45,7 +65,7 @@ class English(Language):
     def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
         return capitalise_sentences(texts) if sentence else texts
 
-    def names_words(self, texts, words, vocabulary):
+    def names_words(self, texts, words, vocabulary=None):
         lookup, rules = _pipeline("lookup"), _pipeline("rule")
         rule_lemmatizer = rules.get_pipe("lemmatizer")
         known: dict[str, set[str]] = {}  # a token's candidate lemmas, computed once

@@ -23,6 +23,8 @@ class Russian(Language):
     name = "Russian"
     script = "Cyrillic"
     word_pattern = re.compile(r"[а-яё]+")
+    script_pattern = re.compile(r"[а-яёА-ЯЁ]+")
+    libraries = ("pymorphy3", "pymorphy3-dicts-ru", "spacy", "wordfreq")
     extra_columns = (
         ExtraColumn("place_prep", required_for="place", values=frozenset({"в", "на"})),
     )
@@ -38,6 +40,24 @@ class Russian(Language):
         if not known:
             return f"pymorphy3 does not know the word {word!r}"
         return f"pymorphy3 knows {word!r} only as {'/'.join(known)}, not as a {pos} lemma"
+
+    def background_words(self, limit: int) -> list[str]:
+        """wordfreq's Russian ranking, each word folded to its lemma by pymorphy3 (its most
+        likely parse), the first occurrence of a lemma kept."""
+        import wordfreq
+
+        from corpusgen.lang.ru import grammar
+
+        morph = grammar.analyzer()
+        out: dict[str, None] = {}
+        for word in wordfreq.iter_wordlist("ru"):
+            if len(out) >= limit:
+                break
+            if self.word_pattern.fullmatch(word):
+                lemma = morph.parse(word)[0].normal_form
+                if self.word_pattern.fullmatch(lemma):
+                    out.setdefault(lemma, None)
+        return list(out)
 
     def inflect(self, words, pos_of):
         from corpusgen.lang.ru import grammar  # heavy: only when forms are needed
@@ -59,7 +79,7 @@ class Russian(Language):
         texts = pc.replace_substring_regex(texts, *V_BEFORE_CLUSTER)
         return capitalise_sentences(texts) if sentence else texts
 
-    def names_words(self, texts, words, vocabulary):
+    def names_words(self, texts, words, vocabulary=None):
         nlp = _pipeline()
         lemmatizer = nlp.get_pipe("lemmatizer")
         out = []

@@ -38,6 +38,9 @@ class Thai(Language):
     name = "Thai"
     script = "Thai"
     word_pattern = re.compile(r"[\u0e01-\u0e5b]+")
+    # letters, vowel signs and tone marks; not the Thai digits
+    script_pattern = re.compile(r"[\u0e01-\u0e4e]+")
+    libraries = ("pythainlp",)
     extra_columns = (ExtraColumn("classifier", required_for="noun", check=_classifier_problem),)
     gloss_frames = frames.GLOSS
     sentence_frames = frames.SENTENCE
@@ -47,12 +50,23 @@ class Thai(Language):
             return f"{word!r} is not one word of pythainlp's dictionary"
         return None
 
+    def background_words(self, limit: int) -> list[str]:
+        """The words of pythainlp's dictionary, most frequent first by the Thai National
+        Corpus counts pythainlp ships (Thai has no wordfreq list); Thai does not inflect."""
+        from pythainlp.corpus import tnc
+
+        dictionary = _dictionary()
+        counted = sorted(((n, w) for w, n in tnc.word_freqs()
+                          if w in dictionary and self.word_pattern.fullmatch(w)),
+                         key=lambda nw: (-nw[0], nw[1]))
+        return [w for _, w in counted[:limit]]
+
     def inflect(self, words, pos_of):
         from corpusgen.lang.th import grammar  # heavy: only when forms are needed
 
         return grammar.inflect_words(words, pos_of)
 
-    def names_words(self, texts, words, vocabulary):
+    def names_words(self, texts, words, vocabulary=None):
         # Thai writes no spaces between words, so a text can be read more than one way
         # ("แม่น้ำแข็ง" is river+hard or mother+ice). The text is segmented by pythainlp's
         # newmm over a closed dictionary — the lexicon's words and the frames' own words as
@@ -62,7 +76,7 @@ class Thai(Language):
         from pythainlp.tokenize import word_tokenize
         from pythainlp.util import Trie
 
-        dictionary = set(vocabulary) | _frame_words()
+        dictionary = set(vocabulary if vocabulary is not None else _dictionary()) | _frame_words()
         trie = Trie(dictionary)
         out = []
         for text, wanted in zip(texts, words):
