@@ -1,22 +1,29 @@
 """`corpusgen check DIR`: verify a build without the code that made it.
 
-It reads the published Parquet files named by the card, and checks the schema, the gold
-offsets, that splits are disjoint by hyperword (across stages too), that no hyperword repeats,
-and — through each language's spaCy pipeline — that every gloss and sentence names each of
-its constituent concepts by lemma.
+First its integrity (`corpusgen.integrity`): every file is the one the build recorded in
+stats.json, by size and sha256, and every split holds the rows it records — a file cut short
+or swapped is named by its path before anything parses it. Then its content: the published
+Parquet files have the published schema, the gold offsets cut the hyperword into its parts,
+splits are disjoint by hyperword (across stages too), no hyperword repeats, and — through each
+language's plug-in — every gloss and sentence names each of its constituent concepts by
+lemma. That last check needs the lexicons the build was made with: a build made with other
+lexicons is reported as such, in one line, instead of as a problem per row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 
-from corpusgen.contract import SCHEMA
+from corpusgen.contract import SCHEMA, Build
 from corpusgen.lang import get_language
 from corpusgen.lexicon import Lexicon
+
+# the stages whose rows tell a hyperword's scene, and the column that must name its parts
+NAMED_COLUMN = {"mnemo": "gloss", "bridge": "sentence"}
 
 
 @dataclass
@@ -24,64 +31,81 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     named: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (ok, checked)
     rows: int = 0
+    names_checked: bool = True
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def read_card_configs(root: Path) -> list[dict]:
-    """The `configs:` of the card; every stage and its split files."""
-    from huggingface_hub import DatasetCard
-
-    card = DatasetCard.load(root / "README.md")
-    return card.data.to_dict().get("configs") or []
-
-
-def _stage_frames(root: Path, config: dict) -> dict[str, pl.DataFrame]:
-    out = {}
-    for entry in config["data_files"]:
-        files = sorted(root.glob(entry["path"]))
-        out[entry["split"]] = pl.concat([pl.read_parquet(f) for f in files]) if files else None
-    return out
+def lexicon_mismatch(build: Build, lexicon: Lexicon) -> list[str]:
+    """The lexicon files whose sha256 differs from the one the build recorded."""
+    recorded = build.stats.get("lexicon_sha256")
+    if not isinstance(recorded, dict):
+        return []
+    return sorted(name for name, digest in recorded.items()
+                  if lexicon.hashes.get(name, digest) != digest)
 
 
-def check_build(root: Path, lexicon: Lexicon, sample: int = 0, seed: int = 0,
-                max_problems: int = 50) -> CheckReport:
-    report = CheckReport()
+def _read_split(build: Build, stage: str, split: str, problem) -> pl.DataFrame | None:
+    files = build.data_files(stage, split)
+    where = f"{stage}/{split}"
+    if not files:
+        problem(f"{build.root / 'data' / stage}: no {split} Parquet file")
+        return None
+    frames = []
+    for path in files:
+        try:
+            schema = pq.read_schema(path)
+        except Exception as exc:  # noqa: BLE001 - a foreign or cut file: pyarrow says why
+            problem(f"{path}: not a readable Parquet file ({_first_line(exc)})")
+            return None
+        if not schema.equals(SCHEMA):
+            problem(f"{path}: schema differs from the published one "
+                    f"(columns {', '.join(schema.names)})")
+            return None
+        try:
+            frames.append(pl.read_parquet(path))
+        except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and others
+            problem(f"{path}: cannot be read ({_first_line(exc)}) [{where}]")
+            return None
+    return pl.concat(frames)
+
+
+def check_build(build: Build, lexicon: Lexicon | None, sample: int = 0, seed: int = 0,
+                max_problems: int = 50,
+                advance: Callable[[int], None] = lambda n: None) -> CheckReport:
+    """The content checks of every stage and split. With `lexicon` None (a build made with
+    other lexicons) the name check is skipped. `advance(rows)` reports progress."""
+    report = CheckReport(names_checked=lexicon is not None)
 
     def problem(msg: str) -> None:
         report.problems.append(msg)
 
-    configs = read_card_configs(root)
-    if not configs:
-        problem(f"{root / 'README.md'}: the card has no configs")
-        return report
     split_of: dict[str, tuple[str, str]] = {}  # hyperword -> (split, where)
-    for config in configs:
-        stage = config["config_name"]
-        frames = _stage_frames(root, config)
-        for split, df in frames.items():
-            where = f"{stage}/{split}"
-            if df is None:
-                problem(f"{where}: no Parquet file matches the card")
+    for stage in build.stage_order:
+        for split in build.splits:
+            if split not in build.rows.get(stage, {}):
                 continue
-            files = sorted(root.glob(next(e["path"] for e in config["data_files"]
-                                          if e["split"] == split)))
-            schema = pq.read_schema(files[0])
-            if not schema.equals(SCHEMA):
-                problem(f"{where}: schema differs from the published one: {schema}")
+            df = _read_split(build, stage, split, problem)
+            if df is None:
                 continue
             report.rows += df.height
-            _check_rows(df, stage, split, where, split_of, problem)
-            if stage in ("mnemo", "bridge") and df.height:
+            _check_rows(df, stage, split, f"{stage}/{split}", split_of, problem)
+            if stage in NAMED_COLUMN and df.height and lexicon is not None:
                 rows = df if not sample or df.height <= sample else df.sample(sample, seed=seed)
                 ok, total = _check_names(rows, stage, lexicon, problem)
                 prev = report.named.get(stage, (0, 0))
                 report.named[stage] = (prev[0] + ok, prev[1] + total)
-        if len(report.problems) > max_problems:
-            break
+            advance(df.height)
+            if len(report.problems) > max_problems:
+                return report
     return report
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> None:
@@ -131,10 +155,14 @@ def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> Non
 
 def _check_names(df: pl.DataFrame, stage: str, lexicon: Lexicon, problem) -> tuple[int, int]:
     """Rows whose text (gloss for mnemo, sentence for bridge) names every constituent."""
-    column = "gloss" if stage == "mnemo" else "sentence"
+    column = NAMED_COLUMN[stage]
     ok = 0
     for lang in df["lang"].unique().sort().to_list():
         sub = df.filter(pl.col("lang") == lang)
+        if lang not in lexicon.words:
+            problem(f"{stage} row {sub['id'][0]}: language {lang!r} is not one of the "
+                    f"build's ({', '.join(lexicon.words)})")
+            continue
         words = dict(zip(lexicon.words[lang]["concept"], lexicon.words[lang]["word"]))
         wanted = [[words.get(c["concept"], "?") for c in parts]
                   for parts in sub["constituents"].to_list()]

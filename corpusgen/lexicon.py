@@ -159,6 +159,11 @@ def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None)
         raise LexiconInvalid([LexiconError(_display(root), 0, "no such lexicon folder")])
     if langs:
         langs = list(langs)
+        unknown = [code for code in langs if code not in available_languages()]
+        if unknown:
+            raise LexiconInvalid([LexiconError(
+                _display(root), 0, f"no language plug-in for {', '.join(map(repr, unknown))} "
+                                   f"(available: {', '.join(available_languages())})")])
     else:
         langs = [code for code in available_languages() if (root / f"{code}.tsv").is_file()]
         if not langs:

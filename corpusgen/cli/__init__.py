@@ -11,14 +11,16 @@ import click
 
 from corpusgen import __version__
 from corpusgen.cli.base import CommandGroup
+from corpusgen.cli.build import build
 from corpusgen.cli.cache import cache
-from corpusgen.cli.corpus import build, check, sample, stats
+from corpusgen.cli.corpus import check, sample, stats
 from corpusgen.cli.lexicon import lang, lexicon
 from corpusgen.cli.push import push
 from corpusgen.cli.tokenizer import tokenizer_group
 
 
-@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("corpusgen", cls=CommandGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corpusgen")
 def main() -> None:
     """Mnemo-phrase corpora: hyperwords, scene glosses and sentences with real grammar."""

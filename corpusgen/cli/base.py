@@ -10,6 +10,13 @@ import click
 
 from corpusgen.errors import CorpusgenError
 
+# The largest seed: numpy's generators and polars' sample take an unsigned 64-bit seed.
+SEED_MAX = 2**64 - 1
+
+# What a missing import means: the distribution's top-level module -> the extra that has it.
+EXTRAS = {"torch": "train", "transformers": "train", "peft": "train", "accelerate": "train",
+          "gguf": "train", "safetensors": "train", "trl": "test", "ray": "ray"}
+
 # Error types of the other parts, by module and name: they are looked up only once a command
 # has raised, so `corpusgen --help` imports neither part.
 _PART_ERRORS = (("tokenizer.errors", "TokenizerError"),
@@ -24,6 +31,10 @@ class Failure(click.ClickException):
         click.echo(f"corpusgen: {self.format_message()}", err=True)
 
 
+def warn(message: str) -> None:
+    click.echo(f"corpusgen: warning: {message}", err=True)
+
+
 def _part_error(exc: BaseException) -> bool:
     for module, name in _PART_ERRORS:
         cls = getattr(sys.modules.get(module), name, None)
@@ -32,9 +43,20 @@ def _part_error(exc: BaseException) -> bool:
     return False
 
 
+def _missing_extra(exc: ModuleNotFoundError) -> Failure | None:
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(top)
+    if extra is None:
+        return None
+    return Failure(f"this needs {top}, which is not installed: pip install "
+                   f"'mnemo-corpus[{extra}]'")
+
+
 class CommandGroup(click.Group):
     """A click group whose commands may raise the project's own errors: a LexiconInvalid is
-    printed as its FILE:LINE list, any other project error as one line, both with exit 1."""
+    printed as its FILE:LINE list, any other project error, an OS error (a permission, a
+    full disk) or a missing optional dependency as one line, all with exit 1. A usage error
+    (a bad option value) is one line too, with exit 2."""
 
     def invoke(self, ctx: click.Context):
         from corpusgen.lexicon import LexiconInvalid
@@ -49,10 +71,38 @@ class CommandGroup(click.Group):
             ctx.exit(1)
         except CorpusgenError as exc:
             raise Failure(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            raise _missing_extra(exc) or exc from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Failure(f"{where}{exc.strerror or exc}") from None
         except Exception as exc:
             if _part_error(exc):
                 raise Failure(str(exc)) from None
             raise
+
+    def main(self, *args, **kwargs):
+        """Click's main, with a usage error said in one line instead of three."""
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if not standalone:
+                raise
+            command = exc.ctx.command_path if exc.ctx else "corpusgen"
+            click.echo(f"{command}: {exc.format_message()} (see `{command} --help`)",
+                       err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            if not standalone:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            if not standalone:
+                raise
+            click.echo("corpusgen: aborted", err=True)
+            sys.exit(1)
 
 
 def _langs_option(value: str | None) -> list[str] | None:
@@ -79,7 +129,8 @@ def parse_langs(ctx, param, value):
 
 LEXICONS = click.option(
     "--lexicons", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Lexicon folder (default: the lexicons shipped with corpusgen).",
+    help="Lexicon folder: concepts.tsv, fields.tsv, roles.tsv and a <code>.tsv per language. "
+         "[default: the lexicons shipped with corpusgen]",
 )
 
 BUILD_DIR = click.argument("build_dir", metavar="DIR", type=click.Path(path_type=Path))

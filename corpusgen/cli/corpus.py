@@ -1,155 +1,111 @@
-"""The corpus commands: `build`, `check`, `stats` and `sample`."""
+"""The commands that read a build: `check`, `stats` and `sample`."""
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
+import sys
 from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import BUILD_DIR, LEXICONS, Failure, load_or_fail, parse_langs
+from corpusgen.cli.base import BUILD_DIR, LEXICONS, SEED_MAX, Failure, load_or_fail, warn
+
+SHOWN = 50  # problems printed before the count
 
 
-@click.command()
-@click.option("--langs", callback=parse_langs, default=None,
-              help="Comma-separated language codes of the words and glosses (`corpusgen lang "
-                   "list`). [default: every language with a plug-in and a lexicon file]")
-@click.option("--n", "n", type=int, default=1000, show_default=True,
-              help="Scenes (unique hyperwords); each gives a mnemo, a bridge and a language row.")
-@click.option("--min-parts", type=int, default=3, show_default=True)
-@click.option("--max-parts", type=int, default=4, show_default=True)
-@click.option("--mix", type=float, default=0.5, show_default=True,
-              help="Share of cross-lingual hyperwords (0..1).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--tokenizer", "train_tok", is_flag=True, help="Also train the tokenizer.")
-@click.option("--push-to", default=None, metavar="OWNER/NAME", help="Push the build to the Hub.")
-@LEXICONS
-def build(langs, n, min_parts, max_parts, mix, seed, workers, out, overwrite, quiet,
-          train_tok, push_to, lexicons) -> None:
-    """Build the curriculum dataset (mnemo, bridge, language) into --out."""
-    from corpusgen.build import BuildError, BuildOptions
-    from corpusgen.build import build as run_build
+def _open(path: Path):
+    from corpusgen.contract import Build
 
-    _check_ranges(n, min_parts, max_parts, mix)
-    if push_to:
-        from corpusgen.push import PushError, preflight
-
-        try:
-            preflight(push_to)
-        except PushError as exc:
-            raise Failure(f"--push-to: {exc}") from None
-    finishers = []
-    if train_tok:
-        from tokenizer.train import train_into_build
-
-        finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
-    try:
-        from corpusgen.build import check_output
-
-        check_output(out, overwrite)
-        lex = load_or_fail(lexicons, langs)
-        options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
-                               workers=workers)
-        with _stop_on_signals():
-            stats = run_build(lex, options, out, overwrite=overwrite, progress=not quiet,
-                              finishers=tuple(finishers))
-    except BuildError as exc:
-        raise Failure(str(exc)) from None
-    except OSError as exc:
-        raise Failure(f"cannot write {out}: {exc.strerror or exc}") from None
-    except KeyboardInterrupt:
-        raise Failure("interrupted; nothing was written") from None
-    total = sum(sum(v.values()) for v in stats["rows"].values())
-    click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
-               f"({stats['cross_lingual_share']:.0%} cross-lingual)")
-    if push_to:
-        from corpusgen.cli.push import push_after_build
-
-        push_after_build(out, repo=push_to)
+    return Build.open(path)  # BuildInvalid: one line, via the command group
 
 
-def _check_ranges(n: int, min_parts: int, max_parts: int, mix: float) -> None:
-    if n < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--n")
-    for name, value in (("--min-parts", min_parts), ("--max-parts", max_parts)):
-        if not 2 <= value <= 6:
-            raise click.BadParameter(f"{value} is outside 2..6", param_hint=name)
-    if min_parts > max_parts:
-        raise click.UsageError(f"--min-parts {min_parts} is above --max-parts {max_parts}")
-    if not 0.0 <= mix <= 1.0:
-        raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
+def _bar(total: int, unit: str, desc: str, quiet: bool):
+    """A progress bar on stderr when it is a terminal; None otherwise (logs get none)."""
+    if quiet or not sys.stderr.isatty() or total <= 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, unit_scale=unit == "B", desc=desc, file=sys.stderr,
+                leave=False, dynamic_ncols=True)
 
 
-@contextmanager
-def _stop_on_signals():
-    """Ctrl-C or `kill` asks the build to stop at its next chunk, where it can clean up;
-    a second signal stops it at once. The previous handlers come back afterwards."""
-    import signal
-
-    from corpusgen.build import STOP
-
-    def interrupt(signum, frame):
-        if STOP.is_set():
-            raise KeyboardInterrupt
-        STOP.set()
-
-    STOP.clear()
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        STOP.clear()
+def _show(problems: list[str]) -> None:
+    for line in problems[:SHOWN]:
+        click.echo(line, err=True)
 
 
-def _existing_build(path: Path) -> Path:
-    if not path.exists():
-        raise Failure(f"{path}: no such folder")
-    if not (path / "README.md").is_file() or not (path / "data").is_dir():
-        raise Failure(f"{path}: not a corpusgen build (no README.md card or data/ folder)")
-    return path
+def _fail(problems: list[str], what: str) -> Failure:
+    more = len(problems) - SHOWN
+    return Failure(f"{len(problems)} {what}" + (f" ({more} not shown)" if more > 0 else ""))
 
 
 @click.command()
 @BUILD_DIR
+@click.option("--quick", is_flag=True,
+              help="Verify only the files' sizes, checksums and row counts against stats.json "
+                   "(seconds), not their content.")
 @click.option("--sample", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Check names on N random rows per stage and split (0 = every row).")
+              help="Check names on N random rows per stage and split, 0 or more (0 = every "
+                   "row).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @LEXICONS
-def check(build_dir: Path, sample: int, lexicons: Path | None) -> None:
-    """Verify a build independently: schema, offsets, splits, duplicates, and that every
-    gloss and sentence names its constituent concepts (by lemma, through spaCy)."""
-    from corpusgen.check import check_build
+def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
+          lexicons: Path | None) -> None:
+    """Verify a build: first its integrity (every file's size and sha256 and every split's
+    rows as stats.json records them), then its content (schema, offsets, disjoint splits, no
+    repeats, and that every gloss and sentence names its constituent concepts by lemma)."""
+    from corpusgen.integrity import file_problems, recorded_files, row_problems, total_bytes
 
-    root = _existing_build(build_dir)
-    stats = _read_stats(root)
-    lex = load_or_fail(lexicons, stats.get("options", {}).get("langs"))
-    report = check_build(root, lex, sample=sample)
-    for line in report.problems[:50]:
-        click.echo(line, err=True)
+    build = _open(build_dir)
+    unrecorded = recorded_files(build) is None
+    if unrecorded:
+        warn(f"{build.root / 'stats.json'} records no file sizes and checksums (an older "
+             "corpusgen made it): only row counts and content are checked")
+    bar = _bar(total_bytes(build), "B", "verifying", quiet)
+    try:
+        problems = file_problems(build, advance=bar.update if bar else (lambda n: None))
+    finally:
+        if bar is not None:
+            bar.close()
+    if not problems:
+        problems = row_problems(build)
+    if problems:
+        _show(problems)
+        raise _fail(problems, "damaged or unknown files; content not checked")
+    if quick:
+        click.echo(f"ok: the row counts of {build.root} match stats.json" if unrecorded else
+                   f"ok: the files of {build.root} are as the build wrote them")
+        return
+    _check_content(build, sample, quiet, lexicons)
+
+
+def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> None:
+    from corpusgen.check import check_build, lexicon_mismatch
+
+    lex = load_or_fail(lexicons, list(build.languages) or None)
+    other = lexicon_mismatch(build, lex)
+    if other:
+        warn(f"{build.root} was built with other lexicons ({', '.join(other)} differ from "
+             f"{lex.root}); names are not checked: pass --lexicons with the ones it was "
+             "built with")
+    rows = sum(sum(splits.values()) for splits in build.rows.values())
+    bar = _bar(rows, "rows", "checking", quiet)
+    try:
+        report = check_build(build, None if other else lex, sample=sample,
+                             advance=bar.update if bar else (lambda n: None))
+    finally:
+        if bar is not None:
+            bar.close()
+    _show(report.problems)
     for stage, (ok, total) in report.named.items():
         click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent "
                    f"({ok / max(total, 1):.2%})")
     if not report.ok:
-        more = len(report.problems) - 50
-        raise Failure(f"{len(report.problems)} problems"
-                      + (f" ({more} not shown)" if more > 0 else ""))
-    click.echo(f"ok: {report.rows:,} rows checked in {root}")
-
-
-def _read_stats(root: Path) -> dict:
-    path = root / "stats.json"
-    if not path.is_file():
-        raise Failure(f"{path}: missing")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise Failure(f"{path}: not valid JSON ({exc})") from None
+        raise _fail(report.problems, "problems")
+    if other:
+        raise Failure(f"{report.rows:,} rows checked in {build.root}, but not their names: "
+                      "built with other lexicons")
+    click.echo(f"ok: {report.rows:,} rows checked in {build.root}")
 
 
 @click.command()
@@ -159,36 +115,79 @@ def stats(build_dir: Path, as_json: bool) -> None:
     """Print a build's statistics table."""
     from corpusgen.card import stats_table
 
-    data = _read_stats(_existing_build(build_dir))
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else stats_table(data))
+    build = _open(build_dir)
+    if as_json:
+        click.echo(json.dumps(build.stats, ensure_ascii=False, indent=2))
+        return
+    try:
+        click.echo(stats_table(build.stats))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise Failure(f"{build.root / 'stats.json'}: malformed ({type(exc).__name__}: "
+                      f"{exc})") from None
+
+
+def _read_split(build, stage: str, split: str):
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    from corpusgen.contract import SCHEMA
+
+    files = build.data_files(stage, split)
+    if not files:
+        raise Failure(f"{build.root / 'data' / stage}: no {split} Parquet file")
+    hint = f"`corpusgen check {build.root} --quick` names the damaged files"
+    frames = []
+    for path in files:
+        try:
+            if not pq.read_schema(path).equals(SCHEMA):
+                raise Failure(f"{path}: not a corpusgen data file (another schema); {hint}")
+            frames.append(pl.read_parquet(path))
+        except Failure:
+            raise
+        except Exception as exc:  # noqa: BLE001 - polars and pyarrow raise many types
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise Failure(f"{path}: cannot be read ({detail}); {hint}") from None
+    return pl.concat(frames)
+
+
+def _one_of(what: str, value: str, valid: list[str]) -> None:
+    if value not in valid:
+        raise click.BadParameter(f"{value!r} is not one of this build's {what}: "
+                                 f"{', '.join(valid) or 'none'}", param_hint=f"--{what[:-1]}")
 
 
 @click.command()
 @BUILD_DIR
-@click.option("--stage", default="mnemo", show_default=True)
-@click.option("--split", default="train", show_default=True)
-@click.option("--lang", default=None, help="Only rows whose gloss/sentence is in LANG.")
-@click.option("-n", "count", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--seed", type=int, default=None, help="Random rows (default: the first ones).")
+@click.option("--stage", default="mnemo", show_default=True,
+              help="Stage to show rows of: one of the build's stages (mnemo, bridge, language).")
+@click.option("--split", default="train", show_default=True,
+              help="Split to show rows of: one of the build's splits (train, validation, test).")
+@click.option("--lang", default=None,
+              help="Only rows whose gloss or sentence is in this language (a code the build "
+                   "has). [default: every language]")
+@click.option("-n", "--n", "count", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Rows to show, 1 or more.")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=None,
+              help=f"Show random rows drawn with this seed, 0..{SEED_MAX}. "
+                   "[default: the first rows]")
 def sample(build_dir: Path, stage: str, split: str, lang: str | None, count: int,
            seed: int | None) -> None:
     """Print rows readably, the hyperword cut into its parts (вода|грусть|свет)."""
     import polars as pl
 
-    root = _existing_build(build_dir)
-    files = sorted((root / "data" / stage).glob(f"{split}-*.parquet"))
-    if not files:
-        stages = sorted(p.name for p in (root / "data").iterdir() if p.is_dir())
-        raise Failure(f"no {stage}/{split} data in {root}; stages: {', '.join(stages)}")
-    df = pl.concat([pl.read_parquet(f) for f in files])
+    build = _open(build_dir)
+    _one_of("stages", stage, build.stage_order)
+    _one_of("splits", split, [s for s in build.splits if s in build.rows.get(stage, {})])
+    if lang is not None:
+        _one_of("langs", lang, list(build.languages))
+    df = _read_split(build, stage, split)
     if lang:
         df = df.filter(pl.col("lang") == lang)
     if seed is not None and df.height > count:
         df = df.sample(count, seed=seed)
     for row in df.head(count).iter_rows(named=True):
         parts = "|".join(c["surface"] for c in row["constituents"])
-        head = f"[{row['lang']}] {parts}" if parts else f"[{row['lang']}]"
-        click.echo(head)
+        click.echo(f"[{row['lang']}] {parts}" if parts else f"[{row['lang']}]")
         if row["gloss"]:
             click.echo(f"    gloss:    {row['gloss']}")
         click.echo(f"    sentence: {row['sentence']}")

@@ -17,7 +17,9 @@ def lexicon() -> None:
 
 @lexicon.command("check")
 @LEXICONS
-@click.option("--langs", callback=parse_langs, help="Comma-separated languages (default: all).")
+@click.option("--langs", callback=parse_langs,
+              help="Comma-separated language codes to check. [default: every language with a "
+                   "plug-in and a lexicon file]")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def lexicon_check(lexicons: Path | None, langs: list[str] | None, as_json: bool) -> None:
     """Validate the lexicons; print one summary line (errors as FILE:LINE: problem)."""

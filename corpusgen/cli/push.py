@@ -21,7 +21,8 @@ from corpusgen.cli.base import BUILD_DIR, Failure
               help="Commit message. [default: rows, scenes, corpusgen version and seed]")
 @click.option("--token", metavar="TOKEN", default=None,
               help="Hub token with write access. Prefer HF_TOKEN or `hf auth login`: a token on "
-                   "the command line is visible to other users of the machine.")
+                   "the command line is visible to other users of the machine. [default: "
+                   "HF_TOKEN, else the stored login]")
 @click.option("--dry-run", is_flag=True,
               help="Validate DIR and list what would be sent; no token, no network.")
 def push(build_dir: Path, repo: str, private: bool, revision: str | None,

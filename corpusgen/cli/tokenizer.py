@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import BUILD_DIR
+from corpusgen.cli.base import BUILD_DIR, SEED_MAX
 
 
 @click.group("tokenizer")
@@ -48,7 +48,8 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
 @BUILD_DIR
 @click.option("--unseen", type=click.IntRange(min=10), default=2000, show_default=True,
               help="Hyperwords per unseen-word set (ru, en, th, mixed).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the unseen draw.")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=0, show_default=True,
+              help=f"Seed of the unseen-word draw, 0..{SEED_MAX}.")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
               help="Train and score the vanilla unigram, SentencePiece BPE and HF byte-level "
                    "BPE at the same vocabulary size.")

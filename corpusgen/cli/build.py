@@ -1,0 +1,171 @@
+"""`corpusgen build`: the options, checked before any work, and the run."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import click
+
+from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_langs, warn
+
+
+@click.command()
+@click.option("--langs", callback=parse_langs, default=None,
+              help="Comma-separated language codes of the words and glosses (`corpusgen lang "
+                   "list`). [default: every language with a plug-in and a lexicon file]")
+@click.option("-n", "--n", "n", type=int, default=1000, show_default=True,
+              help="Scenes (unique hyperwords), 1 or more; each gives a mnemo, a bridge and a "
+                   "language row. At most what the options can make unique (the build says).")
+@click.option("--min-parts", type=int, default=3, show_default=True,
+              help="Fewest words in a hyperword, 2..6.")
+@click.option("--max-parts", type=int, default=4, show_default=True,
+              help="Most words in a hyperword, 2..6, at least --min-parts.")
+@click.option("--mix", type=float, default=0.5, show_default=True,
+              help="Share of cross-lingual hyperwords, 0..1 (needs two or more --langs).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help=f"Seed of every random draw, 0..{SEED_MAX}; the same seed and options give "
+                   "the same bytes.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Processes on this machine, 1..256; the output does not depend on it. "
+                   "[default: the machine's cores]")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="Where the shards are made: local processes, or Ray tasks on a cluster "
+                   "(needs `pip install mnemo-corpus[ray]`; --out on a filesystem every node "
+                   "mounts).")
+@click.option("--address", default=None, metavar="ADDR",
+              help="Ray cluster to join with --engine ray (e.g. ray://head:10001 or auto). "
+                   "[default: start a local Ray instance]")
+@click.option("--shard-scenes", type=click.IntRange(1, 10_000_000), default=None,
+              help="Scenes per output shard, 1..10,000,000; the bytes depend on it, not on "
+                   "--workers or --engine. [default: 250,000]")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder; must not exist, be empty, or (with --overwrite) hold a "
+                   "corpusgen build. [default: a folder named from the options in the "
+                   "current directory, e.g. mnemo-ru-en-th-100k]")
+@click.option("--overwrite", is_flag=True,
+              help="Replace --out when it holds a corpusgen build or is empty; anything else "
+                   "is refused.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--tokenizer", "train_tok", is_flag=True,
+              help="Also train the tokenizer into --out/tokenizer/ (`corpusgen tokenizer "
+                   "train` with its defaults).")
+@click.option("--push-to", default=None, metavar="OWNER/NAME",
+              help="Push the finished build to this Hub dataset repo (checked before building). "
+                   "[default: no push]")
+@LEXICONS
+def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
+          out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
+    """Build the curriculum dataset (mnemo, bridge, language) into --out."""
+    from corpusgen.output import Output, OutputError
+
+    _check_ranges(n, min_parts, max_parts, mix, seed)
+    if push_to:
+        from corpusgen.push import PushError, preflight
+
+        try:
+            preflight(push_to)
+        except PushError as exc:
+            raise Failure(f"--push-to: {exc}") from None
+    finishers = []
+    if train_tok:
+        from tokenizer.train import train_into_build
+
+        finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
+    # claim the output before any slow step, so a second build of it is refused at once
+    claim = Output(out, overwrite) if out is not None else None
+    try:
+        with claim if claim is not None else nullcontext():
+            lex = load_or_fail(lexicons, langs)
+            if len(lex.langs) == 1 and mix > 0:
+                warn(f"--mix {mix:g} asks for cross-lingual hyperwords, but the build has one "
+                     f"language ({lex.langs[0]}): every hyperword will be in it alone")
+            stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, engine,
+                              address, shard_scenes, claim, overwrite, quiet, tuple(finishers))
+    except OutputError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"cannot write {out}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        raise Failure("interrupted; nothing was written") from None
+    total = sum(sum(v.values()) for v in stats["rows"].values())
+    click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
+               f"({stats['cross_lingual_share']:.0%} cross-lingual)")
+    if push_to:
+        from corpusgen.cli.push import push_after_build
+
+        push_after_build(out, repo=push_to)
+
+
+def _run(lex, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
+         claim, overwrite, quiet, finishers):
+    """The build itself, into the claimed output (or, without --out, a folder named from
+    the options in the current directory, claimed here)."""
+    from corpusgen.build import BuildError, BuildOptions
+    from corpusgen.build import build as run_build
+    from corpusgen.build_options import default_out_name, default_workers
+    from corpusgen.output import Output
+    from corpusgen.shards import SHARD_SCENES
+
+    options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
+                           workers=workers or default_workers(),
+                           shard_scenes=shard_scenes or SHARD_SCENES)
+    runner = None
+    if engine == "ray":
+        from corpusgen.engine_ray import RayEngine
+
+        runner = RayEngine(address)
+    try:
+        if claim is None:
+            claim = Output(Path(default_out_name(options)), overwrite)
+            click.echo(f"writing {claim.shown}/ (no --out given)", err=True)
+            with claim, _stop_on_signals():
+                stats = run_build(lex, options, claim, progress=not quiet, finishers=finishers,
+                                  engine=runner)
+        else:
+            with _stop_on_signals():
+                stats = run_build(lex, options, claim, progress=not quiet, finishers=finishers,
+                                  engine=runner)
+    except BuildError as exc:
+        raise Failure(str(exc)) from None
+    return stats, claim.shown
+
+
+def _check_ranges(n: int, min_parts: int, max_parts: int, mix: float, seed: int) -> None:
+    if n < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--n")
+    for name, value in (("--min-parts", min_parts), ("--max-parts", max_parts)):
+        if not 2 <= value <= 6:
+            raise click.BadParameter(f"{value} is outside 2..6", param_hint=name)
+    if min_parts > max_parts:
+        raise click.UsageError(f"--min-parts {min_parts} is above --max-parts {max_parts}")
+    if not 0.0 <= mix <= 1.0:
+        raise click.BadParameter(f"{mix} is outside 0..1", param_hint="--mix")
+    if not 0 <= seed <= SEED_MAX:
+        raise click.BadParameter(f"{seed} is outside 0..{SEED_MAX}", param_hint="--seed")
+
+
+@contextmanager
+def _stop_on_signals():
+    """Ctrl-C or `kill` asks the build to stop at its next chunk, where it can clean up;
+    a second signal stops it at once. The previous handlers come back afterwards."""
+    import signal
+
+    from corpusgen.build import STOP
+
+    def interrupt(signum, frame):
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        STOP.set()
+
+    STOP.clear()
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        STOP.clear()

@@ -1,0 +1,101 @@
+"""The cache: one root that honours MNEMO_CACHE and XDG_CACHE_HOME, said aloud once, sized and
+emptied by `corpusgen cache`, and never a reason for a build to fail."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from corpusgen.cache import cache_root, cached
+from tests.conftest import run
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("MNEMO_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_the_root_is_mnemo_cache_then_xdg_then_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("MNEMO_CACHE", str(tmp_path / "m"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert cache_root() == tmp_path / "m"
+    monkeypatch.delenv("MNEMO_CACHE")
+    assert cache_root() == tmp_path / "x" / "mnemo"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root() == tmp_path / "home" / ".cache" / "mnemo"
+
+
+def _build(out: Path, *extra):
+    return run("build", "--langs", "en", "-n", 30, "--mix", 0, "--out", out, "--quiet", *extra)
+
+
+def _forms(root: Path) -> list[Path]:
+    return sorted((root / "forms").glob("forms-*.pkl"))
+
+
+def test_the_first_write_is_announced_once(root, tmp_path):
+    first = _build(tmp_path / "a")
+    assert first.exit_code == 0
+    said = [line for line in first.stderr.splitlines() if "caching" in line]
+    assert said == [(f"corpusgen: caching inflected forms of the lexicons in {root / 'forms'} "
+                    "(`corpusgen cache info` sizes it, `corpusgen cache clear` removes it)")]
+    assert len(_forms(root)) == 1
+    again = _build(tmp_path / "b", "--seed", 2)
+    assert again.exit_code == 0 and again.stderr == ""
+
+
+@pytest.mark.parametrize("damage", [pickle.dumps(None), b"", b"not a pickle at all",
+                                    pickle.dumps({"plain": 1})[:7], pickle.dumps(42)])
+def test_a_corrupt_forms_entry_is_rebuilt_not_fatal(root, tmp_path, damage):
+    assert _build(tmp_path / "a").exit_code == 0
+    (entry,) = _forms(root)
+    good = entry.read_bytes()
+    entry.write_bytes(damage)
+    result = _build(tmp_path / "b")
+    assert result.exit_code == 0, result.stderr
+    assert entry.read_bytes() != damage and len(entry.read_bytes()) == len(good)
+    a = (tmp_path / "a" / "stats.json").read_text(encoding="utf-8")
+    b = (tmp_path / "b" / "stats.json").read_text(encoding="utf-8")
+    assert a == b
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(root, tmp_path):
+    root.write_text("a file where the cache folder would go")
+    result = _build(tmp_path / "a")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert root.read_text() == "a file where the cache folder would go"
+
+
+def test_cached_recomputes_what_valid_rejects(root):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [1, 2, 3]
+
+    assert cached("thing", "k", compute, kind="words") == [1, 2, 3]
+    assert cached("thing", "k", compute, kind="words") == [1, 2, 3] and len(calls) == 1
+    assert cached("thing", "k", compute, kind="words", valid=lambda v: len(v) == 4) == [1, 2, 3]
+    assert len(calls) == 2
+
+
+def test_cache_info_sizes_and_clear_leaves_what_is_not_ours(root, tmp_path):
+    empty = run("cache", "info")
+    assert empty.exit_code == 0 and "empty" in empty.stdout
+    assert _build(tmp_path / "a").exit_code == 0
+    (root / "notes.txt").write_text("mine")
+    info = run("cache", "info")
+    assert info.exit_code == 0
+    lines = info.stdout.splitlines()
+    assert lines[0].startswith(f"{root}: ") and "in 1 entries" in lines[0]
+    forms = next(line for line in lines if line.strip().startswith("forms "))
+    assert "1 files" in forms and "inflected forms" in forms
+    assert any("notes.txt" in line and "leaves it alone" in line for line in lines)
+    cleared = run("cache", "clear")
+    assert cleared.exit_code == 0 and cleared.stdout.startswith("removed forms (")
+    assert not (root / "forms").exists() and (root / "notes.txt").read_text() == "mine"
+    assert run("cache", "clear").stdout.strip() == f"{root}: nothing to remove"
