@@ -13,7 +13,7 @@ from pathlib import Path
 from corpusgen.errors import PushError
 from corpusgen.push.credentials import check_repo, default_endpoint, offline_mode, resolve_token
 from corpusgen.push.plan import PushFile, PushPlan, plan_push
-from corpusgen.push.text import commit_description, corpusgen_version, default_message
+from corpusgen.push.text import corpusgen_version, human_size
 from corpusgen.push.translate import explain, scrubbed
 
 REPO_TYPE = "dataset"
@@ -190,3 +190,18 @@ def _quiet_hub() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def row_count(plan: PushPlan) -> int:
+    return sum(sum(v.values()) for v in plan.stats["rows"].values())
+
+
+def default_message(plan: PushPlan) -> str:
+    s = plan.stats
+    return (f"corpusgen push: {row_count(plan):,} rows, {s.get('scenes', 0):,} scenes "
+            f"(corpusgen {s.get('corpusgen_version', corpusgen_version())}, seed {s.get('seed')})")
+
+
+def commit_description(plan: PushPlan) -> str:
+    lines = [f"- {f.path_in_repo} ({human_size(f.size)})" for f in plan.files]
+    return "Files:\n" + "\n".join(lines)
