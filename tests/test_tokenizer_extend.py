@@ -1,5 +1,8 @@
-"""Extending a base model's vocabulary with our pieces: on a tiny random Llama with a small
-byte-level base tokenizer (fast), and on the real SmolLM2-135M-Instruct (slow)."""
+"""The vocabulary extension: ordinary text keeps the base ids exactly, marked hyperwords get
+our pieces, every added token can be produced, the new rows start as documented (tied and
+untied heads), PEFT trains only them, and the saved folder is written safely. Fast tests use
+a SmolLM2-shaped byte-level tokenizer built here and tiny random Llamas; the real
+SmolLM2-135M-Instruct is in the tests marked slow."""
 
 from __future__ import annotations
 
@@ -9,9 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 import torch
-from test_tokenizer_fixtures import corpusgen, stage_texts, trained_build
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tokenizer_fixtures import CODE, smollm2_shaped_tokenizer, stage_texts, trained_build
 
-from tokenizer.extend import extend_model, missing_pieces, our_pieces, tokens_per_text
+from tokenizer.errors import TokenizerError
+from tokenizer.extend import check_out_folder, extend_base, extend_model, load_extended, usage
+from tokenizer.extension import Extension, candidate_pieces, unproducible
+from tokenizer.marking import CLOSE, OPEN, HyperwordMarker, unmark
 
 
 @pytest.fixture(scope="session")
@@ -19,89 +27,194 @@ def trained(tmp_path_factory) -> Path:
     return trained_build(tmp_path_factory)
 
 
-def base_tokenizer(trained: Path):
-    """A byte-level BPE of 600 tokens trained on the build's glosses: like SmolLM2's
-    tokenizer in kind (byte-level), far smaller, so most of our pieces are missing."""
-    from tokenizers import ByteLevelBPETokenizer
-    from transformers import PreTrainedTokenizerFast
-
-    glosses = pl.read_parquet(trained / "data" / "mnemo" / "train-00000-of-00001.parquet",
-                              columns=["gloss"])["gloss"].to_list()
-    bpe = ByteLevelBPETokenizer(add_prefix_space=False)
-    bpe.train_from_iterator(glosses, vocab_size=600, min_frequency=2, show_progress=False,
-                            special_tokens=["<|endoftext|>"])
-    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token="<|endoftext|>",
-                                   pad_token="<|endoftext|>")
+@pytest.fixture(scope="session")
+def base_tok(trained):
+    return smollm2_shaped_tokenizer(trained)
 
 
 def tiny_llama(vocab_size: int, tie: bool = True):
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from basemodel import tiny_llama as make
 
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=vocab_size, hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
-                         max_position_embeddings=256, tie_word_embeddings=tie)
-    return LlamaForCausalLM(config)
+    return make(vocab_size, hidden=32, layers=1, heads=2, kv_heads=1, intermediate=64,
+                tie=tie)
 
 
-def test_only_missing_pieces_are_added_and_rows_start_at_their_mean(trained):
-    tok = base_tokenizer(trained)
-    model = tiny_llama(len(tok))
-    before = model.get_input_embeddings().weight.detach().clone()
-    ours = our_pieces(trained / "tokenizer")
-    missing, _ = missing_pieces(tok, ours)
-    present = [p for p in ours if p not in set(missing)]
-    assert present, "some pieces should already be single base tokens"
+@pytest.fixture(scope="session")
+def extended(trained, base_tok):
+    """(tokenizer, extension, marker) of the base tokenizer extended by our pieces."""
+    import copy
 
-    ext = extend_model(model, tok, trained / "tokenizer")
+    tok = copy.deepcopy(base_tok)
+    ext, marker = extend_model(tiny_llama(len(tok)), tok, trained / "tokenizer")
+    return tok, ext, marker
 
-    assert ext.pieces == missing and len(ext.new_ids) == len(missing)
-    assert ext.new_ids == list(range(ext.base_vocab_size, ext.base_vocab_size + len(missing)))
-    assert len(tok) == model.get_input_embeddings().weight.shape[0]
+
+def rows(trained: Path, stage: str = "mnemo", split: str = "test") -> list[dict]:
+    return pl.read_parquet(trained / "data" / stage / f"{split}-00000-of-00001.parquet").to_dicts()
+
+
+# --- ordinary text is left alone ------------------------------------------------------------
+
+# Cyrillic, Latin, Thai with its marks, digits, code punctuation, whitespace, characters no
+# build has, and whole words of the build (which must not turn into our pieces unmarked)
+ORDINARY = st.lists(
+    st.one_of(
+        st.sampled_from(list("водагрустьсвет" "waterlight" "น้ำแสงเศร้าำ่"
+                             "0123 ,.!?\n\t(){}[]=+-*/#_:;'\"" "ЖЁ€😀中ñ")),
+        st.sampled_from(["вода", "грусть", "water", " with", "the", " theatre", "น้ำ", "def ",
+                         "return", "водагрусть", "waterlight", "<|im_start|>", " ", "\n\n"]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(ORDINARY)
+def test_ordinary_text_gets_exactly_the_base_ids(base_tok, extended, text):
+    tok, _, _ = extended
+    assert tok(text, add_special_tokens=False)["input_ids"] == \
+        base_tok(text, add_special_tokens=False)["input_ids"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["system", "user", "assistant"]), ORDINARY),
+                min_size=1, max_size=4))
+def test_chat_templated_text_gets_exactly_the_base_ids(base_tok, extended, turns):
+    tok, _, _ = extended
+    messages = [{"role": role, "content": content} for role, content in turns]
+    expected = base_tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+    got = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+    assert got == expected
+
+
+def test_the_builds_own_text_and_code_keep_their_ids(trained, base_tok, extended):
+    tok, _, _ = extended
+    texts = stage_texts(trained, columns=("completion",))[:3000] + CODE
+    assert tok(texts, add_special_tokens=False)["input_ids"] == \
+        base_tok(texts, add_special_tokens=False)["input_ids"]
+
+
+# --- hyperwords use our pieces --------------------------------------------------------------
+
+def test_a_marked_hyperword_is_exactly_our_cut(trained, extended):
+    import sentencepiece as spm
+
+    tok, ext, marker = extended
+    sp = spm.SentencePieceProcessor(model_file=str(trained / "tokenizer" / "tokenizer.model"))
+    by_id = dict(zip(ext.new_ids, ext.pieces))
+    for row in rows(trained)[:300]:
+        ids = tok(marker.mark(row["hyperword"]), add_special_tokens=False)["input_ids"]
+        assert [by_id[i] for i in ids] == sp.encode(row["hyperword"], out_type=str)
+
+
+def test_marked_rows_shrink_and_decode_back(trained, base_tok, extended):
+    tok, ext, marker = extended
+    marked_tokens = base_tokens = 0
+    for row in rows(trained)[:50] + rows(trained, "bridge")[:50]:
+        out = marker.mark_row(row)
+        ids = tok(out["prompt"], add_special_tokens=False)["input_ids"]
+        marked_tokens += len(ids)
+        base_tokens += len(base_tok(row["prompt"], add_special_tokens=False)["input_ids"])
+        assert set(ids) & set(ext.new_ids)
+        assert unmark(tok.decode(ids)) == row["prompt"]
+        assert out["text"] == out["prompt"] + out["completion"]
+        user = [m for m in out["messages"] if m["role"] == "user"]
+        assert all(OPEN in m["content"] for m in user)
+        assert unmark(user[0]["content"]) == row["messages"][0]["content"]
+    assert marked_tokens < base_tokens
+    language = rows(trained, "language")[0]
+    assert HyperwordMarker.mark_row(marker, language) == language
+
+
+def test_every_added_token_is_produced_by_marking_its_piece(trained, extended):
+    tok, ext, marker = extended
+    got = tok(marker.mark_many(ext.pieces), add_special_tokens=False)["input_ids"]
+    assert [ids for ids in got] == [[i] for i in ext.new_ids]
+    assert unproducible(tok, ext) == []
+    # and SentencePiece itself produces each one: no piece is shadowed by a better cut
+    kept, left_out = candidate_pieces(trained / "tokenizer" / "tokenizer.model")
+    assert kept == ext.pieces and left_out["never produced"] == 0
+
+
+def test_no_added_token_holds_a_space(extended):
+    _, ext, _ = extended
+    assert ext.pieces and not [p for p in ext.pieces if " " in p or "▁" in p]
+
+
+def test_usage_reports_the_share_of_added_tokens_the_build_uses(trained, extended):
+    tok, ext, marker = extended
+    hyperwords = [r["hyperword"] for r in rows(trained, split="train")]
+    report = usage(tok, ext, marker, hyperwords)
+    assert 0 < report["added_tokens_used"] <= len(ext.new_ids)
+    assert report["added_tokens_used_share"] == pytest.approx(
+        report["added_tokens_used"] / len(ext.new_ids), abs=1e-4)
+    assert report["tokens_per_hyperword"]["extended"] < report["tokens_per_hyperword"]["base"]
+
+
+# --- the new rows ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_mean_rows_are_the_mean_of_their_base_rows(trained, base_tok, tie):
+    import copy
+
+    tok = copy.deepcopy(base_tok)
+    model = tiny_llama(len(tok), tie=tie)
+    before_in = model.get_input_embeddings().weight.detach().clone()
+    before_out = model.get_output_embeddings().weight.detach().clone()
+    ext, _ = extend_model(model, tok, trained / "tokenizer", init="mean")
     weight = model.get_input_embeddings().weight.detach()
-    assert torch.equal(weight[:ext.base_vocab_size], before)      # old rows untouched
-    for piece, new_id, old in list(zip(ext.pieces, ext.new_ids, ext.base_ids))[::97]:
-        assert len(old) > 1
-        assert torch.allclose(weight[new_id], before[old].mean(dim=0)), piece
-    # tied like SmolLM2: the output layer reads the same (grown) matrix
-    assert model.get_output_embeddings().weight.data_ptr() == weight.data_ptr()
-    assert model.config.vocab_size == len(tok)
-
-
-def test_untied_output_rows_start_at_their_mean_too(trained):
-    tok = base_tokenizer(trained)
-    model = tiny_llama(len(tok), tie=False)
-    out_before = model.get_output_embeddings().weight.detach().clone()
-    ext = extend_model(model, tok, trained / "tokenizer")
     out = model.get_output_embeddings().weight.detach()
-    new_id, old = ext.new_ids[0], ext.base_ids[0]
-    assert torch.allclose(out[new_id], out_before[old].mean(dim=0))
+    assert weight.shape[0] == len(tok) == model.config.vocab_size
+    assert torch.equal(weight[:ext.base_vocab_size], before_in)
+    for new_id, old in list(zip(ext.new_ids, ext.base_ids))[::50]:
+        assert torch.allclose(weight[new_id], before_in[old].mean(dim=0))
+        assert torch.allclose(out[new_id], before_out[old].mean(dim=0))
+    assert (out.data_ptr() == weight.data_ptr()) is tie
 
 
-def test_extended_tokenizer_takes_fewer_tokens_and_still_round_trips(trained):
-    tok = base_tokenizer(trained)
-    frame = pl.read_parquet(trained / "data" / "mnemo" / "test-00000-of-00001.parquet",
-                            columns=["hyperword"])
-    hyperwords = frame["hyperword"].to_list()
-    before = tokens_per_text(tok, hyperwords)
-    extend_model(tiny_llama(len(tok)), tok, trained / "tokenizer")
-    after = tokens_per_text(tok, hyperwords)
-    assert after < before / 2, (before, after)
-    texts = stage_texts(trained, columns=("text",))[:3000]
-    ids = tok(texts, add_special_tokens=False)["input_ids"]
-    assert [t for t, d in zip(texts, tok.batch_decode(ids)) if t != d] == []
+@pytest.mark.parametrize("tie", [True, False])
+def test_mean_resizing_rows_follow_the_base_distribution(trained, base_tok, tie):
+    import copy
+
+    tok = copy.deepcopy(base_tok)
+    model = tiny_llama(len(tok), tie=tie)
+    before = model.get_input_embeddings().weight.detach().clone()
+    ext, _ = extend_model(model, tok, trained / "tokenizer", init="mean-resizing")
+    new = model.get_input_embeddings().weight.detach()[ext.new_ids]
+    assert torch.equal(model.get_input_embeddings().weight.detach()[:ext.base_vocab_size],
+                       before)
+    # every new row sits at the base rows' mean, not at its pieces' mean
+    assert torch.allclose(new.mean(dim=0), before.mean(dim=0), atol=1e-3)
+    piece_mean = before[ext.base_ids[0]].mean(dim=0)
+    assert not torch.allclose(new[0], piece_mean, atol=1e-3)
+    if not tie:
+        out = model.get_output_embeddings().weight.detach()
+        assert out.shape[0] == len(tok) and out.data_ptr() != new.data_ptr()
 
 
-def test_peft_trains_only_the_new_rows(trained):
+def test_unknown_initialisation_is_refused(trained, base_tok):
+    import copy
+
+    tok = copy.deepcopy(base_tok)
+    with pytest.raises(TokenizerError, match="unknown initialisation 'zeros'"):
+        extend_model(tiny_llama(len(tok)), tok, trained / "tokenizer", init="zeros")
+
+
+def test_peft_trains_only_the_new_rows(trained, base_tok):
+    import copy
+
     from peft import LoraConfig, get_peft_model
 
-    tok = base_tokenizer(trained)
+    tok = copy.deepcopy(base_tok)
     model = tiny_llama(len(tok))
-    ext = extend_model(model, tok, trained / "tokenizer")
+    ext, marker = extend_model(model, tok, trained / "tokenizer")
     weight_before = model.get_input_embeddings().weight.detach().clone()
     config = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], **ext.peft_kwargs())
     peft_model = get_peft_model(model, config)
-    batch = tok(["водагрустьсвет\nощущение грусти у воды"], return_tensors="pt")
+    row = marker.mark_row(rows(trained)[0])
+    batch = tok([row["text"]], return_tensors="pt")
     optimizer = torch.optim.SGD([p for p in peft_model.parameters() if p.requires_grad],
                                 lr=1.0)
     loss = peft_model(**batch, labels=batch["input_ids"]).loss
@@ -110,79 +223,110 @@ def test_peft_trains_only_the_new_rows(trained):
     merged = peft_model.merge_and_unload().get_input_embeddings().weight.detach()
     changed = (merged != weight_before).any(dim=1).nonzero().flatten().tolist()
     used_new = set(batch["input_ids"][0].tolist()) & set(ext.new_ids)
-    assert used_new, "the batch should use some new tokens"
-    # the old rows never move; the new rows the batch used do (the tied output layer gives
-    # every new row a gradient through the softmax, so unused new rows may move as well)
+    assert used_new, "the marked row should use new tokens"
     assert set(changed) <= set(ext.new_ids)
     assert used_new <= set(changed)
 
 
-def test_extend_command_writes_model_tokenizer_and_ids(trained, tmp_path):
-    tok = base_tokenizer(trained)
-    base = tmp_path / "base"
-    tiny_llama(len(tok)).save_pretrained(base)
-    tok.save_pretrained(base)
+# --- the saved folder -----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def base_folder(tmp_path_factory, base_tok) -> Path:
+    folder = tmp_path_factory.mktemp("base") / "tiny"
+    tiny_llama(len(base_tok)).save_pretrained(folder)
+    base_tok.save_pretrained(folder)
+    return folder
+
+
+def test_extend_base_writes_a_folder_that_loads_back(trained, base_folder, tmp_path):
     out = tmp_path / "extended"
-    result = corpusgen("tokenizer", "extend", trained, "--base", base, "--out", out)
-    assert result.exit_code == 0, result.output + result.stderr
+    summary = extend_base(trained, str(base_folder), out)
+    model, tok, ext, marker = load_extended(out)
+    assert len(tok) == model.get_input_embeddings().weight.shape[0]
+    assert summary["added"] == len(ext.new_ids) > 0
+    assert 0 < summary["build"]["added_tokens_used_share"] <= 1
     info = json.loads((out / "extension.json").read_text(encoding="utf-8"))
-    assert info["added"] == len(info["trainable_token_indices"]) > 0
-    assert info["tokens_per_test_hyperword"]["after"] < info["tokens_per_test_hyperword"]["before"]
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    assert len(AutoTokenizer.from_pretrained(out)) == \
-        AutoModelForCausalLM.from_pretrained(out).get_input_embeddings().weight.shape[0]
-    again = corpusgen("tokenizer", "extend", trained, "--base", base, "--out", out)
-    assert again.exit_code == 1 and "exists" in again.stderr
+    assert info["new_ids"] == ext.new_ids and info["summary"] == summary
+    hyperword = rows(trained)[0]["hyperword"]
+    ids = tok(marker.mark(hyperword), add_special_tokens=False)["input_ids"]
+    assert ids and set(ids) <= set(ext.new_ids)
+    assert not list(tmp_path.glob(".extended*")), "temporary folders left behind"
 
 
-def test_extend_with_a_bad_base_is_one_line(trained, tmp_path):
-    result = corpusgen("tokenizer", "extend", trained, "--base", tmp_path, "--out",
-                       tmp_path / "o")
-    assert result.exit_code == 1 and "no config.json" in result.stderr
-    assert result.stderr.count("\n") == 1
+def test_extend_refuses_to_replace_what_it_did_not_make(trained, base_folder, tmp_path):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("my own work", encoding="utf-8")
+    with pytest.raises(TokenizerError, match="did not make"):
+        extend_base(trained, str(base_folder), mine, overwrite=True)
+    assert (mine / "thesis.txt").read_text(encoding="utf-8") == "my own work"
+    afile = tmp_path / "a-file"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(TokenizerError, match="is a file"):
+        check_out_folder(afile, overwrite=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    check_out_folder(empty, overwrite=False)
 
 
-# --- the real model --------------------------------------------------------------------
+def test_extend_replaces_its_own_folder_only_with_overwrite(trained, base_folder, tmp_path):
+    out = tmp_path / "again"
+    extend_base(trained, str(base_folder), out)
+    with pytest.raises(TokenizerError, match="pass --overwrite"):
+        extend_base(trained, str(base_folder), out)
+    extend_base(trained, str(base_folder), out, overwrite=True, init="mean-resizing")
+    assert Extension.load(out).init == "mean-resizing"
+
+
+@pytest.mark.parametrize("problem", ["no config", "no tokenizer", "not a build"])
+def test_extend_bad_inputs_are_one_line_errors(trained, tmp_path, problem):
+    if problem == "no config":
+        args, fragment = (trained, str(tmp_path), tmp_path / "o"), "no config.json"
+    elif problem == "no tokenizer":
+        import shutil
+
+        bare = tmp_path / "bare"
+        shutil.copytree(trained, bare, ignore=shutil.ignore_patterns("tokenizer"))
+        args, fragment = (bare, "smollm2", tmp_path / "o"), "no tokenizer yet"
+    else:
+        args, fragment = (tmp_path / "missing", "smollm2", tmp_path / "o"), "no such folder"
+    with pytest.raises(TokenizerError, match=fragment) as info:
+        extend_base(*args)
+    assert "\n" not in str(info.value)
+
+
+def test_loading_a_folder_that_is_not_extended_says_so(tmp_path):
+    with pytest.raises(TokenizerError, match="not an extended model"):
+        Extension.load(tmp_path)
+
+
+def test_a_marked_hyperword_cannot_be_marked_again(extended):
+    _, _, marker = extended
+    with pytest.raises(TokenizerError, match="already marked"):
+        marker.mark(OPEN + "вода" + CLOSE)
+
+
+# --- the real model -------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_smollm2_hyperwords_shrink_and_gloss_loss_starts_no_worse(trained):
-    """SmolLM2-135M-Instruct: a test hyperword's tokens before and after, and the loss on
-    the glosses given their hyperwords. Per token the numbers are not comparable (each new
-    token carries more text), so the loss compared is the total over each gloss, per
-    character: the extended model must not start worse than the base."""
-    from train_plugin.models import load_smollm2
+def test_smollm2_ordinary_text_keeps_its_ids_and_hyperwords_shrink(trained):
+    """SmolLM2-135M-Instruct's own tokenizer: 1,000 ordinary texts (the build's glosses and
+    sentences in three languages, code, chat-templated turns) keep their ids exactly; the
+    test split's hyperwords take far fewer tokens marked."""
+    import copy
 
-    frame = pl.read_parquet(trained / "data" / "mnemo" / "test-00000-of-00001.parquet",
-                            columns=["hyperword", "prompt", "completion"])
-    rows = list(zip(frame["prompt"].to_list(), frame["completion"].to_list()))[:40]
+    from basemodel import load_smollm2_tokenizer
 
-    def gloss_loss(model, tok) -> float:
-        model.eval()
-        nats = chars = 0.0
-        for prompt, completion in rows:
-            p = tok(prompt, add_special_tokens=False)["input_ids"]
-            c = tok(completion, add_special_tokens=False)["input_ids"]
-            ids = torch.tensor([p + c])
-            labels = torch.tensor([[-100] * len(p) + c])
-            with torch.no_grad():
-                nats += model(input_ids=ids, labels=labels).loss.item() * len(c)
-            chars += len(completion)
-        return nats / chars
-
-    model, tok = load_smollm2()
-    hyperword = "водагрустьплавностьсвет"
-    before_tokens = len(tok(hyperword, add_special_tokens=False)["input_ids"])
-    before_test = tokens_per_text(tok, frame["hyperword"].to_list())
-    base_loss = gloss_loss(model, tok)
-
-    ext = extend_model(model, tok, trained / "tokenizer")
-    after_tokens = len(tok(hyperword, add_special_tokens=False)["input_ids"])
-    after_test = tokens_per_text(tok, frame["hyperword"].to_list())
-    extended_loss = gloss_loss(model, tok)
-    print(f"\nadded {len(ext.new_ids)} tokens; {hyperword}: {before_tokens} -> {after_tokens}; "
-          f"test hyperwords {before_test:.2f} -> {after_test:.2f} tokens; gloss loss "
-          f"{base_loss:.3f} -> {extended_loss:.3f} nats/char")
-    assert before_tokens == 17                       # the issue's count
-    assert after_tokens <= 6 and after_test < before_test / 3
-    assert extended_loss <= base_loss
+    base = load_smollm2_tokenizer()
+    tok = copy.deepcopy(base)
+    ext, marker = extend_model(tiny_llama(len(tok)), tok, trained / "tokenizer")
+    texts = stage_texts(trained, columns=("completion",))[:1000 - len(CODE)] + CODE
+    assert tok(texts, add_special_tokens=False)["input_ids"] == \
+        base(texts, add_special_tokens=False)["input_ids"]
+    messages = [{"role": "user", "content": t} for t in texts[:50]]
+    assert tok.apply_chat_template(messages, tokenize=True) == \
+        base.apply_chat_template(messages, tokenize=True)
+    hyperwords = [r["hyperword"] for r in rows(trained)]
+    report = usage(tok, ext, marker, hyperwords)
+    assert report["tokens_per_hyperword"]["extended"] < report["tokens_per_hyperword"]["base"] / 3
+    assert unproducible(tok, ext) == []

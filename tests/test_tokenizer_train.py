@@ -12,7 +12,19 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_tokenizer_fixtures import corpusgen, small_build, stage_texts, trained_build
+from tokenizer_fixtures import (
+    BACKGROUND,
+    LANGS,
+    VOCAB,
+    corpusgen,
+    small_build,
+    stage_texts,
+    trained_build,
+    word_lists,
+)
+
+from tokenizer.errors import TokenizerError
+from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
 FILES = ("tokenizer.model", "tokenizer.json", "tokenizer_config.json")
 
@@ -54,21 +66,31 @@ def hyperwords(root: Path, split: str) -> list[list[str]]:
 
 # --- what training writes ----------------------------------------------------------------
 
-def test_train_writes_the_three_files_and_records_settings(trained, sp):
+def test_train_writes_the_three_files_and_returns_its_settings(trained, sp):
     tok = trained / "tokenizer"
     assert all((tok / name).is_file() for name in FILES)
-    stats = json.loads((trained / "stats.json").read_text(encoding="utf-8"))
-    recorded = stats["tokenizer"]
+    recorded = json.loads((tok / "settings.json").read_text(encoding="utf-8"))
     assert recorded["model_type"] == "unigram"
-    assert recorded["vocab_size"] == sp.get_piece_size()
+    assert recorded["vocab_size"] == sp.get_piece_size() == VOCAB
     assert recorded["options"]["normalization_rule_name"] == "identity"
     assert recorded["options"]["add_dummy_prefix"] is False
-    assert json.loads((tok / "settings.json").read_text(encoding="utf-8")) == recorded
-    card = (trained / "README.md").read_text(encoding="utf-8")
-    assert f"- tokenizer: unigram vocab {sp.get_piece_size():,} (in `tokenizer/`)" in card
-    # the card's YAML header (what load_dataset reads) is untouched
-    assert card.startswith("---\n") and "config_name: mnemo" in card
+    assert recorded["background"]["words"] == {code: BACKGROUND for code in LANGS}
+    # a finisher returns its settings: the build's stats and card are not its to edit
+    assert "tokenizer" not in json.loads((trained / "stats.json").read_text(encoding="utf-8"))
     assert not list(trained.glob(".tokenizer*")), "temporary folders left behind"
+
+
+def test_recording_puts_the_settings_in_stats_and_the_card(trained, tmp_path):
+    copy = tmp_path / "recorded"
+    shutil.copytree(trained, copy)
+    settings = json.loads((copy / "tokenizer" / "settings.json").read_text(encoding="utf-8"))
+    record_in_stats(copy, settings)
+    record_in_card(copy, settings)
+    assert json.loads((copy / "stats.json").read_text(encoding="utf-8"))["tokenizer"] == settings
+    card = (copy / "README.md").read_text(encoding="utf-8")
+    assert f"- tokenizer: unigram vocab {settings['vocab_size']:,} (in `tokenizer/`)" in card
+    # the card's YAML header (what load_dataset reads) is still there
+    assert card.startswith("---\n") and "config_name: mnemo" in card
 
 
 def test_specials_have_the_ids_the_training_plugin_expects(sp, hf):
@@ -78,24 +100,24 @@ def test_specials_have_the_ids_the_training_plugin_expects(sp, hf):
     assert hf("вода")["input_ids"] == sp.encode("вода")
 
 
-def test_build_with_tokenizer_flag_trains_before_the_card(tmp_path):
-    out = tmp_path / "b"
-    result = corpusgen("build", "--n", 300, "--out", out, "--quiet", "--tokenizer")
-    assert result.exit_code == 0, result.output + result.stderr
-    assert all((out / "tokenizer" / name).is_file() for name in FILES)
-    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
-    assert stats["tokenizer"]["model_type"] == "unigram"
-    assert stats["tokenizer"]["vocab_size"] > 0
-    assert "- tokenizer: unigram vocab" in (out / "README.md").read_text(encoding="utf-8")
+def test_the_build_finisher_returns_the_settings_it_wrote(build, tmp_path):
+    from tokenizer.train import train_into_build
+
+    copy = tmp_path / "finished"
+    shutil.copytree(build, copy)
+    settings = train_into_build(copy, quiet=True, vocab_size=5000, background=0)
+    assert all((copy / "tokenizer" / name).is_file() for name in FILES)
+    assert settings == json.loads((copy / "tokenizer" / "settings.json").read_text("utf-8"))
+    assert settings["model_type"] == "unigram" and settings["vocab_size"] > 0
 
 
-def test_same_build_gives_the_same_tokenizer(build, tmp_path):
+def test_same_build_gives_the_same_tokenizer(build, tmp_path, tmp_path_factory):
     copies = []
     for name in ("a", "b"):
         copy = tmp_path / name
         shutil.copytree(build, copy)
-        result = corpusgen("tokenizer", "train", copy, "--vocab-size", 5000, "--quiet")
-        assert result.exit_code == 0, result.output + result.stderr
+        train_tokenizer(copy, vocab_size=VOCAB, background=BACKGROUND,
+                        background_files=word_lists(tmp_path_factory))
         copies.append(digest(copy / "tokenizer"))
     same = {k: v for k, v in copies[0].items() if k != "settings.json"}
     assert same == {k: v for k, v in copies[1].items() if k != "settings.json"}
@@ -148,10 +170,8 @@ def test_bpe_model_trains_and_exports_with_parity(build, tmp_path):
 
     copy = tmp_path / "bpe"
     shutil.copytree(build, copy)
-    result = corpusgen("tokenizer", "train", copy, "--model", "bpe", "--vocab-size", 5000,
-                       "--quiet")
-    assert result.exit_code == 0, result.output + result.stderr
-    assert json.loads((copy / "stats.json").read_text())["tokenizer"]["model_type"] == "bpe"
+    settings = train_tokenizer(copy, model_type="bpe", vocab_size=5000, background=0)
+    assert settings["model_type"] == "bpe"
     sp = spm.SentencePieceProcessor(model_file=str(copy / "tokenizer" / "tokenizer.model"))
     hf = AutoTokenizer.from_pretrained(str(copy / "tokenizer"))
     texts = stage_texts(copy)
@@ -240,9 +260,102 @@ def test_retraining_replaces_the_card_line_and_the_tokenizer(build, tmp_path):
     copy = tmp_path / "twice"
     shutil.copytree(build, copy)
     for vocab in (5000, 4000):
-        result = corpusgen("tokenizer", "train", copy, "--vocab-size", vocab, "--quiet")
-        assert result.exit_code == 0, result.output + result.stderr
+        settings = train_tokenizer(copy, vocab_size=vocab, background=0)
+        record_in_stats(copy, settings)
+        record_in_card(copy, settings)
     card = (copy / "README.md").read_text(encoding="utf-8")
     lines = [line for line in card.splitlines() if line.startswith("- tokenizer: ")]
     assert lines == ["- tokenizer: unigram vocab 4,000 (in `tokenizer/`)"]
     assert json.loads((copy / "stats.json").read_text())["tokenizer"]["vocab_size"] == 4000
+
+
+# --- the background vocabulary --------------------------------------------------------------
+
+def _tokens_per_word(sp, words: list[str]) -> float:
+    return sum(len(ids) for ids in sp.encode(words)) / len(words)
+
+
+def test_background_words_become_pieces_without_hurting_seen_words(trained, build, tmp_path,
+                                                                   tmp_path_factory):
+    import sentencepiece as spm
+
+    from tokenizer.scoring import score_boundaries
+    from tokenizer.tiers import build_texts, occurring
+
+    plain = tmp_path / "plain"
+    shutil.copytree(build, plain)
+    train_tokenizer(plain, vocab_size=VOCAB, background=0)
+    with_lists = spm.SentencePieceProcessor(
+        model_file=str(trained / "tokenizer" / "tokenizer.model"))
+    without = spm.SentencePieceProcessor(model_file=str(plain / "tokenizer" / "tokenizer.model"))
+    constituents, texts = build_texts(build)
+    for code, path in word_lists(tmp_path_factory).items():
+        listed = path.read_text(encoding="utf-8").split()[:BACKGROUND]
+        seen = occurring(listed, constituents, texts)
+        unseen = [w for w in listed if w not in seen]
+        assert len(unseen) > 300, code
+        ours, theirs = _tokens_per_word(with_lists, unseen), _tokens_per_word(without, unseen)
+        assert ours < theirs * 0.8, (code, ours, theirs)
+    rows = hyperwords(build, "test") + hyperwords(build, "validation")
+    joined = ["".join(p) for p in rows]
+    scores = []
+    for sp in (with_lists, without):
+        offsets = [r["offsets"] for r in sp.encode(joined, out_type="offset_mapping")]
+        scores.append(score_boundaries(rows, offsets))
+    assert scores[0].recall >= 0.99 and scores[0].f1 >= scores[1].f1 - 0.02, scores
+
+
+def test_background_lists_come_from_the_language_plugins(build, tmp_path, monkeypatch):
+    from corpusgen.lang import get_language
+
+    monkeypatch.setenv("MNEMO_CACHE", str(tmp_path / "cache"))
+    given = {}
+    for code in LANGS:
+        lang = get_language(code)
+        words = ["zzkwordone", "zzkwordtwo"] if code == "en" else []
+        monkeypatch.setattr(type(lang), "background_words",
+                            lambda self, limit, words=words: words[:limit], raising=False)
+        given[code] = words
+    copy = tmp_path / "plugins"
+    shutil.copytree(build, copy)
+    settings = train_tokenizer(copy, vocab_size=5000, background=5)
+    assert settings["background"]["words"] == {"en": 2}
+    assert settings["background"]["source"] == {"en": "language plug-in"}
+    assert settings["background"]["counted_words"] == 2
+
+
+@pytest.mark.parametrize("problem", ["missing", "folder", "not utf-8", "no words",
+                                     "foreign language", "negative size"])
+def test_background_bad_inputs_are_one_line_errors(build, tmp_path, problem):
+    copy = tmp_path / "b"
+    shutil.copytree(build, copy)
+    path = tmp_path / "words.txt"
+    files, size = {"ru": path}, 100
+    if problem == "missing":
+        fragment = "no such word list"
+    elif problem == "folder":
+        path.mkdir()
+        fragment = "a folder, not a word list"
+    elif problem == "not utf-8":
+        path.write_bytes("вода".encode("cp1251"))
+        fragment = "not UTF-8"
+    elif problem == "no words":
+        path.write_text("water\n123\n", encoding="utf-8")
+        fragment = "no Russian words in it"
+    elif problem == "foreign language":
+        files = {"xx": path}
+        fragment = "background list for xx, which the build does not have"
+    else:
+        files, size, fragment = None, -1, "background size -1 is negative"
+    with pytest.raises(TokenizerError, match=fragment) as info:
+        train_tokenizer(copy, vocab_size=5000, background=size, background_files=files)
+    assert "\n" not in str(info.value)
+    assert not (copy / "tokenizer").exists()
+
+
+def test_a_word_list_with_a_bom_and_crlf_is_read(build, tmp_path):
+    from tokenizer.background import read_word_file
+
+    path = tmp_path / "ru.txt"
+    path.write_bytes("\ufeffвода\r\nГрусть\r\nwater\r\nвода\r\n".encode("utf-8"))
+    assert read_word_file(path, "ru") == ["вода", "грусть"]

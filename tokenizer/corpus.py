@@ -8,36 +8,40 @@ trains the same model as the raw lines, in a fraction of the time.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpusgen.contract import STAGES, Build, BuildInvalid
+
 from .errors import TokenizerError
 
-STAGES = ("mnemo", "bridge", "language")
 # the columns that hold ordinary text, per stage; hyperwords come from `constituents`
 TEXT_COLUMNS = {"mnemo": ("gloss",), "bridge": ("sentence",), "language": ("sentence",)}
 # separates lines inside one string before counting; never part of a word
 _LINE = "\x1e"
 
 
-def check_build(folder: Path) -> Path:
-    """The build folder, or a one-line error saying what is wrong with it."""
-    folder = Path(folder)
-    if not folder.exists():
-        raise TokenizerError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise TokenizerError(f"{folder}: not a folder")
-    if not stage_files(folder, "mnemo", "train"):
+def open_build(folder: Path) -> Build:
+    """The build in `folder`, or a one-line TokenizerError saying what is wrong with it."""
+    try:
+        build = Build.open(folder)
+    except BuildInvalid as exc:
+        raise TokenizerError(str(exc)) from None
+    if not build.data_files("mnemo", "train"):
         raise TokenizerError(
             f"{folder}: no mnemo stage (data/mnemo/train-*.parquet); is it a corpusgen build?"
         )
-    return folder
+    return build
+
+
+def check_build(folder: Path) -> Path:
+    """The build folder, checked by `open_build`."""
+    return open_build(folder).root
 
 
 def stage_files(folder: Path, stage: str, split: str) -> list[Path]:
-    return sorted((Path(folder) / "data" / stage).glob(f"{split}-*.parquet"))
+    return Build(Path(folder), {}).data_files(stage, split)
 
 
 def read_stage(folder: Path, stage: str, split: str, columns: list[str]):
@@ -129,13 +133,3 @@ def read_build_text(folder: Path, split: str = "train") -> BuildText:
     if not hyperwords:
         raise TokenizerError(f"{folder}: the mnemo stage has no hyperwords in its {split} split")
     return BuildText(words=words, hyperwords=hyperwords)
-
-
-def read_stats(folder: Path) -> dict:
-    path = Path(folder) / "stats.json"
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise TokenizerError(f"{path}: not valid JSON ({exc})") from None

@@ -1,16 +1,13 @@
-"""The one error type for bad input to the tokenizer; the CLI shows it as a single line."""
+"""The one error type for bad input to the tokenizer library.
+
+A plain exception: the library never imports click. The command line (one CLI module wires
+every command) turns it into one line on stderr and exit status 1; Python callers catch it
+like any error.
+"""
 
 from __future__ import annotations
 
-import click
 
-
-class TokenizerError(click.ClickException):
-    """Bad input: no such build, a build without the mnemo stage, an impossible vocabulary.
-
-    A ClickException so that `corpusgen tokenizer ...` and `corpusgen build --tokenizer`
-    print one line and exit 1 without a traceback; Python callers catch it like any error.
-    """
-
-    def show(self, file=None) -> None:
-        click.echo(f"corpusgen: {self.format_message()}", err=True)
+class TokenizerError(ValueError):
+    """Bad input: no such build, a build without the mnemo stage, an impossible vocabulary,
+    an output folder the tool did not make. The message is one line that says what and where."""

@@ -5,7 +5,8 @@ transformers' slow->fast conversion: in transformers 5, constructing a Llama tok
 a `vocab_file` can silently write a tokenizer.json with an empty vocabulary, and the
 converter needs protobuf. Our models use identity normalization and no dummy prefix, so
 the whole pipeline is: spaces -> "▁", the same model (Unigram or BPE with byte fallback),
-and the reverse on decode. `verify_export` checks the ids equal SentencePiece's after every training.
+and the reverse on decode. `verify_export` checks the ids equal SentencePiece's after every
+training.
 """
 
 from __future__ import annotations

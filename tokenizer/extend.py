@@ -1,106 +1,152 @@
-"""Extend a base model's vocabulary with our pieces, for LoRA training with new token rows.
+"""`corpusgen tokenizer extend`: a base model and its tokenizer grown by our pieces.
 
-Our pieces that the base tokenizer cannot produce as one token are added to it (as added
-tokens, matched in raw text before the base model runs), the model's embeddings grow by
-that many rows, and each new row starts as the mean of the base rows the base tokenizer
-used for the same string — so a new token first means what its pieces meant together.
-The new ids go to PEFT as `trainable_token_indices`: only those rows train, next to LoRA.
+    from tokenizer.extend import extend_model, load_extended
+    ext, marker = extend_model(model, tok, "build/100k/tokenizer")     # in place
+    ids = tok(marker.mark_row(row)["prompt"])["input_ids"]                # our pieces
+
+The tokenizer mechanism is in extension.py, the marking of hyperwords in marking.py, the
+starting rows in init_embeddings.py. The saved folder holds the model, the tokenizer, our
+SentencePiece model (`hyperword.model`, for marking) and extension.json (the new ids, for
+PEFT's `trainable_token_indices`, and what the extension measured).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import shutil
 from pathlib import Path
 
+from .corpus import hyperword_parts, open_build, read_stage
 from .errors import TokenizerError
+from .extension import EXTENSION_FILE, PIECES_MODEL, Extension, extend_tokenizer
+from .init_embeddings import resize_and_init
+from .marking import HyperwordMarker
 
-SPACE = "▁"
-
-
-@dataclass
-class Extension:
-    """What `extend_model` did: the strings added, their ids, the base ids each came from."""
-
-    pieces: list[str] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
-    base_ids: list[list[int]] = field(default_factory=list)
-    base_vocab_size: int = 0
-
-    def peft_kwargs(self) -> dict:
-        """For `peft.LoraConfig(**ext.peft_kwargs(), ...)`: train only the new rows."""
-        return {"trainable_token_indices": list(self.new_ids)}
+MODEL_FILE = "tokenizer.model"
 
 
-def our_pieces(tokenizer_dir: Path, min_chars: int = 1) -> list[str]:
-    """Our normal pieces as text ("▁" back to a space), in id order, without specials
-    and byte-fallback pieces (every tokenizer can already say a byte)."""
-    import sentencepiece as spm
+def extend_model(model, base_tokenizer, tokenizer_dir: Path,
+                 init: str = "mean") -> tuple[Extension, HyperwordMarker]:
+    """Extend tokenizer and model together, in place: marked added tokens for our pieces,
+    the embeddings grown to the new tokenizer, the new rows started by `init`. Returns the
+    extension and the marker that writes hyperwords for it."""
+    ext = extend_tokenizer(base_tokenizer, tokenizer_dir)
+    ext.init = init
+    if ext.new_ids:
+        resize_and_init(model, len(base_tokenizer), ext.new_ids, ext.base_ids, init)
+    return ext, HyperwordMarker(Path(tokenizer_dir) / MODEL_FILE, set(ext.pieces))
 
-    model = Path(tokenizer_dir) / "tokenizer.model"
-    if not model.is_file():
-        raise TokenizerError(f"{tokenizer_dir}: no tokenizer.model (train one first)")
-    sp = spm.SentencePieceProcessor(model_file=str(model))
-    out = []
-    for i in range(sp.get_piece_size()):
-        if sp.is_control(i) or sp.is_unknown(i) or sp.is_byte(i) or sp.is_unused(i):
-            continue
-        text = sp.id_to_piece(i).replace(SPACE, " ")
-        if len(text.strip()) >= min_chars:
-            out.append(text)
+
+def load_extended(folder: Path, **model_kwargs):
+    """(model, tokenizer, extension, marker) of a folder `extend` wrote."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = Path(folder)
+    ext = Extension.load(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, **model_kwargs)
+    tok = AutoTokenizer.from_pretrained(folder)
+    return model, tok, ext, HyperwordMarker(folder / PIECES_MODEL, set(ext.pieces))
+
+
+def build_hyperwords(folder: Path, splits=("train", "validation", "test")) -> list[str]:
+    """The hyperwords of the build's mnemo and bridge rows, one per row."""
+    out: list[str] = []
+    for stage in ("mnemo", "bridge"):
+        for split in splits:
+            frame = read_stage(folder, stage, split, ["constituents"])
+            if frame is not None:
+                out += ["".join(p) for p in hyperword_parts(frame)]
     return out
 
 
-def missing_pieces(base_tokenizer, pieces: list[str]) -> tuple[list[str], list[list[int]]]:
-    """The pieces the base tokenizer splits into more than one token, with those tokens."""
-    encoded = base_tokenizer(pieces, add_special_tokens=False)["input_ids"]
-    keep = [(p, ids) for p, ids in zip(pieces, encoded) if len(ids) > 1]
-    return [p for p, _ in keep], [ids for _, ids in keep]
+def usage(tokenizer, ext: Extension, marker: HyperwordMarker, hyperwords: list[str]) -> dict:
+    """How the extension serves `hyperwords`: the share of added tokens that occur when
+    they are tokenized marked, tokens per hyperword plain and marked, and whether marking
+    gives exactly our model's cut."""
+    plain = tokenizer(hyperwords, add_special_tokens=False)["input_ids"] if hyperwords else []
+    marked_ids = tokenizer(marker.mark_many(hyperwords),
+                           add_special_tokens=False)["input_ids"] if hyperwords else []
+    new = set(ext.new_ids)
+    used = {i for ids in marked_ids for i in ids if i in new}
+    n = max(len(hyperwords), 1)
+    return {
+        "hyperwords": len(hyperwords),
+        "added_tokens_used": len(used),
+        "added_tokens_used_share": round(len(used) / max(len(new), 1), 4),
+        "tokens_per_hyperword": {"base": round(sum(map(len, plain)) / n, 3),
+                                 "extended": round(sum(map(len, marked_ids)) / n, 3)},
+    }
 
 
-def extend_tokenizer(base_tokenizer, tokenizer_dir: Path, min_chars: int = 1) -> Extension:
-    """Add our missing pieces to `base_tokenizer` in place; returns what was added."""
-    from tokenizers import AddedToken
-
-    pieces, base_ids = missing_pieces(base_tokenizer, our_pieces(tokenizer_dir, min_chars))
-    ext = Extension(base_vocab_size=len(base_tokenizer))
-    if not pieces:
-        return ext
-    # normalized=False: match the raw text, spaces included (" вода" is its own token)
-    base_tokenizer.add_tokens([AddedToken(p, normalized=False, special=False,
-                                          single_word=False, lstrip=False, rstrip=False)
-                               for p in pieces])
-    ids = base_tokenizer.convert_tokens_to_ids(pieces)
-    for piece, new_id, old in zip(pieces, ids, base_ids):
-        # a piece equal to a token added earlier keeps that id; only fresh rows count
-        if new_id >= ext.base_vocab_size:
-            ext.pieces.append(piece)
-            ext.new_ids.append(new_id)
-            ext.base_ids.append(old)
-    return ext
+def check_out_folder(out: Path, overwrite: bool) -> None:
+    """`out` may be replaced only when it is empty or an extended model this command wrote
+    (it holds extension.json), and only with `overwrite`; anything else is refused."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise TokenizerError(f"--out {out} is a file; give a folder")
+    if not any(out.iterdir()):
+        return
+    if not (out / EXTENSION_FILE).is_file():
+        raise TokenizerError(f"--out {out} holds files this tool did not make (no "
+                             f"{EXTENSION_FILE}); choose another folder")
+    if not overwrite:
+        raise TokenizerError(f"--out {out} exists; pass --overwrite to replace it")
 
 
-def extend_model(model, base_tokenizer, tokenizer_dir: Path, min_chars: int = 1) -> Extension:
-    """Extend tokenizer and model together: resize the embeddings to the new tokenizer and
-    start every new row (input and, when untied, output) as the mean of its base rows."""
-    import torch
+def load_base(base: str):
+    """(model, tokenizer): `smollm2` for SmolLM2-135M-Instruct (converted once into the
+    cache, announced on stderr), or a transformers model folder."""
+    from transformers.utils import logging
 
-    ext = extend_tokenizer(base_tokenizer, tokenizer_dir, min_chars)
-    if not ext.new_ids:
-        return ext
-    old_rows = model.get_input_embeddings().weight.shape[0]
-    model.resize_token_embeddings(len(base_tokenizer), mean_resizing=False)
-    matrices = [model.get_input_embeddings().weight]
-    output = model.get_output_embeddings()
-    if output is not None and output.weight.data_ptr() != matrices[0].data_ptr():
-        matrices.append(output.weight)
-    with torch.no_grad():
-        for weight in matrices:
-            for new_id, old in zip(ext.new_ids, ext.base_ids):
-                rows = [i for i in old if i < old_rows]
-                weight[new_id] = weight[rows].mean(dim=0)
-    return ext
+    logging.disable_progress_bar()
+    if base == "smollm2":
+        from basemodel import BaseModelError, load_smollm2
+
+        try:
+            return load_smollm2()
+        except BaseModelError as exc:
+            raise TokenizerError(str(exc)) from None
+    path = Path(base)
+    if not (path / "config.json").is_file():
+        raise TokenizerError(f"{base}: not a transformers model folder (no config.json)")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
 
 
-def tokens_per_text(tokenizer, texts: list[str]) -> float:
-    ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
-    return sum(len(i) for i in ids) / max(len(texts), 1)
+def extend_base(folder: Path, base: str, out: Path, overwrite: bool = False,
+                init: str = "mean") -> dict:
+    """Extend `base` with the build's tokenizer and save it to `out` (written beside it and
+    renamed into place). Returns what extension.json records besides the ids."""
+    build = open_build(folder)
+    model_file = build.tokenizer_dir / MODEL_FILE
+    if not model_file.is_file():
+        raise TokenizerError(f"{build.root}: no tokenizer yet; run `corpusgen tokenizer train "
+                             f"{build.root}` first")
+    out = Path(out)
+    check_out_folder(out, overwrite)
+    model, tok = load_base(base)
+    ext, marker = extend_model(model, tok, build.tokenizer_dir, init=init)
+    summary = {"base": base, "tokenizer": str(build.tokenizer_dir), "added": len(ext.new_ids),
+               "build": usage(tok, ext, marker, build_hyperwords(build.root))}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        model.save_pretrained(work)
+        tok.save_pretrained(work)
+        shutil.copyfile(model_file, work / PIECES_MODEL)
+        ext.save(work, summary=summary)
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            work.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return summary

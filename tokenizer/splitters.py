@@ -21,6 +21,7 @@ SPLITTERS = ("bpe", "morfessor", "none")
 # Morfessor's batch training is pure Python and grows with the number of word types; the
 # most frequent types carry the morphology, the long tail mostly repeats it
 MORFESSOR_TYPES = 6000
+SPLITTER_PIECES = 5000
 
 
 def word_types(counts: Counter) -> Counter:
@@ -74,14 +75,17 @@ def segmented_copy(counts: Counter, splitter: str, workdir: Path, vocab_size: in
         return Counter()
     types = word_types(counts)
     if splitter == "bpe":
-        # a BPE a quarter the size of the vocabulary: on a 100k build at 16k pieces, 1/8 to
-        # 1/2 give the same unseen F1 (0.29-0.30) and 1/4 the best recall (ru 0.93) and Thai;
-        # a BPE as large as the vocabulary keeps most words whole (F1 0.21-0.26). It must
+        # a BPE a quarter the size of the vocabulary, at most SPLITTER_PIECES: on a 100k
+        # build at 16k pieces, 1/8 to 1/2 give the same unseen F1 (0.29-0.30) and 1/4 the
+        # best recall (ru 0.93) and Thai; a BPE as large as the vocabulary keeps most words
+        # whole (F1 0.21-0.26). SentencePiece's BPE training time grows faster than its
+        # size (100k build with background words: 5k pieces 8 s, 10k pieces 33 s). It must
         # still hold every character, the bytes and the specials.
         from .spm_trainer import reserved_pieces
 
         alphabet = {c for w in types for c in w}
-        size = max(vocab_size // 4, len(alphabet) + reserved_pieces() + 64)
+        size = max(min(vocab_size // 4, SPLITTER_PIECES),
+                   len(alphabet) + reserved_pieces() + 64)
         segments = split_with_bpe(types, workdir, size, threads=threads)
     elif splitter == "morfessor":
         segments = split_with_morfessor(types)

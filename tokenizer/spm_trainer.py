@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .errors import TokenizerError
+from .model_file import scrub_paths
 
 # ids shared with train_plugin's tiny char tokenizer and tiny_llama (pad_token_id=0)
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
@@ -101,78 +102,6 @@ def scale_counts(counts: Counter, budget: int = SEED_PASS_CHARS) -> Counter:
         return counts
     factor = total / budget
     return Counter({text: max(1, round(n / factor)) for text, n in counts.items()})
-
-
-def scrub_paths(model_file: Path) -> None:
-    """Replace the training paths SentencePiece records inside the .model with file names.
-
-    TrainerSpec keeps `input` (field 1) and `model_prefix` (field 2) as given — here a
-    temporary folder with a process id — so the same build would give a different file each
-    time and the published model would name a folder that no longer exists. The edit is
-    done on the protobuf wire format directly (ModelProto field 2 is the TrainerSpec), so
-    no protobuf package is needed.
-    """
-    data = Path(model_file).read_bytes()
-    out = bytearray()
-    for number, wire, value, raw in _fields(data):
-        if number == 2 and wire == 2:
-            spec = bytearray()
-            for n, w, v, r in _fields(value):
-                if w == 2 and n in (1, 2):
-                    name = Path(v.decode("utf-8")).name.encode("utf-8")
-                    spec += _key(n, 2) + _varint(len(name)) + name
-                else:
-                    spec += r
-            out += _key(2, 2) + _varint(len(spec)) + spec
-        else:
-            out += raw
-    Path(model_file).write_bytes(bytes(out))
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _key(number: int, wire: int) -> bytes:
-    return _varint(number << 3 | wire)
-
-
-def _read_varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, at
-
-
-def _fields(data: bytes):
-    """(field number, wire type, payload, the field's raw bytes) of one protobuf message."""
-    at = 0
-    while at < len(data):
-        start = at
-        key, at = _read_varint(data, at)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            _, at = _read_varint(data, at)
-            value = b""
-        elif wire == 1:
-            value, at = data[at:at + 8], at + 8
-        elif wire == 2:
-            length, at = _read_varint(data, at)
-            value, at = data[at:at + length], at + length
-        elif wire == 5:
-            value, at = data[at:at + 4], at + 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield number, wire, value, data[start:at]
 
 
 def _explain(message: str, vocab_size: int) -> str:

@@ -11,7 +11,14 @@ What makes it cut hyperwords where their words meet:
 2. A segmented copy (see splitters.py): every word cut by an unsupervised splitter, the
    segments counted as words too, so the sub-word units an unseen word is made of survive
    pruning.
-3. Lossless options (spm_trainer.LOSSLESS) so every text round-trips exactly.
+3. A background vocabulary (see background.py): each language's most frequent words, counted
+   beside the build's, so that words the build never used become pieces or fall into a few
+   reusable sub-word units. They are counted less than the lexicon's words (BACKGROUND_SHARE),
+   so the seen words stay whole.
+4. Lossless options (spm_trainer.LOSSLESS) so every text round-trips exactly.
+
+`train_tokenizer` returns its settings and writes them to tokenizer/settings.json; recording
+them in the build's stats.json and card is the build's (or the command line's) business.
 """
 
 from __future__ import annotations
@@ -23,65 +30,98 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .corpus import BuildText, check_build, read_build_text, read_stats
+from corpusgen.contract import TOKENIZER_DIR
+
+from .background import DEFAULT_WORDS, PLUGIN, background_lists
+from .corpus import BuildText, open_build, read_build_text
 from .errors import TokenizerError
+from .progress import say
 from .spm_trainer import LOSSLESS, reserved_pieces, train_sentencepiece
 
-DEFAULT_VOCAB = 16000
+DEFAULT_VOCAB = 32000
 MODEL_TYPES = ("unigram", "bpe")
-TOKENIZER_DIR = "tokenizer"
+# each background word is counted as often as this share of the median lexicon word
+BACKGROUND_SHARE = 0.05
 MODEL_FILE = "tokenizer.model"
 SETTINGS_FILE = "settings.json"
 
 
+def median_part_count(text: BuildText) -> int:
+    ranked = sorted(text.parts.values())
+    return ranked[len(ranked) // 2] if ranked else 1
+
+
 def hyperword_counts(text: BuildText) -> Counter:
-    """Ordinary words plus each hyperword's gold words, as the words of one corpus."""
+    """Ordinary words plus each hyperword's gold words, as the words of one corpus. A gold
+    word is counted at least as often as the median one: a lexicon word that few hyperwords
+    drew must still outweigh any background word, or pruning cuts it like one."""
     counts = Counter(text.words)
-    counts.update(text.parts)
+    floor = median_part_count(text)
+    counts.update({part: max(n, floor) for part, n in text.parts.items()})
     return counts
 
 
-def minimum_vocab(text: BuildText) -> int:
+def background_counts(text: BuildText, lists: dict[str, list[str]]) -> Counter:
+    """Every background word the build's hyperwords do not already hold, bare (as a
+    hyperword part is written), counted BACKGROUND_SHARE of the median lexicon word."""
+    if not lists or not text.hyperwords:
+        return Counter()
+    weight = max(1, round(median_part_count(text) * BACKGROUND_SHARE))
+    known = {p.lower() for p in text.parts}
+    return Counter({w: weight for words in lists.values() for w in words if w not in known})
+
+
+def minimum_vocab(text: BuildText, extra: Counter | None = None) -> int:
     """A vocabulary must hold every lexicon word whole, every character, bytes and specials;
     anything smaller cannot keep a seen word in one piece."""
-    return len(text.lexicon_words() | text.characters()) + reserved_pieces() + 1
+    chars = text.characters() | {c for w in (extra or ()) for c in w}
+    return len(text.lexicon_words() | chars) + reserved_pieces() + 1
 
 
 def training_corpus(text: BuildText, splitter: str, workdir: Path, vocab_size: int,
-                    threads: int = 2) -> Counter:
+                    background: Counter | None = None, threads: int = 2) -> Counter:
     from .splitters import segmented_copy
 
     counts = hyperword_counts(text)
+    counts.update(background or Counter())
     counts.update(segmented_copy(counts, splitter, workdir, vocab_size, threads=threads))
     return counts
 
 
 def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: str = "unigram",
-                    splitter: str = "bpe", quiet: bool = True, threads: int = 2) -> dict:
+                    splitter: str = "bpe", background: int = DEFAULT_WORDS,
+                    background_files: dict[str, Path] | None = None, quiet: bool = True,
+                    threads: int = 2) -> dict:
     """Train into folder/tokenizer/ (replacing an older one only once the new one is
-    complete) and return the settings, which are also written to tokenizer/settings.json."""
+    complete) and return the settings, which are also written to tokenizer/settings.json.
+
+    `background` words per language come from the language plug-ins, or from
+    `background_files` ({language code: word list file}); 0 trains on the build alone.
+    """
     import sentencepiece
 
-    folder = check_build(folder)
+    build = open_build(folder)
+    folder = build.root
     if model_type not in MODEL_TYPES:
         raise TokenizerError(f"unknown model type {model_type!r}; choose unigram or bpe")
+    if background < 0:
+        raise TokenizerError(f"background size {background} is negative; use 0 for none")
     started = time.perf_counter()
     cpu_started = time.process_time()
     text = read_build_text(folder)
-    floor = minimum_vocab(text)
-    if vocab_size < floor:
-        raise TokenizerError(
-            f"vocabulary size {vocab_size:,} is too small for {folder}: it needs more than "
-            f"{floor - 1:,} ({len(text.lexicon_words()):,} lexicon words, "
-            f"{len(text.characters()):,} characters, {reserved_pieces()} bytes and specials)"
-        )
+    _check_vocab(vocab_size, text, folder)        # before the lists: they take seconds
+    lists = background_lists(list(build.languages), background, background_files) \
+        if background else {}
+    extra = background_counts(text, lists)
+    _check_vocab(vocab_size, text, folder, extra)
     target = folder / TOKENIZER_DIR
     work = folder / f".{TOKENIZER_DIR}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        counts = training_corpus(text, splitter, work, vocab_size, threads=threads)
-        _say(quiet, f"training {model_type} on {len(counts):,} word types ...")
+        counts = training_corpus(text, splitter, work, vocab_size, background=extra,
+                                 threads=threads)
+        say(quiet, f"training {model_type} on {len(counts):,} word types ...")
         # hard_vocab_limit off: a small build may support fewer pieces than asked for; the
         # real size is recorded below instead of failing the whole build
         model = train_sentencepiece(counts, work / "tokenizer", vocab_size, model_type,
@@ -101,13 +141,21 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
         settings = _settings(work / MODEL_FILE, text, vocab_size, model_type, splitter,
                              time.perf_counter() - started, time.process_time() - cpu_started,
                              sentencepiece.__version__)
+        settings["background"] = {
+            "words_per_language": background,
+            "source": {code: str(background_files[code]) if code in (background_files or {})
+                       else PLUGIN for code in lists},
+            "words": {code: len(words) for code, words in lists.items()},
+            "counted_words": len(extra),
+            "count_each": next(iter(extra.values()), 0),
+        }
         (work / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
         _replace(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    _say(quiet, f"tokenizer: {model_type}, {settings['vocab_size']:,} pieces, trained in "
+    say(quiet, f"tokenizer: {model_type}, {settings['vocab_size']:,} pieces, trained in "
                 f"{settings['train_seconds']:.1f} s -> {target}")
     return settings
 
@@ -154,56 +202,43 @@ def _replace(work: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _say(quiet: bool, message: str) -> None:
-    if not quiet:
-        import click
-
-        click.echo(message, err=True)
+def train_into_build(folder: Path, quiet: bool = False, **options) -> dict:
+    """`corpusgen build --tokenizer`: train (with the defaults, or `options` of
+    `train_tokenizer`) into the finished, still temporary build folder; returns the
+    settings for the build to record in stats.json as "tokenizer"."""
+    return train_tokenizer(Path(folder), quiet=quiet, **options)
 
 
 def record_in_stats(folder: Path, settings: dict) -> None:
-    """Add the settings to stats.json as "tokenizer" (the card shows type and size)."""
-    path = Path(folder) / "stats.json"
-    stats = read_stats(folder)
-    if not stats and not path.exists():
-        return
-    stats["tokenizer"] = settings
-    tmp = path.with_name(path.name + ".tmp")
+    """For `corpusgen tokenizer train` on a finished build: the settings as stats.json's
+    "tokenizer" entry, written to a temporary file and renamed over the old one."""
+    from corpusgen.contract import STATS
+
+    build = open_build(folder)
+    stats = dict(build.stats, tokenizer=settings)
+    path = build.root / STATS
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
-CARD_LINE = "- tokenizer: {model_type} vocab {vocab_size:,} (in `tokenizer/`)"
+def record_in_card(folder: Path, settings: dict) -> None:
+    """Render the build's card again from its stats (corpusgen's own card writer), so the
+    card's tokenizer line follows stats.json; `settings` must already be recorded there."""
+    from corpusgen.card import write_card
+
+    build = open_build(folder)
+    if build.stats.get("tokenizer") != settings:
+        raise TokenizerError(f"{build.root}: stats.json does not hold these settings yet")
+    write_card(build.root, build.stats)
 
 
-def record_in_card(folder: Path, settings: dict) -> bool:
-    """Put the tokenizer line into an existing card's statistics list.
-
-    `corpusgen build --tokenizer` trains before the card is written, so the card picks the
-    settings up from stats.json by itself; this is for `corpusgen tokenizer train` on a
-    finished build. The line is the one corpusgen's card writes (`- tokenizer: ...`), placed
-    after `- seed: ...`; returns False when the card has no such list to extend.
-    """
-    card = Path(folder) / "README.md"
-    if not card.is_file():
-        return False
-    line = CARD_LINE.format(**settings)
-    lines = card.read_text(encoding="utf-8").splitlines()
-    for i, existing in enumerate(lines):
-        if existing.startswith("- tokenizer: "):
-            lines[i] = line
-            break
-    else:
-        seeds = [i for i, existing in enumerate(lines) if existing.startswith("- seed: ")]
-        if not seeds:
-            return False
-        lines.insert(seeds[0] + 1, line)
-    card.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return True
-
-
-def train_into_build(folder: Path, quiet: bool = False) -> None:
-    """`corpusgen build --tokenizer`: train with the defaults into the finished (still
-    temporary) build folder and record the settings in its stats.json."""
-    settings = train_tokenizer(Path(folder), quiet=quiet)
-    record_in_stats(folder, settings)
+def _check_vocab(vocab_size: int, text: BuildText, folder: Path,
+                 extra: Counter | None = None) -> None:
+    floor = minimum_vocab(text, extra)
+    if vocab_size < floor:
+        raise TokenizerError(
+            f"vocabulary size {vocab_size:,} is too small for {folder}: it needs more than "
+            f"{floor - 1:,} ({len(text.lexicon_words()):,} lexicon words, "
+            f"{len(text.characters()):,} characters, {reserved_pieces()} bytes and specials)"
+        )
