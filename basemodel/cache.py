@@ -1,6 +1,8 @@
 """Where converted models are kept, and how a cache folder is built once and trusted.
 
-The root honours MNEMO_CACHE, then XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo. A folder is
+The root is the project's one cache root (corpusgen.cache.cache_root: MNEMO_CACHE, then
+XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo), where `corpusgen cache info` sizes and
+`corpusgen cache clear` removes it. A folder is
 written beside its final place and renamed into it, so an interrupted conversion or two
 processes converting at once never leave a half folder a later run would trust. A folder
 that fails its check (a file cut short, a file missing) is rebuilt, never fatal: the cache
@@ -9,20 +11,15 @@ only ever holds what this module wrote, so replacing an entry loses nothing of t
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from corpusgen.cache import cache_root
 
-def cache_root() -> Path:
-    """MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo."""
-    if os.environ.get("MNEMO_CACHE"):
-        return Path(os.environ["MNEMO_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "mnemo"
+__all__ = ["cache_root", "cached_folder", "folder_size"]
 
 
 def folder_size(folder: Path) -> int:

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 CHAR_SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
+CHAT_SPECIALS = ("<|im_start|>", "<|im_end|>")
+# ChatML, as SmolLM2 uses it: a default system turn when the conversation has none
+CHATML = (
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a tiny test model.<|im_end|>\n' }}{% endif %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
 
 
 def tiny_llama(vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: int = 4,
@@ -22,13 +30,16 @@ def tiny_llama(vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: int
         return LlamaForCausalLM(config)
 
 
-def char_tokenizer(texts, extra_tokens: tuple[str, ...] = (), bos: bool = True):
+def char_tokenizer(texts, extra_tokens: tuple[str, ...] = (), bos: bool = True,
+                   chat: bool = False):
     """A character-level fast tokenizer over the characters of `texts` (sorted, so stable).
 
     ids: <pad>=0, <s>=1, </s>=2, <unk>=3, then `extra_tokens`, then characters. With
     `bos=True` each text starts with <s>; `bos=False` adds nothing, like SmolLM2's tokenizer.
+    `chat=True` adds SmolLM2's ChatML specials (<|im_start|>, <|im_end|>, after the
+    characters) and a ChatML chat template, with <|im_end|> as EOS like SmolLM2.
     """
-    from tokenizers import Tokenizer, models, processors
+    from tokenizers import Tokenizer, decoders, models, processors
     from transformers import PreTrainedTokenizerFast
 
     chars = sorted({c for t in texts for c in t})
@@ -37,6 +48,7 @@ def char_tokenizer(texts, extra_tokens: tuple[str, ...] = (), bos: bool = True):
         vocab.setdefault(tok, len(vocab))
     # BPE with no merges is a character tokenizer that still knows multi-char added tokens
     core = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    core.decoder = decoders.Fuse()  # decode joins characters as they were, no spaces between
     if bos:
         core.post_processor = processors.TemplateProcessing(
             single="<s> $A", pair="<s> $A $B", special_tokens=[("<s>", 1)]
@@ -45,4 +57,8 @@ def char_tokenizer(texts, extra_tokens: tuple[str, ...] = (), bos: bool = True):
                                   eos_token="</s>", unk_token="<unk>")
     if extra_tokens:
         tok.add_tokens(list(extra_tokens))
+    if chat:
+        tok.add_special_tokens({"additional_special_tokens": list(CHAT_SPECIALS)})
+        tok.eos_token = "<|im_end|>"
+        tok.chat_template = CHATML
     return tok

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
 
 from train_plugin import StagedLoRA, StagePluginError
 from train_plugin.adapters import (
@@ -43,10 +43,10 @@ def _logits(model, batch):
 
 
 @pytest.fixture
-def wrapped(toy_dataset, toy_tokenizer):
-    base = tiny_model(toy_tokenizer)
+def wrapped(published_dataset, dataset_tokenizer):
+    base = tiny_model(dataset_tokenizer)
     reference = copy.deepcopy(base)
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, lora=TINY_LORA)
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, lora=TINY_LORA)
     model = staged.wrap(base)
     _perturb(model)
     return staged, model, reference
@@ -67,9 +67,9 @@ def test_stage_switch_activates_earlier_adapters_and_trains_only_current(wrapped
     assert not any(p.requires_grad for p in model.parameters() if id(p) not in adapter_ids)
 
 
-def test_every_adapter_off_equals_base_model_exactly(wrapped, toy_tokenizer):
+def test_every_adapter_off_equals_base_model_exactly(wrapped, dataset_tokenizer):
     staged, model, reference = wrapped
-    batch = _batch(toy_tokenizer)
+    batch = _batch(dataset_tokenizer)
     base_out = _logits(reference, batch)
     staged.enter_stage(model, 2)
     full = _logits(model, batch)
@@ -89,9 +89,9 @@ def test_every_adapter_off_equals_base_model_exactly(wrapped, toy_tokenizer):
     assert torch.equal(_logits(model, batch), full)
 
 
-def test_core_switch_alone_gives_base_after_the_core_stage(wrapped, toy_tokenizer):
+def test_core_switch_alone_gives_base_after_the_core_stage(wrapped, dataset_tokenizer):
     staged, model, reference = wrapped
-    batch = _batch(toy_tokenizer)
+    batch = _batch(dataset_tokenizer)
     staged.enter_stage(model, 0)
     core_on = _logits(model, batch)
     mnemo_core(model, False)  # as a plain call the switch stays
@@ -101,16 +101,16 @@ def test_core_switch_alone_gives_base_after_the_core_stage(wrapped, toy_tokenize
     assert torch.equal(_logits(model, batch), core_on)
 
 
-def test_core_switch_rejects_a_model_without_core(toy_dataset, toy_tokenizer):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, regime="mixed", lora=TINY_LORA)
-    model = staged.wrap(tiny_model(toy_tokenizer))
+def test_core_switch_rejects_a_model_without_core(published_dataset, dataset_tokenizer):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, regime="mixed", lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     with pytest.raises(StagePluginError, match="no 'mnemo' adapter"):
         mnemo_core(model, False)
 
 
-def test_save_and_load_each_stage_alone_or_together(wrapped, toy_tokenizer, tmp_path):
+def test_save_and_load_each_stage_alone_or_together(wrapped, dataset_tokenizer, tmp_path):
     staged, model, _ = wrapped
-    batch = _batch(toy_tokenizer)
+    batch = _batch(dataset_tokenizer)
     staged.save_adapters(model, tmp_path)
     for name in ("mnemo", "bridge", "language"):
         assert (tmp_path / name / "adapter_config.json").is_file()
@@ -121,11 +121,11 @@ def test_save_and_load_each_stage_alone_or_together(wrapped, toy_tokenizer, tmp_
     set_active_adapters(model, ["mnemo", "bridge", "language"])
     everything = _logits(model, batch)
 
-    alone = load_adapters(tiny_model(toy_tokenizer), tmp_path, names=["mnemo"])
+    alone = load_adapters(tiny_model(dataset_tokenizer), tmp_path, names=["mnemo"])
     assert list(alone.peft_config) == ["mnemo"]
     torch.testing.assert_close(_logits(alone, batch), core_only, rtol=0, atol=1e-6)
 
-    together = load_adapters(tiny_model(toy_tokenizer), tmp_path)
+    together = load_adapters(tiny_model(dataset_tokenizer), tmp_path)
     assert active_adapters(together) == ["mnemo", "bridge", "language"]
     torch.testing.assert_close(_logits(together, batch), everything, rtol=0, atol=1e-6)
     with mnemo_core(together, False):
@@ -134,26 +134,26 @@ def test_save_and_load_each_stage_alone_or_together(wrapped, toy_tokenizer, tmp_
                                    rtol=0, atol=1e-6)
 
 
-def test_load_adapters_reports_a_missing_folder(toy_tokenizer, tmp_path):
+def test_load_adapters_reports_a_missing_folder(dataset_tokenizer, tmp_path):
     with pytest.raises(StagePluginError, match="no adapters"):
-        load_adapters(tiny_model(toy_tokenizer), tmp_path / "nothing")
+        load_adapters(tiny_model(dataset_tokenizer), tmp_path / "nothing")
 
 
-def test_wrap_refuses_a_model_that_already_has_adapters(wrapped, toy_dataset, toy_tokenizer):
+def test_wrap_refuses_a_model_that_already_has_adapters(wrapped, published_dataset, dataset_tokenizer):
     _, model, _ = wrapped
-    again = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, lora=TINY_LORA)
+    again = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, lora=TINY_LORA)
     with pytest.raises(StagePluginError, match="pass the base model"):
         again.wrap(model)
 
 
-def test_new_vocabulary_rows_train_with_the_core_and_then_stay(toy_dataset, toy_tokenizer):
+def test_new_vocabulary_rows_train_with_the_core_and_then_stay(published_dataset, dataset_tokenizer):
     """Vocabulary extension: the new rows learn in the mnemo stage only."""
-    tok = copy.deepcopy(toy_tokenizer)
+    tok = copy.deepcopy(dataset_tokenizer)
     new = ["вода", "water", "แสง"]  # hyperword pieces, as the join-aware tokenizer would add
     tok.add_tokens(new)
     new_ids = tok.convert_tokens_to_ids(new)
     base = tiny_model(tok)
-    staged = StagedLoRA.from_dataset(toy_dataset, tok, rows=32, lora=TINY_LORA,
+    staged = StagedLoRA.from_dataset(published_dataset, tok, rows=32, lora=TINY_LORA,
                                      trainable_token_indices={"embed_tokens": new_ids})
     model = staged.wrap(base)
     embed_before = model.get_input_embeddings()(torch.arange(len(tok))).detach().clone()
@@ -175,11 +175,11 @@ def test_new_vocabulary_rows_train_with_the_core_and_then_stay(toy_dataset, toy_
     assert torch.equal(after, snapshot)  # and stayed put in the later stages
 
 
-def test_new_vocabulary_rows_survive_save_and_load(toy_dataset, toy_tokenizer, tmp_path):
-    tok = copy.deepcopy(toy_tokenizer)
+def test_new_vocabulary_rows_survive_save_and_load(published_dataset, dataset_tokenizer, tmp_path):
+    tok = copy.deepcopy(dataset_tokenizer)
     tok.add_tokens(["вода", "water"])
     new_ids = tok.convert_tokens_to_ids(["вода", "water"])
-    staged = StagedLoRA.from_dataset(toy_dataset, tok, lora=TINY_LORA,
+    staged = StagedLoRA.from_dataset(published_dataset, tok, lora=TINY_LORA,
                                      trainable_token_indices={"embed_tokens": new_ids})
     model = staged.wrap(tiny_model(tok))
     _perturb(model)

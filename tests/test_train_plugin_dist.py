@@ -14,18 +14,18 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from train_fixtures import toy_dataset  # noqa: F401 (fixtures)
+from train_fixtures import published_dataset  # noqa: F401 (fixtures)
 
 WORKER = Path(__file__).parent / "train_dist_worker.py"
 
 
 @pytest.mark.parametrize("mode", ["trainer", "loop"])
-def test_two_processes_split_every_stage_without_loss_or_repeat(mode, toy_dataset, tmp_path):
+def test_two_processes_split_every_stage_without_loss_or_repeat(mode, published_dataset, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(
         [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()),
-         str(WORKER), mode, str(toy_dataset), str(tmp_path)],
+         str(WORKER), mode, str(published_dataset), str(tmp_path)],
         capture_output=True, text=True, timeout=300, env=env, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -46,6 +46,14 @@ def test_two_processes_split_every_stage_without_loss_or_repeat(mode, toy_datase
     w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     for name in w0:  # DDP kept the replicas identical
         assert torch.equal(w0[name], w1[name]), name
+    if mode == "trainer":  # resumed mid-stage under DDP: same rows, same weights
+        for report in (r0, r1):
+            assert report["resumed_transitions"] == [[7, "bridge"], [10, "language"]]
+            assert report["resumed_rows"] == report["rows"][7:]
+        for rank in (0, 1):
+            resumed = torch.load(tmp_path / f"rank{rank}-resumed.pt")
+            for name, value in w0.items():
+                torch.testing.assert_close(resumed[name], value, rtol=0, atol=1e-6, msg=name)
     # the core written at the end of its stage is the core at the end of the run
     snapshot = load_file(tmp_path / "adapters" / "mnemo" / "adapter_model.safetensors")
     assert len(snapshot) == len([k for k in w0 if ".mnemo." in k]) > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
 
 from train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
 from train_plugin.adapters import adapter_parameters
@@ -16,8 +16,8 @@ from train_plugin.batching import FlatteningCollator, PaddingCollator
 ROWS = 40
 
 
-def _setup(toy_dataset, tok, seed=0, **kw):
-    staged = StagedLoRA.from_dataset(toy_dataset, tok, rows=ROWS, lora=TINY_LORA, **kw)
+def _setup(published_dataset, tok, seed=0, **kw):
+    staged = StagedLoRA.from_dataset(published_dataset, tok, rows=ROWS, lora=TINY_LORA, **kw)
     model = staged.wrap(tiny_model(tok, seed=seed))
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
     return staged, model, optimizer
@@ -42,8 +42,8 @@ def _weights(model):
             if "lora_" in n or "trainable_tokens" in n}
 
 
-def test_stepper_runs_stages_in_order(toy_dataset, toy_tokenizer):
-    staged, model, optimizer = _setup(toy_dataset, toy_tokenizer)
+def test_stepper_runs_stages_in_order(published_dataset, dataset_tokenizer):
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer)
     seen = _train(staged.steps(model, optimizer, batch_size=8), model, optimizer)
     assert [s for _, s, _ in seen] == ["mnemo"] * 5 + ["bridge"] * 5 + ["language"] * 5
     rows = [r for _, _, rs in seen for r in rs]
@@ -51,19 +51,19 @@ def test_stepper_runs_stages_in_order(toy_dataset, toy_tokenizer):
     assert staged.finished == ["mnemo", "bridge", "language"]
 
 
-def test_stepper_resume_mid_stage_equals_uninterrupted(toy_dataset, toy_tokenizer, tmp_path):
+def test_stepper_resume_mid_stage_equals_uninterrupted(published_dataset, dataset_tokenizer, tmp_path):
     torch.manual_seed(3)
-    staged, model, optimizer = _setup(toy_dataset, toy_tokenizer, lr_shape="cosine", warmup=0.2)
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
     full = _train(staged.steps(model, optimizer, batch_size=8, grad_accum=2), model, optimizer)
     expected = _weights(model)
 
     torch.manual_seed(3)
-    staged, model, optimizer = _setup(toy_dataset, toy_tokenizer, lr_shape="cosine", warmup=0.2)
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
     first = _train(staged.steps(model, optimizer, batch_size=8, grad_accum=2), model, optimizer,
                    stop_after=4, checkpoint=tmp_path)
 
     torch.manual_seed(99)  # a different RNG: the checkpoint must restore it
-    staged, model, optimizer = _setup(toy_dataset, toy_tokenizer, lr_shape="cosine", warmup=0.2)
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
     steps = staged.steps(model, optimizer, batch_size=8, grad_accum=2, resume_from=tmp_path)
     assert len(steps) == len(full) - 5
     rest = _train(steps, model, optimizer)
@@ -72,12 +72,12 @@ def test_stepper_resume_mid_stage_equals_uninterrupted(toy_dataset, toy_tokenize
         torch.testing.assert_close(value, expected[name], rtol=0, atol=1e-6, msg=name)
 
 
-def test_stepper_sets_each_stages_learning_rate(toy_dataset, toy_tokenizer):
+def test_stepper_sets_each_stages_learning_rate(published_dataset, dataset_tokenizer):
     schedule = StageSchedule((Stage("mnemo", rows=16, lr=1e-2), Stage("bridge", rows=16),
                               Stage("language", rows=16, lr=3e-4)))
-    staged = StagedLoRA(schedule, toy_tokenizer, source=toy_dataset, lora=TINY_LORA,
+    staged = StagedLoRA(schedule, dataset_tokenizer, source=published_dataset, lora=TINY_LORA,
                         lr_shape="constant")
-    model = staged.wrap(tiny_model(toy_tokenizer))
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     optimizer = torch.optim.SGD(staged.parameters(model), lr=1e-3)
     lrs = {}
     for step in staged.steps(model, optimizer, batch_size=8):
@@ -85,22 +85,22 @@ def test_stepper_sets_each_stages_learning_rate(toy_dataset, toy_tokenizer):
     assert lrs == {"mnemo": {1e-2}, "bridge": {1e-3}, "language": {3e-4}}
 
 
-def test_stepper_needs_every_stage_in_the_optimizer(toy_dataset, toy_tokenizer):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
-    model = staged.wrap(tiny_model(toy_tokenizer))
+def test_stepper_needs_every_stage_in_the_optimizer(published_dataset, dataset_tokenizer):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     optimizer = torch.optim.AdamW(adapter_parameters(model)["mnemo"], lr=1e-3)
     with pytest.raises(StagePluginError, match="lacks adapter"):
         staged.steps(model, optimizer, batch_size=8)
 
 
-def test_padding_free_loss_equals_padded_loss(toy_dataset, toy_tokenizer):
+def test_padding_free_loss_equals_padded_loss(published_dataset, dataset_tokenizer):
     """Flattened rows with restarting positions compute the same loss as a padded batch."""
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
-    model = tiny_model(toy_tokenizer)
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    model = tiny_model(dataset_tokenizer)
     model.eval()
     rows = staged.dataset.__getitems__(list(range(0, 3 * ROWS, 7)))  # mixed lengths and stages
     flat = FlatteningCollator()(rows)
-    padded = PaddingCollator(toy_tokenizer.pad_token_id)(rows)
+    padded = PaddingCollator(dataset_tokenizer.pad_token_id)(rows)
     assert flat["input_ids"].shape[0] == 1 and "attention_mask" not in flat
     assert int((padded["attention_mask"] == 0).sum()) > 0  # the padded batch does pad
     # positions restart at every row
@@ -115,20 +115,55 @@ def test_padding_free_loss_equals_padded_loss(toy_dataset, toy_tokenizer):
         (padded["labels"][:, 1:] != -100).sum())
 
 
-def test_completion_only_labels(toy_dataset, toy_tokenizer):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
+def test_completion_only_labels(published_dataset, dataset_tokenizer):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
     offsets = staged.dataset.offsets
     mnemo_row = staged.dataset[offsets[0]]
     language_row = staged.dataset[offsets[2]]
     masked = [lab == -100 for lab in mnemo_row["labels"]]
     prompt_len = masked.index(False)
     assert all(masked[:prompt_len]) and not any(masked[prompt_len:])
-    decoded = toy_tokenizer.decode(mnemo_row["input_ids"][prompt_len:], skip_special_tokens=True)
-    assert decoded.replace(" ", "") == _raw(toy_dataset, "mnemo", "completion").replace(" ", "")
-    assert language_row["labels"] == language_row["input_ids"]  # plain text learns everything
+    decoded = dataset_tokenizer.decode(mnemo_row["input_ids"][prompt_len:], skip_special_tokens=True)
+    assert decoded.replace(" ", "") == _raw(published_dataset, "mnemo", "completion").replace(" ", "")
+    # plain language: every token after the BOS (never a target of a causal LM) learns
+    assert language_row["input_ids"][0] == dataset_tokenizer.bos_token_id
+    assert language_row["labels"][1:] == language_row["input_ids"][1:]
 
 
-def _raw(toy_dataset, stage, column):
+def _raw(published_dataset, stage, column):
     from datasets import load_from_disk
 
-    return load_from_disk(str(toy_dataset / "arrow" / stage))["train"][0][column]
+    return load_from_disk(str(published_dataset / "arrow" / stage))["train"][0][column]
+
+
+def test_a_users_own_data_as_a_later_stage(published_dataset, dataset_tokenizer, tmp_path):
+    """Their own rows after the core: a parquet file with a `text` column, its own adapter."""
+    import datasets
+
+    mine = tmp_path / "mine.parquet"
+    datasets.Dataset.from_dict({"text": ["water and light", "rain at night"] * 12}).to_parquet(
+        str(mine))
+    schedule = StageSchedule((Stage("mnemo", rows=16), Stage("mine", data=str(mine), epochs=2)))
+    staged = StagedLoRA(schedule, dataset_tokenizer, source=published_dataset, lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
+    optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-3)
+    seen = [(step.stage, len(step.rows)) for step in staged.steps(model, optimizer, batch_size=8)]
+    assert seen == [("mnemo", 8)] * 2 + [("mine", 8)] * 6  # 24 rows, two epochs
+    assert list(model.peft_config) == ["mnemo", "mine"]
+
+
+def test_the_cards_parquet_configs_load_the_same_rows_as_arrow(published_dataset,
+                                                               dataset_tokenizer, tmp_path):
+    import shutil
+
+    card_only = tmp_path / "card-only"  # what a Hub download looks like: no arrow/
+    card_only.mkdir()
+    shutil.copy(published_dataset / "README.md", card_only / "README.md")
+    shutil.copytree(published_dataset / "data", card_only / "data")
+    before = sorted(p.relative_to(card_only) for p in card_only.rglob("*"))
+    rows = {}
+    for name, source in (("arrow", published_dataset), ("parquet", card_only)):
+        staged = StagedLoRA([Stage("bridge", rows=32)], dataset_tokenizer, source=source)
+        rows[name] = staged.dataset.input_ids
+    assert rows["parquet"] == rows["arrow"] and len(rows["arrow"]) == 32
+    assert sorted(p.relative_to(card_only) for p in card_only.rglob("*")) == before  # read-only

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from train_fixtures import toy_dataset  # noqa: F401 (fixtures)
+from train_fixtures import published_dataset  # noqa: F401 (fixtures)
 
 from train_plugin import Stage, StagePluginError, StageSchedule, read_stage_order
 from train_plugin.batching import BatchPlan
@@ -28,10 +28,10 @@ def test_import_is_light():
     assert out.stdout.strip() == "[]"
 
 
-def test_stage_order_comes_from_the_published_dataset(toy_dataset, tmp_path):
-    assert read_stage_order(toy_dataset) == ["mnemo", "bridge", "language"]
+def test_stage_order_comes_from_the_published_dataset(published_dataset, tmp_path):
+    assert read_stage_order(published_dataset) == ["mnemo", "bridge", "language"]
     # without stats.json the card's YAML header says it
-    (tmp_path / "README.md").write_text((toy_dataset / "README.md").read_text())
+    (tmp_path / "README.md").write_text((published_dataset / "README.md").read_text())
     assert read_stage_order(tmp_path) == ["mnemo", "bridge", "language"]
     (tmp_path / "stats.json").write_text(json.dumps({"stage_order": ["bridge", "mnemo"]}))
     assert read_stage_order(tmp_path) == ["bridge", "mnemo"]
@@ -50,17 +50,17 @@ def test_unreadable_datasets_are_named(tmp_path, content, message):
         read_stage_order(tmp_path / "missing")
 
 
-def test_regimes_order_the_stages(toy_dataset):
-    seq = StageSchedule.from_dataset(toy_dataset)
+def test_regimes_order_the_stages(published_dataset):
+    seq = StageSchedule.from_dataset(published_dataset)
     assert [s.name for s in seq.ordered()] == ["mnemo", "bridge", "language"]
     assert seq.adapters() == ["mnemo", "bridge", "language"]
-    rev = StageSchedule.from_dataset(toy_dataset, regime="reverse")
+    rev = StageSchedule.from_dataset(published_dataset, regime="reverse")
     assert [s.name for s in rev.ordered()] == ["language", "bridge", "mnemo"]
-    mixed = StageSchedule.from_dataset(toy_dataset, regime="mixed", lr={"mnemo": 1e-3})
+    mixed = StageSchedule.from_dataset(published_dataset, regime="mixed", lr={"mnemo": 1e-3})
     (only,) = mixed.ordered()
     assert only.name == "mixed" and [s.name for s in only.mix] == ["mnemo", "bridge", "language"]
     assert only.lr == 1e-3 and mixed.adapters() == ["mixed"]
-    picked = StageSchedule.from_dataset(toy_dataset, stages=["language", "mnemo"])
+    picked = StageSchedule.from_dataset(published_dataset, stages=["language", "mnemo"])
     assert [s.name for s in picked.ordered()] == ["language", "mnemo"]
 
 
@@ -78,9 +78,9 @@ def test_bad_schedules_say_what_is_wrong(make, message):
         make()
 
 
-def test_unknown_stage_names_the_ones_that_exist(toy_dataset):
+def test_unknown_stage_names_the_ones_that_exist(published_dataset):
     with pytest.raises(StagePluginError, match="no stage 'poetry' .has mnemo, bridge, language"):
-        StageSchedule.from_dataset(toy_dataset, stages=["poetry"])
+        StageSchedule.from_dataset(published_dataset, stages=["poetry"])
 
 
 def test_budgets_select_rows_in_order_and_wrap():

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import toy_dataset  # noqa: F401 (fixtures)
+from train_fixtures import published_dataset  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
 
-def test_smollm2_trains_three_stages_and_switches_its_core(toy_dataset, tmp_path):
+def test_smollm2_trains_three_stages_and_switches_its_core(published_dataset, tmp_path):
     from transformers import Trainer, TrainingArguments
 
     from train_plugin import StagedLoRA, mnemo_core, set_active_adapters
-    from train_plugin.models import convert_smollm2, load_smollm2
+    from basemodel import convert_smollm2, load_smollm2
 
     convert_smollm2()  # the first call converts and caches (~20 s), later ones reuse it
     base, tok = load_smollm2()
@@ -24,7 +24,7 @@ def test_smollm2_trains_three_stages_and_switches_its_core(toy_dataset, tmp_path
     with torch.no_grad():
         base_logits = base(**prompt).logits.clone()
 
-    staged = StagedLoRA.from_dataset(toy_dataset, tok, rows=8, lora={"r": 8},
+    staged = StagedLoRA.from_dataset(published_dataset, tok, rows=8, lora={"r": 8},
                                      adapters_dir=tmp_path / "adapters")
     model = staged.wrap(base)
     args = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from train_fixtures import TINY_LORA, tiny_model, toy_dataset, toy_tokenizer  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
 from transformers import Trainer, TrainingArguments
 
 from train_plugin import StagedLoRA, StagePluginError
@@ -29,10 +29,10 @@ def _args(out: Path, **kw) -> TrainingArguments:
     return TrainingArguments(**base)
 
 
-def _run(toy_dataset, tok, out: Path, *, regime="sequential", resume=None, trainer_cls=Trainer,
+def _run(published_dataset, tok, out: Path, *, regime="sequential", resume=None, trainer_cls=Trainer,
          args=None, **args_kw):
     """One training run; returns (staged, model, callback, rows consumed per micro-batch)."""
-    staged = StagedLoRA.from_dataset(toy_dataset, tok, regime=regime, rows=ROWS, lora=TINY_LORA,
+    staged = StagedLoRA.from_dataset(published_dataset, tok, regime=regime, rows=ROWS, lora=TINY_LORA,
                                      adapters_dir=out / "adapters")
     model = staged.wrap(tiny_model(tok))
     consumed: list[list[int]] = []
@@ -68,9 +68,9 @@ def _adapter_state(model, name: str) -> dict[str, torch.Tensor]:
 
 
 @pytest.fixture(scope="module")
-def sequential_run(toy_dataset, toy_tokenizer, tmp_path_factory):
+def sequential_run(published_dataset, dataset_tokenizer, tmp_path_factory):
     out = tmp_path_factory.mktemp("seq")
-    return out, *_run(toy_dataset, toy_tokenizer, out)
+    return out, *_run(published_dataset, dataset_tokenizer, out)
 
 
 def test_stages_run_in_order_reading_each_row_once(sequential_run):
@@ -100,9 +100,9 @@ def test_frozen_adapters_do_not_change_in_later_stages(sequential_run):
         assert any(v.abs().sum() > 0 for k, v in final.items() if "lora_B" in k), name
 
 
-def test_the_optimizer_holds_every_stage_from_the_start(toy_dataset, toy_tokenizer, tmp_path):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
-    model = staged.wrap(tiny_model(toy_tokenizer))
+def test_the_optimizer_holds_every_stage_from_the_start(published_dataset, dataset_tokenizer, tmp_path):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     trainer = Trainer(model=model, args=_args(tmp_path), train_dataset=staged.train_dataset,
                       data_collator=staged.collator)
     staged.attach(trainer)
@@ -113,8 +113,8 @@ def test_the_optimizer_holds_every_stage_from_the_start(toy_dataset, toy_tokeniz
 
 
 @pytest.mark.parametrize("regime", ["reverse", "mixed"])
-def test_regimes(regime, toy_dataset, toy_tokenizer, tmp_path):
-    staged, model, callback, consumed = _run(toy_dataset, toy_tokenizer, tmp_path, regime=regime)
+def test_regimes(regime, published_dataset, dataset_tokenizer, tmp_path):
+    staged, model, callback, consumed = _run(published_dataset, dataset_tokenizer, tmp_path, regime=regime)
     stage_of = _stage_of_rows(staged)
     flat = [r for mb in consumed for r in mb]
     assert sorted(flat) == sorted(stage_of)
@@ -135,14 +135,14 @@ def test_regimes(regime, toy_dataset, toy_tokenizer, tmp_path):
         assert sorted(origin[r] for r in flat) == sorted(["mnemo", "bridge", "language"] * ROWS)
 
 
-def test_resume_mid_stage_equals_an_uninterrupted_run(toy_dataset, toy_tokenizer, tmp_path):
+def test_resume_mid_stage_equals_an_uninterrupted_run(published_dataset, dataset_tokenizer, tmp_path):
     # step 9 is in the middle of the bridge stage (steps 6-11)
     full_out = tmp_path / "full"
-    _, full, _, full_rows = _run(toy_dataset, toy_tokenizer, full_out, save_strategy="steps",
+    _, full, _, full_rows = _run(published_dataset, dataset_tokenizer, full_out, save_strategy="steps",
                                  save_steps=9)
     checkpoint = full_out / "checkpoint-9"
     assert checkpoint.is_dir()
-    _, resumed, callback, resumed_rows = _run(toy_dataset, toy_tokenizer, tmp_path / "resumed",
+    _, resumed, callback, resumed_rows = _run(published_dataset, dataset_tokenizer, tmp_path / "resumed",
                                               resume=str(checkpoint))
     assert callback.transitions == [(9, "bridge"), (12, "language")]
     assert resumed_rows == full_rows[9:]  # the data position came back too
@@ -152,10 +152,10 @@ def test_resume_mid_stage_equals_an_uninterrupted_run(toy_dataset, toy_tokenizer
             torch.testing.assert_close(b[key], a[key], rtol=0, atol=1e-6, msg=f"{name} {key}")
 
 
-def test_resume_with_a_different_plan_is_refused(toy_dataset, toy_tokenizer, tmp_path):
-    _run(toy_dataset, toy_tokenizer, tmp_path / "a", save_strategy="steps", save_steps=4)
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS + 8, lora=TINY_LORA)
-    model = staged.wrap(tiny_model(toy_tokenizer))
+def test_resume_with_a_different_plan_is_refused(published_dataset, dataset_tokenizer, tmp_path):
+    _run(published_dataset, dataset_tokenizer, tmp_path / "a", save_strategy="steps", save_steps=4)
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS + 8, lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     trainer = Trainer(model=model, args=_args(tmp_path / "b"), train_dataset=staged.train_dataset,
                       data_collator=staged.collator)
     staged.attach(trainer)
@@ -163,13 +163,13 @@ def test_resume_with_a_different_plan_is_refused(toy_dataset, toy_tokenizer, tmp
         trainer.train(resume_from_checkpoint=str(tmp_path / "a" / "checkpoint-4"))
 
 
-def test_trl_sft_trainer(toy_dataset, toy_tokenizer, tmp_path):
+def test_trl_sft_trainer(published_dataset, dataset_tokenizer, tmp_path):
     from trl import SFTConfig, SFTTrainer
 
     args = SFTConfig(output_dir=str(tmp_path), per_device_train_batch_size=BATCH,
                      learning_rate=5e-3, save_strategy="no", report_to=[], use_cpu=True,
                      disable_tqdm=True, logging_steps=1000, max_length=None)
-    staged, _, callback, consumed = _run(toy_dataset, toy_tokenizer, tmp_path,
+    staged, _, callback, consumed = _run(published_dataset, dataset_tokenizer, tmp_path,
                                          trainer_cls=SFTTrainer, args=args)
     assert callback.transitions == [(0, "mnemo"), (6, "bridge"), (12, "language")]
     assert sorted(r for mb in consumed for r in mb) == sorted(_stage_of_rows(staged))
@@ -177,17 +177,17 @@ def test_trl_sft_trainer(toy_dataset, toy_tokenizer, tmp_path):
                for n in ("mnemo", "bridge", "language"))
 
 
-def test_attach_needs_the_wrapped_model(toy_dataset, toy_tokenizer, tmp_path):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
-    trainer = Trainer(model=tiny_model(toy_tokenizer), args=_args(tmp_path),
+def test_attach_needs_the_wrapped_model(published_dataset, dataset_tokenizer, tmp_path):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    trainer = Trainer(model=tiny_model(dataset_tokenizer), args=_args(tmp_path),
                       train_dataset=staged.train_dataset, data_collator=staged.collator)
     with pytest.raises(StagePluginError, match="staged.wrap"):
         staged.attach(trainer)
 
 
-def test_attach_rejects_an_optimizer_missing_later_stages(toy_dataset, toy_tokenizer, tmp_path):
-    staged = StagedLoRA.from_dataset(toy_dataset, toy_tokenizer, rows=ROWS, lora=TINY_LORA)
-    model = staged.wrap(tiny_model(toy_tokenizer))
+def test_attach_rejects_an_optimizer_missing_later_stages(published_dataset, dataset_tokenizer, tmp_path):
+    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    model = staged.wrap(tiny_model(dataset_tokenizer))
     only_first = torch.optim.AdamW(adapter_parameters(model)["mnemo"], lr=1e-3)
     trainer = Trainer(model=model, args=_args(tmp_path), train_dataset=staged.train_dataset,
                       data_collator=staged.collator, optimizers=(only_first, None))

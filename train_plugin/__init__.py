@@ -15,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from .errors import StagePluginError
-from .schedule import REGIMES, Stage, StageSchedule, read_stage_order
+from .schedule import FORMATS, REGIMES, Stage, StageSchedule, read_stage_order
 
 _LAZY = {
     "StagedLoRA": ".plugin",
@@ -30,6 +30,12 @@ _LAZY = {
     "active_adapters": ".adapters",
     "save_adapters": ".adapters",
     "load_adapters": ".adapters",
+    "set_adapter_weights": ".weights",
+    "reset_adapter_weights": ".weights",
+    "adapter_weights": ".weights",
+    "generate": ".decoding",
+    "generate_gloss": ".decoding",
+    "RowEncoder": ".formats",
     "load_smollm2": "basemodel",
     "smollm2_config": "basemodel",
     "tiny_llama": "basemodel",
@@ -37,7 +43,7 @@ _LAZY = {
     "tiny_model_and_tokenizer": ".models",
 }
 
-__all__ = ["REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order"] + list(_LAZY)
+__all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order"] + list(_LAZY)
 
 
 def __getattr__(name: str):

@@ -98,10 +98,6 @@ def guard_token_wrappers(model) -> None:
         module._mnemo_guard = 1
 
 
-def adapter_names(model) -> list[str]:
-    return list(peft_model_of(model).peft_config)
-
-
 def active_adapters(model) -> list[str]:
     return list(peft_model_of(model).base_model.active_adapters)
 

@@ -17,8 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from .data import IGNORE_INDEX
+from .formats import IGNORE_INDEX
 from .errors import StagePluginError
+
+
+# with keep_core on and replay off, this share of each step's rows are earlier-stage rows
+# that only the KL term sees (a quarter: enough positions for a stable KL at small cost)
+KEEP_CORE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -31,23 +36,51 @@ class StageSpan:
     start: int
     end: int
     rows: int
+    replay: float = 0.0
+    keep_core: float = 0.0
+    core_dropout: float = 0.0
 
     @property
     def steps(self) -> int:
         return self.end - self.start
 
 
+class MicroBatch(list):
+    """Row ids of one micro-batch: the stage's own rows, then `earlier` earlier-stage rows.
+
+    `learn_earlier`: the earlier rows are replay (their loss is trained); `keep_core`: they
+    also carry the KL term's positions. A list, so a DataLoader passes it on unchanged.
+    """
+
+    def __init__(self, rows=(), earlier: int = 0, learn_earlier: bool = True,
+                 keep_core: bool = False):
+        super().__init__(rows)
+        self.earlier, self.learn_earlier, self.keep_core = earlier, learn_earlier, keep_core
+
+
 class BatchPlan:
+    """Every step's rows for every rank, and the steps trained with the core switched off.
+
+    A stage with `replay` share r adds round(n * r / (1 - r)) earlier-stage rows to its n
+    own rows, spread evenly over its micro-batches, so r of each step's rows are replayed
+    and the stage keeps its number of steps. Earlier rows are drawn from every earlier
+    stage's rows in a seeded permutation, a fresh one per pass: the same seed gives the same
+    rows in the same order on every rank and after a resume. `core_dropout` p picks
+    round(p * steps) of the stage's steps, seeded the same way.
+    """
+
     def __init__(self, stage_rows: list[tuple[Any, np.ndarray]], *, batch_size: int,
-                 grad_accum: int = 1, world_size: int = 1):
+                 grad_accum: int = 1, world_size: int = 1, seed: int = 0):
         if batch_size < 1 or grad_accum < 1 or world_size < 1:
             raise StagePluginError("batch size, accumulation steps and world size must be >= 1")
         self.batch_size, self.grad_accum, self.world_size = batch_size, grad_accum, world_size
+        self.seed = seed
         per_step = world_size * grad_accum  # micro-batches in one optimizer step, all ranks
-        self.chunks: list[np.ndarray] = []
+        self.chunks: list[MicroBatch] = []
         self.spans: list[StageSpan] = []
+        self.core_off: set[int] = set()
         step = 0
-        for stage, rows in stage_rows:
+        for k, (stage, rows) in enumerate(stage_rows):
             n = len(rows)
             if n < per_step:
                 raise StagePluginError(
@@ -58,24 +91,47 @@ class BatchPlan:
             # a short last step would leave some micro-batch empty; spread over fewer steps
             # instead (each micro-batch then holds at most one row more than batch_size)
             steps = min(steps, n // per_step)
-            self.chunks.extend(np.array_split(np.asarray(rows, dtype=np.int64), steps * per_step))
+            replay = float(getattr(stage, "replay", None) or 0.0)
+            keep_core = float(getattr(stage, "keep_core", None) or 0.0)
+            dropout = float(getattr(stage, "core_dropout", None) or 0.0)
+            own = np.array_split(np.asarray(rows, dtype=np.int64), steps * per_step)
+            share = replay or (KEEP_CORE_SHARE if keep_core else 0.0)
+            pool = np.unique(np.concatenate([r for _, r in stage_rows[:k]])) if k else None
+            if share and pool is None:
+                raise StagePluginError(
+                    f"stage {stage.name!r} runs first: it has no earlier rows to replay or keep")
+            extra = self._earlier_rows(pool, round(n * share / (1 - share)), (seed, k)) \
+                if share else np.zeros(0, dtype=np.int64)
+            cuts = np.floor(np.arange(len(own) + 1) * len(extra) / len(own)).astype(np.int64)
+            for j, chunk in enumerate(own):
+                tail = extra[cuts[j]:cuts[j + 1]]
+                self.chunks.append(MicroBatch(np.concatenate([chunk, tail]).tolist(),
+                                              earlier=len(tail), learn_earlier=replay > 0,
+                                              keep_core=keep_core > 0))
+            if dropout:
+                picked = np.random.default_rng((seed, k, 1)).permutation(steps)
+                self.core_off.update(int(step + i) for i in picked[: round(dropout * steps)])
             self.spans.append(StageSpan(stage.name, stage.adapter_name, stage.lr, step,
-                                        step + steps, n))
+                                        step + steps, n, replay, keep_core, dropout))
             step += steps
         self.total_steps = step
         self._starts = [s.start for s in self.spans]
+
+    @staticmethod
+    def _earlier_rows(pool: np.ndarray, count: int, seed) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        passes = -(-count // len(pool))
+        return np.concatenate([rng.permutation(pool) for _ in range(passes)])[:count]
 
     def span_at(self, step: int) -> StageSpan:
         if not 0 <= step < self.total_steps:
             raise IndexError(f"step {step} outside the plan (0..{self.total_steps - 1})")
         return self.spans[bisect.bisect_right(self._starts, step) - 1]
 
-    def micro_batches(self, step: int, rank: int) -> list[list[int]]:
+    def micro_batches(self, step: int, rank: int) -> list[MicroBatch]:
         """This rank's micro-batches (row ids) for one optimizer step."""
         base = step * self.grad_accum * self.world_size
-        return [
-            self.chunks[base + a * self.world_size + rank].tolist() for a in range(self.grad_accum)
-        ]
+        return [self.chunks[base + a * self.world_size + rank] for a in range(self.grad_accum)]
 
     def rows_of_rank(self, rank: int) -> list[int]:
         return [r for s in range(self.total_steps) for mb in self.micro_batches(s, rank) for r in mb]
@@ -87,13 +143,16 @@ class BatchPlan:
 
     @property
     def fingerprint(self) -> str:
-        """Changes whenever stages, rows, batch size, accumulation or world size change."""
+        """Changes whenever stages, rows, batch size, accumulation, world size or the ways to
+        keep the core change."""
         h = hashlib.sha256()
         h.update(json.dumps([self.batch_size, self.grad_accum, self.world_size,
-                             [[s.name, s.adapter, s.lr, s.start, s.end] for s in self.spans]]).encode())
+                             [[s.name, s.adapter, s.lr, s.start, s.end, s.replay, s.keep_core,
+                               s.core_dropout] for s in self.spans],
+                             sorted(self.core_off)]).encode())
         for c in self.chunks:
-            h.update(len(c).to_bytes(4, "little"))
-            h.update(c.tobytes())
+            h.update(np.asarray([len(c), c.earlier], dtype=np.int64).tobytes())
+            h.update(np.asarray(c, dtype=np.int64).tobytes())
         return h.hexdigest()[:16]
 
     def describe(self) -> str:
@@ -143,6 +202,21 @@ class FlatteningCollator:
         # default, in training too). With the cache on, sdpa/eager attention silently
         # attends across row boundaries. Training never needs the cache.
         batch["use_cache"] = False
+        kept = [i for i, f in enumerate(features) if "keep_core_labels" in f]
+        if kept:
+            import torch
+
+            # earlier-stage rows are the micro-batch's last rows: their tokens are a suffix
+            start = sum(len(f["input_ids"]) for f in features[: kept[0]])
+            mask = torch.zeros_like(batch["input_ids"], dtype=torch.bool)
+            pos = 0
+            for f in features:
+                n = len(f["input_ids"])
+                if "keep_core_labels" in f:  # first token: no earlier position in its row
+                    row = torch.as_tensor(f["keep_core_labels"][1:]) != IGNORE_INDEX
+                    mask[0, pos + 1:pos + n] = row
+                pos += n
+            batch["keep_core_mask"], batch["keep_core_from"] = mask, start
         return batch
 
 
@@ -163,10 +237,17 @@ class PaddingCollator:
         ids = torch.full((len(features), width), self.pad_token_id, dtype=torch.long)
         labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
         mask = torch.zeros((len(features), width), dtype=torch.long)
+        keep = torch.zeros((len(features), width), dtype=torch.bool)
         for i, f in enumerate(features):
             n = len(f["input_ids"])
             ids[i, :n] = torch.as_tensor(f["input_ids"])
             labels[i, :n] = torch.as_tensor(f["labels"])
             mask[i, :n] = 1
+            if "keep_core_labels" in f:
+                keep[i, 1:n] = torch.as_tensor(f["keep_core_labels"][1:]) != IGNORE_INDEX
         # no KV cache in training; also keeps the padded and padding-free paths comparable
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels, "use_cache": False}
+        batch = {"input_ids": ids, "attention_mask": mask, "labels": labels, "use_cache": False}
+        kept = [i for i, f in enumerate(features) if "keep_core_labels" in f]
+        if kept:  # earlier-stage rows are the last rows of the micro-batch
+            batch["keep_core_mask"], batch["keep_core_from"] = keep, kept[0]
+        return batch

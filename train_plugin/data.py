@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from .errors import StagePluginError
+from .formats import IGNORE_INDEX
 from .schedule import Stage
 
-IGNORE_INDEX = -100  # the label value Hugging Face losses skip
 
 
 def load_stage_rows(stage: Stage, source: str | Path | None):
@@ -64,7 +64,6 @@ def _from_published(root: Path, config: str, split: str):
         return _pick_split(datasets.load_from_disk(str(arrow)), split, config)
     if (root / "README.md").is_file():
         try:
-            # a private cache per process: two ranks sharing one cache folder race on its lock
             return datasets.load_dataset(str(root), config, split=split, cache_dir=_private_cache())
         except ValueError as e:  # unknown config or split: datasets says which in one sentence
             raise StagePluginError(f"{root}: {str(e).splitlines()[0]}") from None
@@ -77,8 +76,19 @@ def _pick_split(dd, split: str, name: str):
     return dd[split]
 
 
+_CACHE: tempfile.TemporaryDirectory | None = None
+
+
 def _private_cache() -> str:
-    return tempfile.mkdtemp(prefix="mnemo-datasets-")
+    """One cache folder per process, removed when it exits.
+
+    Private because two ranks sharing a `datasets` cache race on its lock files; temporary
+    because the Parquet is the dataset and the cache only a faster copy of it.
+    """
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = tempfile.TemporaryDirectory(prefix="mnemo-datasets-")
+    return _CACHE.name
 
 
 @dataclass
@@ -94,51 +104,17 @@ class TokenizedStage:
                            count=len(self.input_ids))
 
 
-def tokenize_rows(ds, tokenizer, max_length: int | None, stage_name: str) -> TokenizedStage:
-    """Prompt/completion rows learn the completion only; plain `text` rows learn every token.
-
-    A row counts as prompt/completion when its `completion` is non-empty, so the `language`
-    stage (empty prompt and completion, full `text`) is plain language modelling, as the
-    stage table in DESIGN.md says.
-    """
-    cols = set(ds.column_names)
-    has_pc = {"prompt", "completion"} <= cols
-    if not has_pc and "text" not in cols:
+def tokenize_rows(ds, encoder, stage_name: str) -> TokenizedStage:
+    """One stage's rows through its format's encoder (see train_plugin.formats)."""
+    wanted = [c for c in ("messages", "prompt", "completion", "text") if c in ds.column_names]
+    columns = {c: list(ds[c]) for c in wanted}
+    if not columns:
         raise StagePluginError(
-            f"stage {stage_name!r}: needs `prompt`+`completion` or `text` columns "
-            f"(has {', '.join(sorted(cols))})"
+            f"stage {stage_name!r}: needs `messages`, `prompt`+`completion` or `text` columns "
+            f"(has {', '.join(sorted(ds.column_names))})"
         )
-    n = len(ds)
-    prompts = ds["prompt"] if has_pc else [""] * n
-    completions = ds["completion"] if has_pc else [""] * n
-    texts = ds["text"] if "text" in cols else [""] * n
-    prompts, completions, texts = list(prompts), list(completions), list(texts)
-    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
-
-    is_pc = [bool(c) for c in completions]
-    first = [p if pc else t for p, t, pc in zip(prompts, texts, is_pc)]
-    # the first part carries the tokenizer's own specials (BOS); the completion is appended
-    # raw, so the prompt/completion boundary is exact and the loss mask cannot drift
-    head = _encode(tokenizer, first, add_special_tokens=True)
-    tail = _encode(tokenizer, [c if pc else "" for c, pc in zip(completions, is_pc)],
-                   add_special_tokens=False)
-    input_ids, labels = [], []
-    for h, t, pc in zip(head, tail, is_pc):
-        ids = h + t + eos
-        lab = ([IGNORE_INDEX] * len(h) + t + eos) if pc else list(ids)
-        if max_length is not None and len(ids) > max_length:
-            ids, lab = ids[:max_length], lab[:max_length]
-        input_ids.append(ids)
-        labels.append(lab)
+    input_ids, labels = encoder.encode(columns, stage_name)
     return TokenizedStage(input_ids, labels)
-
-
-def _encode(tokenizer, texts: list[str], add_special_tokens: bool, chunk: int = 2048):
-    out: list[list[int]] = []
-    for i in range(0, len(texts), chunk):
-        enc = tokenizer(texts[i:i + chunk], add_special_tokens=add_special_tokens)
-        out.extend(list(x) for x in enc["input_ids"])
-    return out
 
 
 def select_rows(stage: Stage, lengths: np.ndarray) -> np.ndarray:
@@ -188,7 +164,17 @@ class PlanDataset:
         return {"input_ids": self.input_ids[i], "labels": self.labels[i], "row": int(i)}
 
     def __getitems__(self, idx: list[int]) -> list[dict[str, Any]]:
-        return [self[i] for i in idx]
+        """The rows of a micro-batch; a MicroBatch's earlier-stage rows are marked for the
+        KL term (`keep_core_labels`) and, unless replayed, kept out of the loss."""
+        items = [self[i] for i in idx]
+        earlier = getattr(idx, "earlier", 0)
+        if earlier:
+            for item in items[len(items) - earlier:]:
+                if idx.keep_core:
+                    item["keep_core_labels"] = item["labels"]
+                if not idx.learn_earlier:
+                    item["labels"] = [IGNORE_INDEX] * len(item["labels"])
+        return items
 
     def to_hf(self):
         """The same rows as a `datasets.Dataset` (what a Trainer's `train_dataset` expects)."""

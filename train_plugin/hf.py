@@ -34,8 +34,8 @@ class StageCallback(TrainerCallback):
         if step >= self.plan.total_steps:
             return
         index = self.staged.index_of(self.plan.span_at(step))
+        self.staged.begin_step(model, self.plan, step)
         if index != self.current:
-            self.staged.enter_stage(model, index)
             self.current = index
             self.transitions.append((step, self.staged.stages[index].name))
             log.info("stage %s from step %d", self.staged.stages[index].name, step)
@@ -43,6 +43,8 @@ class StageCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         # also the resume path: the Trainer's PEFT reload leaves one adapter active
         self.current = None
+        if state.global_step < self.plan.total_steps:
+            self.staged.enter_stage(model, self.staged.index_of(self.plan.span_at(state.global_step)))
         self._enter(state.global_step, model)
 
     def on_step_begin(self, args, state, control, model=None, **kwargs):

@@ -35,6 +35,7 @@ class Step:
     lr: float
     batches: list[dict[str, Any]]  # this rank's micro-batches, tensors on the device
     rows: list[int] = field(default_factory=list)  # global row ids in those micro-batches
+    core_off: bool = False  # core dropout: this step trains with the core adapter off
 
 
 def _dist() -> tuple[int, int]:
@@ -59,7 +60,6 @@ class Stepper:
         self.collate = staged.collator
         self.next_step = 0
         self._current: int | None = None
-        self._stage: int | None = None
         held = {id(p) for g in optimizer.param_groups for p in g["params"]}
         lacking = [n for n, ps in adapter_parameters(model).items()
                    if n in staged.adapters and any(id(p) not in held for p in ps)]
@@ -78,10 +78,7 @@ class Stepper:
         while self.next_step < self.plan.total_steps:
             s = self.next_step
             span = self.plan.span_at(s)
-            index = self.staged.index_of(span)
-            if index != self._stage:
-                self.staged.enter_stage(self.model, index)
-                self._stage = index
+            self.staged.begin_step(self.model, self.plan, s)
             lr = stage_lr(self.plan, s, self.default_lr, self.shape, self.warmup)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
@@ -89,7 +86,8 @@ class Stepper:
             batches = [self._to_device(self.collate(self.staged.dataset.__getitems__(mb)))
                        for mb in micro]
             self._current = s
-            yield Step(s, span.name, lr, batches, [r for mb in micro for r in mb])
+            yield Step(s, span.name, lr, batches, [r for mb in micro for r in mb],
+                       core_off=s in self.plan.core_off)
             self.next_step = s + 1
             if self.next_step == span.end:
                 self.staged.stage_finished(self.model, span, is_main=self.rank == 0)

@@ -14,7 +14,8 @@ __all__ = ["char_tokenizer", "dataset_texts", "load_smollm2", "load_smollm2_toke
 
 
 def dataset_texts(source: str | Path) -> list[str]:
-    """Every string a tokenizer for this dataset must cover: prompts, completions, texts."""
+    """Every string a tokenizer for this dataset must cover: prompts, completions, texts and
+    the messages' contents."""
     from .data import load_stage_rows
     from .schedule import Stage, read_stage_order
 
@@ -24,6 +25,8 @@ def dataset_texts(source: str | Path) -> list[str]:
         for col in ("prompt", "completion", "text"):
             if col in ds.column_names:
                 texts.extend(ds[col])
+        if "messages" in ds.column_names:
+            texts.extend(m["content"] for row in ds["messages"] for m in row)
     return texts
 
 

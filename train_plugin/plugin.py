@@ -20,11 +20,15 @@ from .adapters import (
     arm_all_adapters,
     peft_model_of,
     save_adapters,
+    set_active_adapters,
 )
 from .batching import BatchPlan, FlatteningCollator, PaddingCollator, StageSpan
 from .data import PlanDataset, load_stage_rows, mixed_order, select_rows, tokenize_rows
 from .errors import StagePluginError
-from .schedule import CORE_ADAPTER, Stage, StageSchedule
+from .formats import RowEncoder, check_format
+from .keep_core import StepState, install_keep_core
+from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection, resolve_stages
+from .weights import reset_adapter_weights
 
 log = logging.getLogger("train_plugin")
 
@@ -44,6 +48,10 @@ class StagedLoRA:
     lr_shape, warmup  per-stage learning-rate shape and warmup (default: from the Trainer's
                   args, else linear without warmup)
     adapters_dir  if set, each adapter is written to adapters_dir/<name>/ when its stage ends
+    format        "chat" | "prompt" | "text": how rows become tokens (default: chat when the
+                  tokenizer has a chat template, else prompt; see train_plugin.formats)
+    replay, keep_core, core_dropout  ways to keep the core, for every stage after the first
+                  (a Stage's own setting wins; see Stage and docs/train_plugin.md)
     """
 
     def __init__(self, schedule: StageSchedule | list[Stage], tokenizer, *,
@@ -51,9 +59,21 @@ class StagedLoRA:
                  max_length: int | None = 1024, core: str = CORE_ADAPTER,
                  trainable_token_indices: Any = None, lr_shape: str | None = None,
                  warmup: float | None = None, adapters_dir: str | Path | None = None,
-                 collator=None):
+                 collator=None, format: str | None = None, replay: float = 0.0,
+                 keep_core: float = 0.0, core_dropout: float = 0.0):
         if not isinstance(schedule, StageSchedule):
-            schedule = StageSchedule(tuple(schedule))
+            try:
+                schedule = StageSchedule(tuple(schedule))
+            except TypeError:
+                raise StagePluginError("schedule must be a StageSchedule or a list of Stage") \
+                    from None
+        if tokenizer is None or not callable(tokenizer):
+            raise StagePluginError("tokenizer must be a Hugging Face tokenizer")
+        check_protection("", replay, keep_core, core_dropout)
+        if max_length is not None and (isinstance(max_length, bool) or
+                                       not isinstance(max_length, int) or max_length < 2):
+            raise StagePluginError(f"max_length must be an integer >= 2 or None (got {max_length!r})")
+        self.format = check_format(format, tokenizer)
         self.schedule = schedule
         self.tokenizer = tokenizer
         self.source = source
@@ -66,8 +86,14 @@ class StagedLoRA:
         self.lr_shape = lr_shape
         self.warmup = warmup
         self.adapters_dir = Path(adapters_dir) if adapters_dir is not None else None
-        self.stages = schedule.ordered()
+        self.stages = resolve_stages(schedule.ordered(), tokenizer, self.format, core,
+                                     replay=replay, keep_core=keep_core,
+                                     core_dropout=core_dropout)
         self.adapters = schedule.adapters()
+        self.step_state = StepState()
+        self._encoders: dict[str, RowEncoder] = {}
+        self._entered: int | None = None  # the stage whose adapters are set up
+        self._core_off = False
         self.finished: list[str] = []  # stages completed in this process, in order
         self._dataset: PlanDataset | None = None
         self._stage_rows: list[tuple[Stage, np.ndarray]] | None = None
@@ -97,7 +123,7 @@ class StagedLoRA:
             ds = load_stage_rows(stage, self.source)
             if stage.rows is not None and stage.rows < len(ds):
                 ds = ds.select(range(stage.rows))  # a capped stage reads only what it uses
-            tok = tokenize_rows(ds, self.tokenizer, self.max_length, stage.name)
+            tok = tokenize_rows(ds, self.encoder(stage.format), stage.name)
             rows = select_rows(stage, tok.lengths) + offset
             tokenized.append(tok)
             offset += len(tok.input_ids)
@@ -148,8 +174,17 @@ class StagedLoRA:
         if key not in self._plans:
             self._prepare()
             self._plans[key] = BatchPlan(self._stage_rows, batch_size=batch_size,
-                                         grad_accum=grad_accum, world_size=world_size)
+                                         grad_accum=grad_accum, world_size=world_size,
+                                         seed=self.schedule.seed)
         return self._plans[key]
+
+    def encoder(self, format: str | None = None) -> RowEncoder:
+        """The RowEncoder of a format (default: this run's): training rows and decoding
+        prompts come from the same one."""
+        fmt = format or self.format
+        if fmt not in self._encoders:
+            self._encoders[fmt] = RowEncoder(self.tokenizer, fmt, self.max_length)
+        return self._encoders[fmt]
 
     # ---- model --------------------------------------------------------------------------
 
@@ -159,6 +194,7 @@ class StagedLoRA:
         self._flash = impl.startswith("flash")
         peft_model = add_stage_adapters(model, self.adapters, self.lora, core=self.core,
                                         trainable_token_indices=self.trainable_token_indices)
+        install_keep_core(peft_model, self.step_state)
         self.enter_stage(peft_model, 0)
         return peft_model
 
@@ -174,16 +210,40 @@ class StagedLoRA:
                     out.append(p)
         return out
 
-    def enter_stage(self, model, index: int) -> None:
-        """Stage `index` (in run order): its adapter learns, earlier ones are frozen but on."""
-        stage = self.stages[index]
+    def _active_in(self, index: int) -> list[str]:
         active = []
         for s in self.stages[: index + 1]:
             if s.adapter_name not in active:
                 active.append(s.adapter_name)
-        activate_stage(model, active, stage.adapter_name)
+        return active
+
+    def enter_stage(self, model, index: int) -> None:
+        """Stage `index` (in run order): its adapter learns, earlier ones are frozen but on."""
+        stage = self.stages[index]
+        activate_stage(model, self._active_in(index), stage.adapter_name)
+        reset_adapter_weights(model)
+        self._entered, self._core_off = index, False
+
+    def begin_step(self, model, plan: BatchPlan, step: int) -> None:
+        """Set the model up for optimizer step `step`: its stage, the core on or off (core
+        dropout), and the keep_core term. Called by the Stepper and the StageCallback."""
+        span = plan.span_at(step)
+        index = self.index_of(span)
+        if index != self._entered:
+            self.enter_stage(model, index)
+        core_off = step in plan.core_off
+        if core_off != self._core_off:
+            active = self._active_in(index)
+            set_active_adapters(model, [a for a in active if a != self.core or not core_off])
+            self._core_off = core_off
+        self.step_state.keep_core = 0.0 if core_off else span.keep_core
+        self.step_state.reference = [a for a in self._active_in(index) if a != span.adapter]
 
     def stage_finished(self, model, span: StageSpan, is_main: bool = True) -> None:
+        if self._core_off:  # a stage never ends with its core left off
+            set_active_adapters(model, self._active_in(self.index_of(span)))
+            self._core_off = False
+        self.step_state.keep_core = 0.0
         self.finished.append(span.name)
         log.info("stage %s finished at step %d", span.name, span.end)
         if self.adapters_dir is not None and is_main:

@@ -17,11 +17,32 @@ from .errors import StagePluginError
 # DESIGN.md: stages in curriculum order, recorded in the card and stats as `stage_order`
 DEFAULT_STAGE_ORDER = ("mnemo", "bridge", "language")
 CORE_ADAPTER = "mnemo"
+FORMATS = ("chat", "prompt", "text")  # see train_plugin.formats
 REGIMES = ("sequential", "mixed", "reverse")
 MIXED_ADAPTER = "mixed"
 
 # adapter names end up in parameter paths (`...lora_A.<name>.weight`) and folder names
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def check_protection(where: str, replay, keep_core, core_dropout) -> None:
+    """One clear sentence for a share or weight out of range (None means not set)."""
+    def number(name, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise StagePluginError(f"{where}{name} must be a number (got {value!r})")
+
+    for name, value in (("replay", replay), ("keep_core", keep_core),
+                        ("core_dropout", core_dropout)):
+        if value is not None:
+            number(name, value)
+    if replay is not None and not 0 <= replay < 1:
+        raise StagePluginError(f"{where}replay must be in [0, 1) (a share of each step's rows; "
+                               f"got {replay})")
+    if keep_core is not None and not 0 <= keep_core < float("inf"):
+        raise StagePluginError(f"{where}keep_core must be a weight >= 0 (got {keep_core})")
+    if core_dropout is not None and not 0 <= core_dropout <= 1:
+        raise StagePluginError(f"{where}core_dropout must be in [0, 1] (a share of steps; "
+                               f"got {core_dropout})")
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,13 @@ class Stage:
     `config` or the stage name), or the user's own data: a `datasets.Dataset`, a published
     dataset folder, a `save_to_disk` folder or a parquet/json/jsonl/csv file.
     Budget: at most one of `rows`, `epochs`, `tokens`; none means one pass over the split.
+
+    Row format and the ways to keep the core (None: the StagedLoRA's setting):
+    format        "chat", "prompt" or "text" (see train_plugin.formats)
+    replay        share of each step's rows drawn from earlier stages' rows, in [0, 1)
+    keep_core     weight of the KL term keeping outputs on earlier-stage rows close to
+                  the earlier adapters alone (this stage's adapter off), >= 0
+    core_dropout  share of this stage's steps trained with the core adapter off, in [0, 1]
     """
 
     name: str
@@ -43,6 +71,10 @@ class Stage:
     tokens: int | None = None
     lr: float | None = None
     adapter: str | None = None
+    format: str | None = None
+    replay: float | None = None
+    keep_core: float | None = None
+    core_dropout: float | None = None
     # filled by the `mixed` regime: the stages whose rows are interleaved into this one
     mix: tuple[Stage, ...] = field(default=(), repr=False)
 
@@ -63,6 +95,11 @@ class Stage:
                 raise StagePluginError(f"stage {self.name!r}: {b} must be positive")
         if self.lr is not None and not self.lr > 0:
             raise StagePluginError(f"stage {self.name!r}: lr must be positive")
+        check_protection(f"stage {self.name!r}: ", self.replay, self.keep_core,
+                         self.core_dropout)
+        if self.format is not None and self.format not in FORMATS:
+            raise StagePluginError(
+                f"stage {self.name!r}: format {self.format!r} is not one of {', '.join(FORMATS)}")
 
     @property
     def adapter_name(self) -> str:
@@ -140,6 +177,41 @@ class StageSchedule:
         """The same schedule with every stage capped at `rows` rows (smoke runs, benchmarks)."""
         return replace(self, stages=tuple(replace(s, rows=rows, epochs=None, tokens=None)
                                           for s in self.stages))
+
+
+def resolve_stages(stages: list[Stage], tokenizer, format: str, core: str, *, replay: float,
+                   keep_core: float, core_dropout: float) -> list[Stage]:
+    """The stages in run order with every option filled in.
+
+    The run-wide ways to keep the core apply where they mean something: replay and
+    keep_core to every stage after the first, core dropout to the stages after the core's.
+    Set on a Stage where they mean nothing, they are refused.
+    """
+    from .formats import check_format
+
+    core_at = next((i for i, s in enumerate(stages) if s.adapter_name == core), None)
+    out = []
+    for i, stage in enumerate(stages):
+        where = f"stage {stage.name!r}"
+        if i == 0 and (stage.replay or stage.keep_core):
+            raise StagePluginError(f"{where} runs first: there are no earlier rows to replay "
+                                   "or keep (set replay/keep_core on a later stage)")
+        after_core = core_at is not None and i > core_at
+        if stage.core_dropout and not after_core:
+            raise StagePluginError(f"{where}: core_dropout needs the core adapter {core!r} "
+                                   "trained in an earlier stage")
+        fmt = check_format(stage.format or format, tokenizer, f"{where}: format")
+        parts = tuple(replace(p, format=check_format(p.format or fmt, tokenizer,
+                                                     f"stage {p.name!r}: format"))
+                      for p in stage.mix)
+        out.append(replace(
+            stage, format=fmt, mix=parts,
+            replay=stage.replay if stage.replay is not None else (replay if i else 0.0),
+            keep_core=stage.keep_core if stage.keep_core is not None else (
+                keep_core if i else 0.0),
+            core_dropout=stage.core_dropout if stage.core_dropout is not None else (
+                core_dropout if after_core else 0.0)))
+    return out
 
 
 def read_stage_order(source: str | Path) -> list[str]:
