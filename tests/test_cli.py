@@ -68,7 +68,7 @@ def test_build_takes_n_in_both_spellings(tmp_path):
     (["--seed", "-1"], "--seed: -1 is outside 0..18446744073709551615"),
     (["--seed", str(2**64)], "is outside 0..18446744073709551615"),
     (["--mix", "nan"], "--mix: nan is outside 0..1"),
-    (["--workers", "0"], "0 is not in the range 1<=x<=64"),
+    (["--workers", "0"], "0 is not in the range 1<=x<="),
     (["--langs", ""], "give at least one language code"),
     (["--langs", "en,en"], "a language is listed twice"),
 ])
@@ -86,9 +86,32 @@ def test_one_language_with_a_mix_warns_that_nothing_can_be_cross_lingual(tmp_pat
                                      "hyperwords, but the build has one language (en): every "
                                      "hyperword will be in it alone")
     assert "(0% cross-lingual)" in result.stdout
-    quiet = run("build", "--langs", "en", "--mix", 0, "-n", 30, "--out", tmp_path / "p",
-                "--quiet")
-    assert quiet.exit_code == 0 and quiet.stderr == ""
+    for mix in (["--mix", "0"], []):  # no mix asked for: nothing to warn about
+        quiet = run("build", "--langs", "en", *mix, "-n", 30, "--out", tmp_path / str(mix),
+                    "--quiet")
+        assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_the_tokenizer_options_default_to_the_library_defaults():
+    from corpusgen.cli import tokenizer as cli
+    from tokenizer import background, init_embeddings, splitters, train
+
+    assert cli.DEFAULT_VOCAB == train.DEFAULT_VOCAB and cli.MODEL_TYPES == train.MODEL_TYPES
+    assert cli.DEFAULT_BACKGROUND == background.DEFAULT_WORDS
+    assert cli.SPLITTERS == splitters.SPLITTERS and cli.INITS == init_embeddings.INITS
+
+
+def test_a_tokenizer_trained_into_a_build_keeps_it_verifiable(built, tmp_path):
+    import shutil
+
+    copy = tmp_path / "tok"
+    shutil.copytree(built, copy)
+    trained = run("tokenizer", "train", copy, "--background", 0, "--vocab-size", 2000,
+                  "--quiet")
+    assert trained.exit_code == 0, trained.stderr
+    assert run("check", copy, "--quick").exit_code == 0
+    bad = run("tokenizer", "train", copy, "--background-file", "ru")
+    assert bad.exit_code == 2 and "expected CODE=FILE" in bad.stderr
 
 
 def test_an_unknown_command_is_one_line():

