@@ -96,9 +96,15 @@ def test_the_tokenizer_options_default_to_the_library_defaults():
     from corpusgen.cli import tokenizer as cli
     from tokenizer import background, init_embeddings, splitters, train
 
-    assert cli.DEFAULT_VOCAB == train.DEFAULT_VOCAB and cli.MODEL_TYPES == train.MODEL_TYPES
-    assert cli.DEFAULT_BACKGROUND == background.DEFAULT_WORDS
-    assert cli.SPLITTERS == splitters.SPLITTERS and cli.INITS == init_embeddings.INITS
+    assert cli.MODEL_TYPES == train.MODEL_TYPES and cli.SPLITTERS == splitters.SPLITTERS
+    assert cli.INITS == init_embeddings.INITS
+    command = main.commands["tokenizer"].commands["train"]
+    ctx = click.Context(command)
+    defaults = {p.name: p.get_default(ctx) for p in command.params}
+    assert defaults["vocab_size"] == train.DEFAULT_VOCAB
+    assert defaults["background"] == background.DEFAULT_WORDS
+    shown = run("tokenizer", "train", "--help").stdout
+    assert f"[default: {train.DEFAULT_VOCAB}" in shown.replace("\n", " ").replace("  ", " ")
 
 
 def test_a_tokenizer_trained_into_a_build_keeps_it_verifiable(built, tmp_path):
@@ -133,6 +139,7 @@ COMMANDS = list(_commands(main))
 @pytest.mark.parametrize("path,command", COMMANDS, ids=[p for p, _ in COMMANDS])
 def test_every_option_has_help_with_its_range_and_default(path, command):
     assert command.help, f"{path} has no help"
+    ctx = click.Context(command)
     for param in command.params:
         if not isinstance(param, click.Option) or param.hidden:
             continue
@@ -140,7 +147,8 @@ def test_every_option_has_help_with_its_range_and_default(path, command):
         assert param.help and len(param.help) > 10, f"{path} {name}: no help"
         if param.is_flag or param.required:
             continue
-        has_default = param.default is not None and not isinstance(param.default, enum.Enum)
+        default = param.get_default(ctx, call=False)
+        has_default = default is not None and not isinstance(default, enum.Enum)
         assert (not has_default or param.show_default
                 or "[default:" in param.help), f"{path} {name}: default not shown"
         if not has_default:

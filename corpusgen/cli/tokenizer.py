@@ -14,13 +14,26 @@ import click
 
 from corpusgen.cli.base import BUILD_DIR, SEED_MAX
 
-# the library's defaults (tokenizer.train, .background, .splitters, .init_embeddings), said
-# here so that --help needs no import; tests/test_cli.py holds them equal
-DEFAULT_VOCAB = 32000
-DEFAULT_BACKGROUND = 10_000
+# the library's choices (tokenizer.train, .splitters, .init_embeddings), said here so that
+# parsing needs no import; tests/test_cli.py holds them equal
 MODEL_TYPES = ("unigram", "bpe")
 SPLITTERS = ("bpe", "morfessor", "none")
 INITS = ("mean", "mean-resizing")
+
+
+class LibraryDefault(click.Option):
+    """An option whose default is a constant of the tokenizer library, read when it is
+    needed (a parse that lacks the option, or --help), so the command never restates it."""
+
+    def __init__(self, *args, library: tuple[str, str], **kwargs) -> None:
+        self.library = library
+        super().__init__(*args, show_default=True, **kwargs)
+
+    def get_default(self, ctx, call: bool = True):
+        import importlib
+
+        module, name = self.library
+        return getattr(importlib.import_module(module), name)
 
 
 @click.group("tokenizer")
@@ -42,8 +55,8 @@ def _background_files(ctx, param, values) -> dict[str, Path]:
 
 @tokenizer_group.command("train")
 @BUILD_DIR
-@click.option("--vocab-size", type=click.IntRange(min=1), default=DEFAULT_VOCAB,
-              show_default=True,
+@click.option("--vocab-size", cls=LibraryDefault, type=click.IntRange(min=1),
+              library=("tokenizer.train", "DEFAULT_VOCAB"),
               help="Pieces in the vocabulary, 1 or more (a small build may fill fewer; the "
                    "real size is recorded). Must exceed the lexicon's word count.")
 @click.option("--model", "model_type", type=click.Choice(MODEL_TYPES), default="unigram",
@@ -51,8 +64,8 @@ def _background_files(ctx, param, values) -> dict[str, Path]:
 @click.option("--splitter", type=click.Choice(SPLITTERS), default="bpe", show_default=True,
               help="Unsupervised splitter for the segmented copy of the text (helps unseen "
                    "words; morfessor is slower).")
-@click.option("--background", type=click.IntRange(min=0), default=DEFAULT_BACKGROUND,
-              show_default=True,
+@click.option("--background", cls=LibraryDefault, type=click.IntRange(min=0),
+              library=("tokenizer.background", "DEFAULT_WORDS"),
               help="Frequency-ranked words per language counted beside the build's own, 0 or "
                    "more (0: the build alone).")
 @click.option("--background-file", "background_files", multiple=True, metavar="CODE=FILE",
