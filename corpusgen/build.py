@@ -1,163 +1,220 @@
-"""`corpusgen build`: draw scenes chunk by chunk, keep unique hyperwords, write the dataset.
+"""`corpusgen build`: plan the shards, settle which scenes are kept, write every shard, and
+publish the folder in one step.
 
-The build streams: each chunk's rows go straight to Parquet (and an Arrow stream) for their
-stage and split, so memory does not grow with `--n`. Everything is written into a temporary
-folder beside the output and renamed at the end; any failure removes it.
+The steps, each run by an engine (this process, a local process pool, or Ray):
+
+1. every shard draws its scenes' keys (no text yet) and cuts them into key ranges;
+2. each key range finds its repeats across all shards, in draw order;
+3. shards that lost scenes to repeats draw top-up chunks, checked here range by range;
+4. every shard realises and writes exactly its kept scenes, with ids numbered from its
+   first scene, into provisional part files;
+5. the parts get their Hub names, the Arrow metadata, stats.json (with each file's size and
+   sha256), the card — and the folder is swapped into place.
+
+Memory stays flat in `--n`: shards stream chunk by chunk and no process holds every key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import shutil
-import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
-from corpusgen.build_options import BuildError, BuildOptions
-from corpusgen.build_stats import Stats, stats_record, tally
+from corpusgen.build_options import BuildError, BuildOptions, check_options
+from corpusgen.build_stats import Stats, stats_record
 from corpusgen.card import write_card
-from corpusgen.contract import SPLITS
-from corpusgen.draw_pool import chunks as drawn_chunks
+from corpusgen.contract import ARROW_DIR, SPLITS, STAGES, STATS
+from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
 from corpusgen.hf_arrow import write_arrow_metadata
+from corpusgen.interrupt import STOP
 from corpusgen.lexicon import Lexicon
-from corpusgen.progress import progress_bar
-from corpusgen.rows import with_ids
+from corpusgen.output import Output
+from corpusgen.progress import Progress
 from corpusgen.scenes import SceneTables
-from corpusgen.uniqueness import new_keys, split_of
-from corpusgen.writers import SplitWriters
+from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork, topup_keys
+from corpusgen.shards import ShardPlan, bucket_of, final_arrow, final_parquet
+from corpusgen.uniqueness import fresh_in_round
+from corpusgen.writers import make_folders, part_paths
 
-__all__ = ["STOP", "BuildError", "BuildOptions", "build", "check_output"]
+__all__ = ["STOP", "BuildError", "BuildOptions", "build"]
 
-# Set by the command's signal handler: the build stops at the next chunk boundary, where no
-# lock of a worker pool or writer is held, and removes its temporary folder.
-STOP = threading.Event()
+# a top-up round that finds almost nothing new, twenty times in a row, means the options
+# cannot make --n distinct hyperwords
+STALE_ROUNDS = 20
 
 
-def build(lexicon: Lexicon, options: BuildOptions, out: Path, overwrite: bool = False,
-          progress: bool = True, tables: SceneTables | None = None,
-          finishers: tuple = ()) -> dict:
-    """Build the dataset into `out`; returns the stats written to stats.json.
+def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite: bool = False,
+          progress: bool = True, tables: SceneTables | None = None, finishers: tuple = (),
+          engine=None) -> dict:
+    """Build the dataset into `out` (a path, or an `Output` the caller has claimed already);
+    returns the stats written to stats.json.
 
     Each of `finishers` is called with the finished (still temporary) folder before the card
-    is written and the folder is renamed into place — e.g. tokenizer training, which adds
+    is written and the folder is put in place — e.g. tokenizer training, which adds
     `tokenizer/` and its settings to stats.json — so a failure there leaves nothing behind.
+    `engine` runs the tasks (default: a local pool of `options.workers` processes).
     """
-    out = Path(out)
-    check_output(out, overwrite)
-    tables = tables or SceneTables(lexicon, list(options.langs))
-    drawer = SceneDrawer(tables, options.draw())
-    if not drawer.by_size:
-        raise BuildError(
-            f"no scene plan has {options.min_parts}..{options.max_parts} parts in all of "
-            f"{','.join(options.langs)}"
-        )
-    capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
-    if options.n > capacity:
-        raise BuildError(
-            f"--n {options.n:,} is more than these options can make unique: at most "
-            f"{capacity:,} hyperwords"
-        )
-
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
-        stats = _write(tables, drawer, options, tmp, progress)
-        for finish in finishers:
-            finish(tmp)
+    check_options(options)
+    claim = out if isinstance(out, Output) else Output(out, overwrite)
+    with nullcontext(claim) if isinstance(out, Output) else claim as output:
         if STOP.is_set():
             raise KeyboardInterrupt
-        stats = json.loads((tmp / "stats.json").read_text(encoding="utf-8"))
-        write_card(tmp, stats)
-        _publish(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        tables = tables or SceneTables(lexicon, list(options.langs))
+        drawer = SceneDrawer(tables, options.draw())
+        if not drawer.by_size:
+            raise BuildError(
+                f"no scene plan has {options.min_parts}..{options.max_parts} parts in all of "
+                f"{','.join(options.langs)}")
+        capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
+        if options.n > capacity:
+            raise BuildError(
+                f"--n {options.n:,} is more than these options can make unique: at most "
+                f"{capacity:,} hyperwords")
+        engine = engine or LocalEngine(options.workers)
+        written = _write(tables, drawer, options, output.tmp, progress, engine)
+        for finish in finishers:
+            finish(output.tmp)
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        stats = _seal(output.tmp, written)
+        output.publish()
     return stats
 
 
-def check_output(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"output {out} is a file, not a folder")
-    if out.exists() and not overwrite:
-        raise BuildError(f"output {out} exists; pass --overwrite to replace it")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True)
-        except OSError as exc:
-            raise BuildError(f"cannot create {parent}: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise BuildError(f"cannot write into {parent}: permission denied")
-
-
-def _publish(tmp: Path, out: Path, overwrite: bool) -> None:
-    if out.exists():
-        if not overwrite:
-            raise BuildError(f"output {out} exists; pass --overwrite to replace it")
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
-
-
 def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp: Path,
-           progress: bool) -> dict:
-    tmp.mkdir(parents=True)
-    concept_names = np.array(tables.concepts, dtype=object)
-    writers = SplitWriters(tmp)
-    stats = Stats()
-    seen = np.zeros(0, dtype=np.uint64)  # sorted keys of the hyperwords kept so far
-    bar = progress_bar(options.n, progress)
-    stale = 0
+           progress: bool, engine) -> dict:
+    """Steps 1-4, then the files named and the first stats.json; returns the files' sizes
+    and checksums as the writers saw them."""
+    plan = ShardPlan.for_build(options.n, options.shard_scenes)
+    context = BuildContext(drawer, np.array(tables.concepts, dtype=object), options, plan)
+    make_folders(tmp)
+    bar = Progress(options.n, progress)
     try:
-        chunks = drawn_chunks(drawer, concept_names, options.workers, options.n,
-                              lambda: options.n - stats.scenes)
-        for chunk in chunks:
-            if STOP.is_set():
-                raise KeyboardInterrupt
-            keep, seen = new_keys(chunk.key, seen, options.n - stats.scenes)
-            keys = chunk.key
-            if len(keep) < max(len(keys) // 1000, 1):
-                stale += 1
-                if stale >= 20:
-                    raise BuildError(
-                        f"could make only {stats.scenes + len(keep):,} unique hyperwords with "
-                        f"these options, fewer than --n {options.n:,}"
-                    )
-            else:
-                stale = 0
-            keep_arr = keep
-            ids = np.char.zfill(np.arange(stats.scenes, stats.scenes + len(keep)).astype(str), 8)
-            staged = {stage: with_ids(table.take(keep_arr), stage, ids)
-                      for stage, table in chunk.staged.items()}
-            split = split_of(chunk.key[keep_arr], options.split)
-            for stage, table in staged.items():
-                for s, name in enumerate(SPLITS):
-                    part = table.filter(pa.array(split == s))
-                    writers.write(stage, name, part)
-                    stats.add(stage, name, part.column("lang").to_numpy(zero_copy_only=False))
-            tally(stats, chunk, keep_arr, staged)
-            stats.scenes += len(keep)
-            if bar is not None:
-                bar.update(len(keep))
-            # hand freed Arrow buffers back, so memory stays flat however large --n is
-            pa.default_memory_pool().release_unused()
-            if stats.scenes >= options.n:
-                break
+        engine.start(context, tmp / ".scratch")
+        bar.step("checking uniqueness")
+        engine.keys(plan.count, STOP.is_set, bar.advance)
+        per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
+        works = [ShardWork(s, np.sort(np.concatenate([b[s] for b in per_bucket])))
+                 for s in range(plan.count)]
+        _top_up(works, plan, engine)
+        bar.step("writing")
+        results = engine.write(works, tmp, STOP.is_set, bar.advance)
+    except Interrupted:
+        raise KeyboardInterrupt from None
     finally:
-        if "chunks" in locals():
-            chunks.close()
-        writers.close()
-        if bar is not None:
-            bar.close()
-    result = stats_record(stats, options, tables)
-    writers.drop_missing(result["splits"])
-    write_arrow_metadata(tmp, result)
-    (tmp / "stats.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
-                                    encoding="utf-8")
-    return result
+        engine.close()
+        bar.close()
+    shutil.rmtree(tmp / ".scratch", ignore_errors=True)
+    total = Stats()
+    for result in results:
+        total.merge(result.stats)
+    record = stats_record(total, options, tables)
+    files, arrow_files = _name_shards(tmp, results)
+    write_arrow_metadata(tmp, record, arrow_files)
+    (tmp / STATS).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+    return files
+
+
+def _top_up(works: list[ShardWork], plan: ShardPlan, engine) -> None:
+    """Give every shard that lost scenes to repeats as many new ones from top-up chunks,
+    round by round, checking the candidates against the kept keys one bucket at a time."""
+    short = {w.shard: len(w.repeats) for w in works if len(w.repeats)}
+    accepted = [np.zeros(0, np.uint64) for _ in range(plan.buckets)]
+    round_, stale = 0, 0
+    while short:
+        if STOP.is_set():
+            raise Interrupted
+        round_ += 1
+        shards = sorted(short)
+        sizes = [max(1024, 2 * short[s]) for s in shards]
+        candidates = [topup_keys(s, round_, rows) for s, rows in zip(shards, sizes)]
+        known = [np.zeros(len(c), dtype=bool) for c in candidates]
+        for b in range(plan.buckets):
+            kept = engine.bucket_keys(b)
+            for c, k in zip(candidates, known):
+                mine = np.flatnonzero(bucket_of(c, plan.buckets) == b)
+                k[mine] = _among(c[mine], kept) | _among(c[mine], accepted[b])
+        got = 0
+        new_keys = []
+        for s, rows, c, fresh in zip(shards, sizes, candidates,
+                                     fresh_in_round(candidates, known)):
+            take = fresh[:short[s]]
+            works[s].topups.append((round_, rows, take))
+            new_keys.append(c[take])
+            short[s] -= len(take)
+            got += len(take)
+            if not short[s]:
+                del short[s]
+        new = np.concatenate(new_keys)
+        where = bucket_of(new, plan.buckets)
+        for b in range(plan.buckets):
+            accepted[b] = np.union1d(accepted[b], new[where == b])
+        stale = stale + 1 if got < max(sum(sizes) // 1000, 1) else 0
+        if stale >= STALE_ROUNDS:
+            made = plan.n - sum(short.values())
+            raise BuildError(
+                f"could make only {made:,} unique hyperwords with these options, fewer than "
+                f"--n {plan.n:,}")
+
+
+def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+def _name_shards(tmp: Path, results: list[ShardResult]):
+    """Give the part files their Hub names, numbering per split only the shards that got
+    rows of it (datasets cannot load an empty Parquet file; a split with no row at all is
+    left out). Returns {relative path: (bytes, sha256)} and each split's Arrow file names."""
+    files: dict[str, tuple[int, str]] = {}
+    arrow_files: dict[tuple[str, str], list[str]] = {}
+    for split in SPLITS:
+        having = [r for r in results if r.rows[split]]
+        for stage in STAGES:
+            names = []
+            for r in results:
+                parts = part_paths(tmp, r.shard)
+                if not r.rows[split]:
+                    parts["parquet", stage, split].unlink()
+                    parts["arrow", stage, split].unlink()
+                    continue
+                index = having.index(r)
+                for kind, final in (("parquet", final_parquet(stage, split, index, len(having))),
+                                    ("arrow", final_arrow(stage, split, index, len(having)))):
+                    parts[kind, stage, split].rename(tmp / final)
+                    files[final] = r.files[kind, stage, split]
+                names.append(Path(final_arrow(stage, split, index, len(having))).name)
+            if not having:
+                shutil.rmtree(tmp / ARROW_DIR / stage / split)
+            arrow_files[stage, split] = names
+    return files, arrow_files
+
+
+def _seal(tmp: Path, written: dict[str, tuple[int, str]]) -> dict:
+    """The card, then stats.json with the size and sha256 of every other file of the build
+    (the shards' as their writers saw them; the rest read back, all small)."""
+    stats = json.loads((tmp / STATS).read_text(encoding="utf-8"))
+    write_card(tmp, stats)
+    files = {}
+    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        rel = path.relative_to(tmp).as_posix()
+        if rel == STATS:
+            continue
+        if rel in written:
+            size, digest = written[rel]
+        else:
+            data = path.read_bytes()
+            size, digest = len(data), hashlib.sha256(data).hexdigest()
+        files[rel] = {"bytes": size, "sha256": digest}
+    stats["files"] = files
+    (tmp / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+    return stats

@@ -11,48 +11,65 @@ import pyarrow as pa
 
 from corpusgen import __version__
 from corpusgen.contract import SPLITS, STAGES
-from corpusgen.lang import get_language
+from corpusgen.lang import get_language, language_versions
 from corpusgen.scenes import SceneTables
 
 
 @dataclass
 class Stats:
-    rows: dict = field(default_factory=dict)  # stage -> split -> lang -> count
+    """Counts of one shard, or of a whole build once the shards' counts are added up. Every
+    scene gives one row to each stage, in the same split, so rows are counted per scene."""
+
+    rows: dict = field(default_factory=dict)  # split -> lang -> count
     cross: int = 0
     parts: Counter = field(default_factory=Counter)
     chars: Counter = field(default_factory=Counter)  # column -> total characters
     scenes: int = 0
 
-    def add(self, stage: str, split: str, langs: np.ndarray) -> None:
-        per = self.rows.setdefault(stage, {}).setdefault(split, {})
-        for lang, count in zip(*np.unique(langs, return_counts=True)):
-            per[str(lang)] = per.get(str(lang), 0) + int(count)
+    def count(self, chunk, split: np.ndarray, langs: list[str], staged: dict) -> None:
+        """Add a realised chunk whose rows went to `split` (numbers into SPLITS)."""
+        for s, name in enumerate(SPLITS):
+            counts = np.bincount(chunk.lang[split == s], minlength=len(langs))
+            per = self.rows.setdefault(name, {})
+            for lang, c in zip(langs, counts.tolist()):
+                per[lang] = per.get(lang, 0) + c
+        self.cross += int(chunk.cross.sum())
+        for k, c in zip(*np.unique(chunk.parts, return_counts=True)):
+            self.parts[int(k)] += int(c)
+        mn, lg = staged["mnemo"], staged["language"]
+        for name, column in (("hyperword", mn.column("hyperword")), ("gloss", mn.column("gloss")),
+                             ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
+            self.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
+        self.scenes += len(chunk.key)
 
-
-def tally(stats: Stats, chunk, keep: np.ndarray, staged: dict) -> None:
-    stats.cross += int(chunk.cross[keep].sum())
-    for k, c in zip(*np.unique(chunk.parts[keep], return_counts=True)):
-        stats.parts[int(k)] += int(c)
-    mn, lg = staged["mnemo"], staged["language"]
-    for name, column in (("hyperword", mn.column("hyperword")), ("gloss", mn.column("gloss")),
-                         ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
-        stats.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
+    def merge(self, other: Stats) -> None:
+        for split, per in other.rows.items():
+            mine = self.rows.setdefault(split, {})
+            for lang, c in per.items():
+                mine[lang] = mine.get(lang, 0) + c
+        self.cross += other.cross
+        self.parts.update(other.parts)
+        self.chars.update(other.chars)
+        self.scenes += other.scenes
 
 
 def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
     import datasets
     import polars
-    import pymorphy3
-    import pythainlp
 
+    versions = {"python": ".".join(map(str, sys.version_info[:3])), "pyarrow": pa.__version__,
+                "datasets": datasets.__version__, "polars": polars.__version__,
+                **language_versions(options.langs)}
     n = max(stats.scenes, 1)
-    # a split that got no row does not exist in the published dataset
-    totals = {
-        stage: {split: sum(langs.values()) for split, langs in splits.items() if langs}
-        for stage, splits in stats.rows.items()
-    }
-    by_lang = {stage: {split: langs for split, langs in splits.items() if langs}
-               for stage, splits in stats.rows.items()}
+    # a split that got no row does not exist in the published dataset, nor a language count
+    # of none
+    per_split = {split: {lang: c for lang, c in stats.rows.get(split, {}).items() if c}
+                 for split in SPLITS}
+    per_split = {split: langs for split, langs in per_split.items() if langs}
+    totals = {stage: {split: sum(langs.values()) for split, langs in per_split.items()}
+              for stage in STAGES}
+    by_lang = {stage: {split: dict(langs) for split, langs in per_split.items()}
+               for stage in STAGES}
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),
@@ -71,14 +88,7 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
         "mean_chars": {k: round(v / n, 2) for k, v in sorted(stats.chars.items())},
         "plans": len(tables.plans),
         "lexicon_sha256": tables_hashes(tables),
-        "versions": {
-            "python": ".".join(map(str, sys.version_info[:3])),
-            "pyarrow": pa.__version__,
-            "datasets": datasets.__version__,
-            "polars": polars.__version__,
-            "pymorphy3": pymorphy3.__version__,
-            "pythainlp": pythainlp.__version__,
-        },
+        "versions": versions,
     }
 
 

@@ -32,8 +32,25 @@ class DrawOptions:
 
 
 @dataclass
+class Scenes:
+    """A chunk's scenes as drawn, before de-duplication and before any text is made: enough
+    to decide which rows a build keeps (the hyperword's key comes without its string)."""
+
+    plan_of: np.ndarray
+    size: np.ndarray  # number of constituents
+    gloss_lang: np.ndarray
+    # the constituents of all rows, flat; row i owns [offsets[i], offsets[i + 1])
+    offsets: np.ndarray
+    flat_concepts: np.ndarray
+    flat_langs: np.ndarray
+    cross: np.ndarray
+    key: np.ndarray  # uint64 hash of the hyperword (uniqueness and split)
+    choice: np.ndarray  # (3, rows) uniforms: gloss frame, sentence frame, language-stage frame
+
+
+@dataclass
 class Chunk:
-    """Scenes of one chunk, in draw order (before de-duplication)."""
+    """Realised scenes: the rows a build keeps, with every text the stages need."""
 
     hyperword: pa.Array
     key: np.ndarray  # uint64 hash of the hyperword (dedup and split)
@@ -79,19 +96,58 @@ def hyperword_keys(hyperwords: pa.Array, seed: int) -> np.ndarray:
     """A 64-bit key per hyperword, from its UTF-8 bytes and the seed: equal strings get equal
     keys, and the same inputs give the same keys on any machine and library version (the
     split of a hyperword depends on it). Computed for the whole column at once."""
-    arr = hyperwords
+    offsets = np.frombuffer(hyperwords.buffers()[1], dtype=np.int32)[: len(hyperwords) + 1]
+    return _salted(_byte_sums(hyperwords), np.diff(offsets.astype(np.int64)), seed)
+
+
+def _salted(sums: np.ndarray, lengths: np.ndarray, seed: int) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        salted = sums + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        return _mix(salted ^ _mix(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + np.zeros(1, np.uint64)))
+
+
+class SurfaceHashes:
+    """`hyperword_keys` of a concatenation, from its parts' own sums: the sum of a string's
+    bytes times powers of the base composes as sum(a + b) = sum(a) + base**len(a) * sum(b),
+    so a drawn hyperword gets its key without its string being made."""
+
+    def __init__(self, surfaces: pa.Array, max_parts: int):
+        offsets = np.frombuffer(surfaces.buffers()[1], dtype=np.int32)[: len(surfaces) + 1]
+        self.length = np.diff(offsets.astype(np.int64))
+        self.sum = _byte_sums(surfaces)
+        longest = int(self.length.max(initial=1)) * max_parts + 1
+        self.power = np.ones(longest + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            self.power[1:] = np.cumprod(np.full(longest, _MULT, dtype=np.uint64))
+
+    def keys(self, flat: np.ndarray, offsets: np.ndarray, seed: int) -> np.ndarray:
+        """Keys of the rows whose surfaces (indices into the table) are `flat`, row i owning
+        flat[offsets[i]:offsets[i + 1]]."""
+        length = self.length[flat]
+        ends = np.cumsum(length)
+        starts = offsets[:-1]
+        row_base = np.repeat(ends[offsets[1:] - 1] - np.add.reduceat(length, starts),
+                             np.diff(offsets))
+        before = ends - length - row_base  # bytes of the row before this surface
+        with np.errstate(over="ignore"):
+            sums = np.add.reduceat(self.sum[flat] * self.power[before], starts)
+        return _salted(sums, np.add.reduceat(length, starts), seed)
+
+
+def _byte_sums(arr: pa.Array) -> np.ndarray:
+    """Per string: sum of byte[i] * base**(i + 1), modulo 2**64."""
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[: len(arr) + 1].astype(np.int64)
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     offsets = offsets - offsets[0]
     lengths = np.diff(offsets)
     position = np.arange(len(data)) - np.repeat(offsets[:-1], lengths)
     powers = np.cumprod(np.full(int(lengths.max(initial=1)) + 1, _MULT, dtype=np.uint64))
+    if not len(data):
+        return np.zeros(len(arr), np.uint64)
     with np.errstate(over="ignore"):
-        terms = data.astype(np.uint64) * powers[position]
-        sums = np.add.reduceat(terms, offsets[:-1]) if len(data) else np.zeros(len(arr), np.uint64)
-        sums[lengths == 0] = 0
-        salted = sums + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        return _mix(salted ^ _mix(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + np.zeros(1, np.uint64)))
+        sums = np.add.reduceat(data.astype(np.uint64) * powers[position], offsets[:-1])
+    sums[lengths == 0] = 0
+    return sums
 
 
 def _realise(variant: Variant, forms: ArrowForms, concepts: dict[str, np.ndarray]) -> pa.Array:
@@ -121,9 +177,18 @@ class SceneDrawer:
         n_concepts = tables.lemmas.shape[1]
         self.lemmas = pa.array(tables.lemmas.reshape(-1), pa.string())  # lang * n + concept
         self.n_concepts = n_concepts
+        self.surface_hashes = SurfaceHashes(self.lemmas, options.max_parts)
 
     def draw(self, chunk_index: int, rows: int = CHUNK_ROWS) -> Chunk:
-        rng = np.random.default_rng([self.o.seed, chunk_index])
+        """Every scene of one chunk, realised (for trying the generator and for benches)."""
+        scenes = self.draw_scenes((chunk_index,), rows)
+        return self.realise(scenes, np.arange(rows, dtype=np.int64))
+
+    def draw_scenes(self, chunk: tuple[int, ...], rows: int) -> Scenes:
+        """The scenes of the chunk named `chunk`: plans, concepts, languages, hyperwords and
+        their keys, and the frame choices for realising them later. Only the seed, the
+        chunk's name and `rows` decide them."""
+        rng = np.random.default_rng([self.o.seed, *chunk])
         t, n_langs = self.t, len(self.t.langs)
         size = self.sizes[rng.integers(len(self.sizes), size=rows)]
         plan_of = np.empty(rows, dtype=np.int64)
@@ -134,15 +199,11 @@ class SceneDrawer:
         gloss_lang = rng.integers(n_langs, size=rows)
         mixed = (rng.random(rows) < self.o.mix) if n_langs > 1 else np.zeros(rows, dtype=bool)
 
-        # per gloss language: the rows realised so far and their texts, in pieces
-        done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
-        hyper_rows, hyper_parts = [], []
         offsets = np.zeros(rows + 1, dtype=np.int64)
         np.cumsum(size, out=offsets[1:])
         flat_c = np.empty(offsets[-1], dtype=np.int32)
         flat_l = np.empty(offsets[-1], dtype=np.int32)
         cross = np.zeros(rows, dtype=bool)
-
         for p in np.unique(plan_of):
             plan = t.plans[int(p)]
             at = np.flatnonzero(plan_of == p)
@@ -152,13 +213,33 @@ class SceneDrawer:
             self._distinct(cmat, plan, rng)
             lmat = self._slot_langs(rng, m, k, mixed[at], n_langs)
             cross[at] = (lmat != lmat[:, :1]).any(axis=1)
-            flat_index = (lmat.astype(np.int64) * self.n_concepts + cmat)
-            surfaces = [self.lemmas.take(flat_index[:, j]) for j in range(k)]
-            hyper_rows.append(at)
-            hyper_parts.append(pc.binary_join_element_wise(*surfaces, EMPTY))
             where = offsets[at][:, None] + np.arange(k)
             flat_c[where] = cmat
             flat_l[where] = lmat
+        surfaces = flat_l.astype(np.int64) * self.n_concepts + flat_c
+        return Scenes(plan_of=plan_of, size=size, gloss_lang=gloss_lang, offsets=offsets,
+                      flat_concepts=flat_c, flat_langs=flat_l, cross=cross,
+                      key=self.surface_hashes.keys(surfaces, offsets, self.o.seed),
+                      choice=rng.random((3, rows)))
+
+    def realise(self, scenes: Scenes, keep: np.ndarray) -> Chunk:
+        """The rows `keep` of `scenes`, in that order, with their glosses and sentences."""
+        t, n_langs, m = self.t, len(self.t.langs), len(keep)
+        keep = keep.astype(np.int64)
+        size = scenes.size[keep]
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(size, out=offsets[1:])
+        flat = np.repeat(scenes.offsets[keep] - offsets[:-1], size) + np.arange(offsets[-1])
+        flat_c, flat_l = scenes.flat_concepts[flat], scenes.flat_langs[flat]
+        plan_of, gloss_lang = scenes.plan_of[keep], scenes.gloss_lang[keep]
+        choice = scenes.choice[:, keep]
+
+        # per gloss language: the rows realised so far and their texts, in pieces
+        done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
+        for p in np.unique(plan_of):
+            plan = t.plans[int(p)]
+            at = np.flatnonzero(plan_of == p)
+            cmat = flat_c[offsets[at][:, None] + np.arange(plan.size)]
             slots = {s: cmat[:, j] for j, s in enumerate(plan.slots)}
             g_lang = gloss_lang[at]
             for li, lang in enumerate(t.langs):
@@ -168,16 +249,17 @@ class SceneDrawer:
                 tab, forms = t.tables[lang], self.forms[lang]
                 sub = {s: c[sel] for s, c in slots.items()}
                 g_ids, s_ids = plan.gloss[lang], plan.sentence[lang]
-                g_choice = rng.integers(len(g_ids), size=len(sel))
-                first = rng.integers(len(s_ids), size=len(sel))
+                u = choice[:, at[sel]]
+                g_choice = (u[0] * len(g_ids)).astype(np.int64)
+                first = (u[1] * len(s_ids)).astype(np.int64)
                 # the language stage tells the same scene with another frame where one exists
-                other = (first + 1 + rng.integers(max(len(s_ids) - 1, 1), size=len(sel))) % len(s_ids)
-                for name, variants, ids, choice in (("gloss", tab.gloss, g_ids, g_choice),
-                                                    ("sentence", tab.sentence, s_ids, first),
-                                                    ("plain", tab.sentence, s_ids, other)):
-                    done[li][name].extend(_by_choice(at[sel], sub, variants, ids, choice, forms))
+                other = (first + 1 + (u[2] * max(len(s_ids) - 1, 1)).astype(np.int64)) % len(s_ids)
+                for name, variants, ids, pick in (("gloss", tab.gloss, g_ids, g_choice),
+                                                  ("sentence", tab.sentence, s_ids, first),
+                                                  ("plain", tab.sentence, s_ids, other)):
+                    done[li][name].extend(_by_choice(at[sel], sub, variants, ids, pick, forms))
 
-        # whole-text touches (euphony, capitals) once per language, then back to draw order
+        # whole-text touches (euphony, capitals) once per language, then back to kept order
         texts = {}
         for name, is_sentence in (("gloss", False), ("sentence", True), ("plain", True)):
             order, arrays = [], []
@@ -186,21 +268,27 @@ class SceneDrawer:
                     order.extend(rows for rows, _ in done[li][name])
                     joined = pa.concat_arrays([a for _, a in done[li][name]])
                     arrays.append(t.tables[lang].language.finish(joined, is_sentence))
-            texts[name] = pa.concat_arrays(arrays).take(_inverse(np.concatenate(order)))
-        gloss, sentence, plain = texts["gloss"], texts["sentence"], texts["plain"]
-        hyper = pa.concat_arrays(hyper_parts).take(_inverse(np.concatenate(hyper_rows)))
+            texts[name] = (pa.concat_arrays(arrays).take(_inverse(np.concatenate(order)))
+                           if arrays else pa.array([], pa.string()))
 
         lengths = t.lemma_lengths[flat_l, flat_c]
         ends = np.cumsum(lengths)
-        row_start = np.repeat(ends[offsets[1:] - 1] - np.add.reduceat(lengths, offsets[:-1]), size)
+        if m:
+            row_start = np.repeat(ends[offsets[1:] - 1] - np.add.reduceat(lengths, offsets[:-1]),
+                                  size)
+        else:
+            row_start = np.zeros(0, dtype=np.int64)
         end = (ends - row_start).astype(np.int32)
+        surfaces = self.lemmas.take(flat_l.astype(np.int64) * self.n_concepts + flat_c)
+        hyper = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)),
+                                                        surfaces), "")
         return Chunk(
-            hyperword=hyper, key=hyperword_keys(hyper, self.o.seed), lang=gloss_lang,
-            parts=size, cross=cross, flat_concepts=flat_c, flat_langs=flat_l,
-            flat_surfaces=self.lemmas.take(flat_l.astype(np.int64) * self.n_concepts + flat_c),
-            flat_start=(end - lengths).astype(np.int32),
-            flat_end=end, offsets=offsets.astype(np.int32), gloss=gloss, sentence=sentence,
-            plain=plain,
+            hyperword=hyper, key=scenes.key[keep], lang=gloss_lang,
+            parts=size, cross=scenes.cross[keep], flat_concepts=flat_c, flat_langs=flat_l,
+            flat_surfaces=surfaces,
+            flat_start=(end - lengths).astype(np.int32), flat_end=end,
+            offsets=offsets.astype(np.int32), gloss=texts["gloss"],
+            sentence=texts["sentence"], plain=texts["plain"],
         )
 
     def _distinct(self, cmat: np.ndarray, plan, rng) -> None:

@@ -1,6 +1,7 @@
-"""The `arrow/<stage>/` folders in the form `datasets.load_from_disk` reads, around Arrow
-stream files the build wrote as it went (saving through datasets would copy every row again).
-The metadata files come from datasets itself, saving an empty dataset of our schema."""
+"""The `arrow/<stage>/` folders in the form `datasets.load_from_disk` reads, around the Arrow
+stream files (one per shard) the build wrote as it went (saving through datasets would copy
+every row again). The metadata files come from datasets itself, saving an empty dataset of
+our schema."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import pyarrow as pa
 
 from corpusgen.contract import SCHEMA, STAGES
 
-ARROW_FILE = "data-00000-of-00001.arrow"
-
 
 def arrow_schema() -> pa.Schema:
     """The published schema with the `huggingface` features metadata datasets writes."""
@@ -23,8 +22,9 @@ def arrow_schema() -> pa.Schema:
     return Features.from_arrow_schema(SCHEMA).arrow_schema
 
 
-def write_arrow_metadata(tmp: Path, stats: dict) -> None:
-    """Make `arrow/<stage>/` what `DatasetDict.save_to_disk` writes."""
+def write_arrow_metadata(tmp: Path, stats: dict, files: dict[tuple[str, str], list[str]]) -> None:
+    """Make `arrow/<stage>/` what `DatasetDict.save_to_disk` writes; `files` lists each
+    stage and split's Arrow files, in order."""
     import datasets
     from datasets import Dataset, DatasetDict
 
@@ -40,7 +40,7 @@ def write_arrow_metadata(tmp: Path, stats: dict) -> None:
             dest = tmp / "arrow" / stage / split
             shutil.copy(scratch / split / "dataset_info.json", dest / "dataset_info.json")
             state = json.loads((scratch / split / "state.json").read_text())
-            state["_data_files"] = [{"filename": ARROW_FILE}]
+            state["_data_files"] = [{"filename": name} for name in files[stage, split]]
             # a fingerprint of the content, so datasets' caches never mix two builds
             state["_fingerprint"] = blake2b(digest + f"{stage}/{split}".encode(),
                                             digest_size=8).hexdigest()

@@ -69,10 +69,16 @@ def _task_text(stage: str, lang: pa.Array, langs: list[str], hyper: pa.Array,
     return _around(lang, [p[0] for p in parts], [p[1] for p in parts], hyper)
 
 
-def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: list[str],
+def row_numbers(first: int, count: int) -> pa.Array:
+    """The scene numbers first..first+count-1 as the ids' zero-padded digits ("00000042")."""
+    numbers = pa.array(np.arange(first, first + count, dtype=np.int64)).cast(pa.string())
+    return pc.utf8_lpad(numbers, width=8, padding="0")
+
+
+def stage_tables(chunk: Chunk, keep: np.ndarray, ids: pa.Array | None, langs: list[str],
                  concept_names: np.ndarray) -> dict[str, pa.Table]:
-    """The mnemo, bridge and language rows of the kept scenes, in order (blank ids when
-    `ids` is None: the writer numbers rows after de-duplication)."""
+    """The mnemo, bridge and language rows of the kept scenes, in order; `ids` are their
+    numbers (`row_numbers`), or None for blank ids."""
     m = len(keep)
     lang_names = np.array(langs, dtype=object)
     lang_number = pa.array(chunk.lang[keep].astype(np.int32))
@@ -95,9 +101,9 @@ def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: 
                                         constituents.values.slice(0, 0))
 
     def table(stage, hw, parts, g, s, pr, completion, user, text):
-        id_col = blank if ids is None else pa.array(
-            np.char.add(f"{stage}-", ids).astype(object), pa.string())
-        columns = [id_col, pa.array(np.full(m, stage, dtype=object), pa.string()), lang, hw,
+        id_col = blank if ids is None else pc.binary_join_element_wise(
+            pa.scalar(f"{stage}-"), ids, pa.scalar(""))
+        columns = [id_col, pa.repeat(pa.scalar(stage), m), lang, hw,
                    parts, g, s, pr, completion, _messages(user, completion), text]
         return pa.Table.from_arrays(columns, schema=SCHEMA)
 
@@ -112,9 +118,3 @@ def stage_tables(chunk: Chunk, keep: np.ndarray, ids: np.ndarray | None, langs: 
                         instruction("bridge"), joined(bridge_prompt, sentence)),
         "language": table("language", blank, no_parts, blank, plain, blank, plain, None, plain),
     }
-
-
-def with_ids(table: pa.Table, stage: str, ids: np.ndarray) -> pa.Table:
-    """The table with its `id` column set to `<stage>-<number>`."""
-    column = pa.array(np.char.add(f"{stage}-", ids).astype(object), pa.string())
-    return table.set_column(0, "id", column)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from math import prod
-from pathlib import Path
 
 import numpy as np
 
+from corpusgen.cache import cached_forms
 from corpusgen.frames import Variant, compile_frames, role_of
 from corpusgen.lang import get_language
 from corpusgen.lang.base import Forms, Language
@@ -40,22 +39,6 @@ class Plan:
     @property
     def size(self) -> int:
         return len(self.slots)
-
-
-def _inflect_cached(language: Language, lexicon: Lexicon, rows, pos_of) -> Forms:
-    import inspect
-
-    from corpusgen import __version__
-    from corpusgen.cache import cached, key_of
-
-    module = inspect.getmodule(type(language))
-    grammar_files = sorted(Path(module.__file__).parent.glob("*.py"))
-    key = key_of(
-        __version__, language.code, repr(rows), repr(pos_of),
-        *(p.read_bytes() for p in grammar_files),
-        libraries=("pymorphy3", "pymorphy3-dicts-ru", "lemminflect", "inflect", "pythainlp"),
-    )
-    return cached(f"forms-{language.code}", key, lambda: language.inflect(rows, pos_of))
 
 
 def _needs(variant: Variant) -> dict[str, set[tuple[str, bool]]]:
@@ -97,14 +80,15 @@ class SceneTables:
         self.tables: dict[str, LanguageTables] = {}
         for lang in self.langs:
             language = get_language(lang)
-            rows = lexicon.words[lang].to_dicts()
-            forms = _inflect_cached(language, lexicon, rows, pos_of)
+            rows = lexicon.word_rows(lang)
+            forms = cached_forms(language, rows, pos_of)
             self.tables[lang] = LanguageTables(
                 language=language,
                 forms=forms,
                 gloss=[language.rewrite(v) for v in compile_frames(language.gloss_frames)],
                 sentence=[language.rewrite(v) for v in compile_frames(language.sentence_frames)],
-                lemma_lengths=np.array([len(r["word"]) for r in rows], dtype=np.int32),
+                lemma_lengths=np.array([len(r["word"]) if r else 0 for r in rows],
+                                       dtype=np.int32),
             )
         # surfaces of every concept in every language, for gathering hyperword parts
         self.lemmas = np.array(
@@ -122,7 +106,8 @@ class SceneTables:
                     entry[kind].setdefault(lang, []).append(i)
         plans = []
         for slots, entry in sorted(by_slots.items(), key=lambda kv: sorted(kv[0])):
-            if any(lang not in entry["gloss"] or lang not in entry["sentence"] for lang in self.langs):
+            if any(lang not in entry["gloss"] or lang not in entry["sentence"]
+                   for lang in self.langs):
                 continue
             ordered = tuple(sorted(slots, key=lambda s: (role_order.get(role_of(s), 99), s)))
             pools = {}
@@ -170,7 +155,3 @@ class SceneTables:
                 assignments = n_langs**k
             total += combos * assignments
         return total
-
-
-def describe_plans(tables: SceneTables) -> list[str]:
-    return [f"{p.size}: {'+'.join(p.slots)} ({prod(len(v) for v in p.pools.values()):,})" for p in tables.plans]

@@ -1,9 +1,21 @@
-"""Which drawn scenes a build keeps (first occurrences of their hyperword) and which split
-each goes to."""
+"""Which drawn scenes a build keeps, and which split each goes to.
+
+A scene is kept when its hyperword is new: not kept before, and its first occurrence in the
+build's draw order (shard by shard, chunk by chunk; then the top-up rounds). The split is
+a function of the hyperword's key, so a hyperword lands in the same split in every stage
+and in every shard. Both are decided per range of keys (a bucket), never over every key at
+once.
+"""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
+
+from corpusgen.shards import bucket_of
+
+Slice = tuple[np.ndarray, np.ndarray]  # keys of one bucket, and their positions
 
 
 def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
@@ -15,14 +27,39 @@ def split_of(keys: np.ndarray, split: tuple[float, float, float]) -> np.ndarray:
     return np.where(u < val_edge, 0, np.where(u < test_edge, 1, 2)).astype(np.int8)
 
 
-def new_keys(keys: np.ndarray, seen: np.ndarray, room: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of this chunk whose hyperword is new (first occurrence, not seen before), in
-    order and at most `room` of them; and the updated sorted array of seen keys."""
-    _, first = np.unique(keys, return_index=True)
-    first.sort()
-    candidates = keys[first]
-    at = np.searchsorted(seen, candidates)
-    known = (at < len(seen)) & (seen[np.minimum(at, max(len(seen) - 1, 0))] == candidates) \
-        if len(seen) else np.zeros(len(candidates), dtype=bool)
-    keep = first[~known][:room]
-    return keep.astype(np.int64), np.union1d(seen, keys[keep])
+def by_bucket(keys: np.ndarray, buckets: int) -> list[Slice]:
+    """The keys of each bucket with their positions in `keys`, both in draw order."""
+    bucket = bucket_of(keys, buckets)
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.searchsorted(bucket[order], np.arange(buckets + 1))
+    return [(keys[order[a:b]], order[a:b].astype(np.int64)) for a, b in pairwise(bounds)]
+
+
+def bucket_repeats(slices: list[Slice]) -> tuple[list[np.ndarray], np.ndarray]:
+    """One bucket's keys from every shard, in shard order: the positions (in its shard's
+    draw) of each shard's repeats, and the bucket's distinct keys, sorted."""
+    keys = np.concatenate([k for k, _ in slices]) if slices else np.zeros(0, np.uint64)
+    distinct, first = np.unique(keys, return_index=True)
+    repeat = np.ones(len(keys), dtype=bool)
+    repeat[first] = False
+    out, at = [], 0
+    for k, pos in slices:
+        out.append(pos[repeat[at:at + len(k)]])
+        at += len(k)
+    return out, distinct
+
+
+def fresh_in_round(candidates: list[np.ndarray], known: list[np.ndarray]) -> list[np.ndarray]:
+    """Per shard, in order, the positions of its candidates that are neither kept already
+    (`known`) nor drawn earlier in this round by itself or a shard before it."""
+    keys = np.concatenate(candidates) if candidates else np.zeros(0, np.uint64)
+    new = ~np.concatenate(known) if known else np.zeros(0, dtype=bool)
+    first = np.zeros(len(keys), dtype=bool)
+    candidate_at = np.flatnonzero(new)
+    _, index = np.unique(keys[candidate_at], return_index=True)
+    first[candidate_at[index]] = True
+    out, at = [], 0
+    for c in candidates:
+        out.append(np.flatnonzero(first[at:at + len(c)]))
+        at += len(c)
+    return out

@@ -1,52 +1,106 @@
-"""The files of a build, written as rows arrive: one Parquet file (the Hub's layout) and one
-Arrow stream (the `load_from_disk` layout) per stage and split."""
+"""The files of one shard, written as its rows arrive: a Parquet file (the Hub's layout) and
+an Arrow stream (the `load_from_disk` layout) per stage and split, each hashed on the way
+out so the build can record its checksum without reading it back."""
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusgen.contract import SCHEMA, SPLITS, STAGES
-from corpusgen.hf_arrow import ARROW_FILE, arrow_schema
+from corpusgen.contract import ARROW_DIR, DATA_DIR, SCHEMA, SPLITS, STAGES
+from corpusgen.hf_arrow import arrow_schema
+from corpusgen.shards import part_name
 
 
-class SplitWriters:
-    def __init__(self, root: Path):
-        self.root = root
-        self.parquet: dict[tuple[str, str], pq.ParquetWriter] = {}
-        self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
-        for stage in STAGES:
-            (root / "data" / stage).mkdir(parents=True)
-            for split in SPLITS:
-                (root / "arrow" / stage / split).mkdir(parents=True)
-                self.parquet[stage, split] = pq.ParquetWriter(
-                    self.parquet_path(stage, split), SCHEMA, compression="zstd",
-                )
-                self.streams[stage, split] = pa.ipc.new_stream(
-                    str(root / "arrow" / stage / split / ARROW_FILE), arrow_schema()
-                )
+class HashingFile:
+    """A write-only binary file that keeps the sha256 and size of what went through it."""
 
-    def parquet_path(self, stage: str, split: str) -> Path:
-        return self.root / "data" / stage / f"{split}-00000-of-00001.parquet"
+    def __init__(self, path: Path):
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.sha256 = hashlib.sha256()
+        self.size = 0
 
-    def write(self, stage: str, split: str, table: pa.Table) -> None:
-        self.parquet[stage, split].write_table(table)
-        self.streams[stage, split].write_table(table)
+    def write(self, data) -> int:
+        view = memoryview(data)
+        self.sha256.update(view)
+        self.size += view.nbytes
+        return self._file.write(view)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def close(self) -> None:
+        self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def writable(self) -> bool:
+        return True
+
+
+def part_paths(root: Path, shard: int) -> dict[tuple[str, str, str], Path]:
+    """(kind, stage, split) -> where the shard's file is written while the build runs."""
+    out = {}
+    for stage in STAGES:
+        for split in SPLITS:
+            name = part_name(split, shard)
+            out["parquet", stage, split] = root / DATA_DIR / stage / f"{name}.parquet"
+            out["arrow", stage, split] = root / ARROW_DIR / stage / split / f"{name}.arrow"
+    return out
+
+
+def make_folders(root: Path) -> None:
+    """The build's folders, made once before any shard is written (a shard's writer never
+    makes folders, so a worker outliving its build cannot bring a removed folder back)."""
+    for stage in STAGES:
+        (root / DATA_DIR / stage).mkdir(parents=True)
+        for split in SPLITS:
+            (root / ARROW_DIR / stage / split).mkdir(parents=True)
+
+
+class ShardWriters:
+    def __init__(self, root: Path, shard: int):
+        self.paths = part_paths(root, shard)
+        self.files: dict[tuple[str, str, str], HashingFile] = {}
+        self.parquet: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
+        self.rows = {(stage, split): 0 for stage in STAGES for split in SPLITS}
+        streamed = arrow_schema()
+        for stage in STAGES:
+            for split in SPLITS:
+                for kind in ("parquet", "arrow"):
+                    self.files[kind, stage, split] = HashingFile(self.paths[kind, stage, split])
+                self.parquet[stage, split] = pq.ParquetWriter(
+                    self.files["parquet", stage, split], SCHEMA, compression="zstd")
+                self.streams[stage, split] = pa.ipc.new_stream(
+                    self.files["arrow", stage, split], streamed)
+
+    def write(self, stage: str, split: str, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.parquet[stage, split].write_table(table)
+        self.streams[stage, split].write_table(table)
+        self.rows[stage, split] += table.num_rows
+
+    def close(self) -> dict[tuple[str, str, str], tuple[int, str]]:
+        """Finish every file; returns (kind, stage, split) -> (bytes, sha256)."""
         for w in self.parquet.values():
             w.close()
         for s in self.streams.values():
             s.close()
+        for f in self.files.values():
+            f.close()
+        return {key: (f.size, f.sha256.hexdigest()) for key, f in self.files.items()}
 
-    def drop_missing(self, splits: list[str]) -> None:
-        """Remove the files of splits not in `splits`: a split too small to get a row is
-        left out, since datasets cannot load an empty Parquet file."""
-        for stage in STAGES:
-            for split in SPLITS:
-                if split not in splits:
-                    self.parquet_path(stage, split).unlink()
-                    shutil.rmtree(self.root / "arrow" / stage / split)
+    def abort(self) -> None:
+        for f in self.files.values():
+            if not f.closed:
+                f.close()

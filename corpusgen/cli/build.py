@@ -70,7 +70,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
             raise Failure(f"--push-to: {exc}") from None
     finishers = []
     if train_tok:
-        from tokenizer.train import train_into_build
+        from corpusgen.cli.tokenizer import train_into_build
 
         finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
     if address and engine != "ray":
@@ -78,9 +78,11 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
     # claim the output before any slow step, so a second build of it is refused at once
     claim = Output(out, overwrite) if out is not None else None
     try:
-        with claim if claim is not None else nullcontext():
+        with _stop_on_signals(), claim if claim is not None else nullcontext():
             lex = load_or_fail(lexicons, langs)
-            if len(lex.langs) == 1 and mix > 0:
+            mix_given = (click.get_current_context().get_parameter_source("mix")
+                         is not click.core.ParameterSource.DEFAULT)
+            if len(lex.langs) == 1 and mix > 0 and mix_given:
                 warn(f"--mix {mix:g} asks for cross-lingual hyperwords, but the build has one "
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
             stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, engine,
@@ -122,13 +124,12 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, engine, address, shar
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)
             click.echo(f"writing {claim.shown}/ (no --out given)", err=True)
-            with claim, _stop_on_signals():
+            with claim:
                 stats = run_build(lex, options, claim, progress=not quiet, finishers=finishers,
                                   engine=runner)
         else:
-            with _stop_on_signals():
-                stats = run_build(lex, options, claim, progress=not quiet, finishers=finishers,
-                                  engine=runner)
+            stats = run_build(lex, options, claim, progress=not quiet, finishers=finishers,
+                              engine=runner)
     except BuildError as exc:
         raise Failure(str(exc)) from None
     return stats, claim.shown
@@ -154,7 +155,7 @@ def _stop_on_signals():
     a second signal stops it at once. The previous handlers come back afterwards."""
     import signal
 
-    from corpusgen.build import STOP
+    from corpusgen.interrupt import STOP
 
     def interrupt(signum, frame):
         if STOP.is_set():

@@ -1,0 +1,165 @@
+"""The build's tasks on this machine: in this process (one worker) or in a pool of
+processes, one per worker.
+
+The pool is started with `spawn` (forking a process whose polars/arrow thread pools hold
+locks can hang) and the build context reaches each worker once, through the initializer.
+The key buckets travel between the tasks as files in a scratch folder of the build, never
+through this process, so its memory does not grow with the build. Workers die with the
+process that started them (PR_SET_PDEATHSIG), so a build killed with SIGKILL leaves no
+worker writing behind it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+import numpy as np
+
+from corpusgen import shard_tasks
+from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
+from corpusgen.uniqueness import bucket_repeats
+
+_COUNTER = None  # scenes written, shared with the parent
+_STOP = None  # set by the parent to stop the workers at their next chunk
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _init_worker(context: BuildContext, counter, stop) -> None:
+    global _COUNTER, _STOP
+    _die_with_parent()
+    # an interrupt is the parent's to handle (it removes the temporary folder); a worker
+    # that raised too would only print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    shard_tasks.install(context)
+    _COUNTER, _STOP = counter, stop
+
+
+def _keys_file(scratch: Path, shard: int) -> Path:
+    return scratch / f"keys-{shard:05d}.npz"
+
+
+def _keys_task(shard: int, scratch: Path) -> None:
+    slices = shard_tasks.shard_keys(shard)
+    arrays = {}
+    for b, (keys, positions) in enumerate(slices):
+        arrays[f"k{b}"], arrays[f"p{b}"] = keys, positions
+    np.savez(_keys_file(scratch, shard), **arrays)
+
+
+def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
+    slices = []
+    for s in range(shards):
+        with np.load(_keys_file(scratch, s)) as saved:
+            slices.append((saved[f"k{bucket}"], saved[f"p{bucket}"]))
+    repeats, distinct = bucket_repeats(slices)
+    np.save(scratch / f"bucket-{bucket:05d}.npy", distinct)
+    return repeats
+
+
+def _write_task(work: ShardWork, root: Path) -> ShardResult:
+    def progress(scenes: int) -> None:
+        with _COUNTER.get_lock():
+            _COUNTER.value += scenes
+
+    return shard_tasks.write_shard(work, root, progress, stop=lambda: bool(_STOP.value))
+
+
+class LocalEngine:
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, workers)
+        self.pool: ProcessPoolExecutor | None = None
+        self.scratch: Path | None = None
+
+    def start(self, context: BuildContext, scratch: Path) -> None:
+        shard_tasks.install(context)
+        self.scratch = scratch
+        scratch.mkdir()
+        if self.workers > 1:
+            mp = multiprocessing.get_context("spawn")
+            self._counter, self._stop = mp.Value("q", 0), mp.Value("b", 0)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp,
+                                            initializer=_init_worker,
+                                            initargs=(context, self._counter, self._stop))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self._stop.value = 1
+            # let the workers finish their chunk and exit quietly, whatever stopped the build
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    # --- the steps ------------------------------------------------------------------------
+    def keys(self, shards: int, should_stop, advance) -> None:
+        """Draw every shard's keys into the scratch folder."""
+        plan = shard_tasks.context().plan
+        if self.pool is None:
+            for s in range(shards):
+                self._check(should_stop)
+                _keys_task(s, self.scratch)
+                advance(plan.scenes[s])
+            return
+        futures = {self.pool.submit(_keys_task, s, self.scratch): s for s in range(shards)}
+        for future, s in self._as_done(futures, should_stop):
+            future.result()
+            advance(plan.scenes[s])
+
+    def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
+        """Per bucket, per shard: the positions of the shard's repeats in that bucket."""
+        if self.pool is None:
+            return [_bucket_task(b, shards, self.scratch) for b in range(buckets)]
+        futures = {self.pool.submit(_bucket_task, b, shards, self.scratch): b
+                   for b in range(buckets)}
+        out: dict[int, list[np.ndarray]] = {}
+        for future, b in self._as_done(futures, should_stop):
+            out[b] = future.result()
+        return [out[b] for b in range(buckets)]
+
+    def bucket_keys(self, bucket: int) -> np.ndarray:
+        """The distinct keys of a bucket's planned draws, sorted."""
+        return np.load(self.scratch / f"bucket-{bucket:05d}.npy")
+
+    def write(self, works: list[ShardWork], root: Path, should_stop, advance) -> list[ShardResult]:
+        if self.pool is None:
+            return [shard_tasks.write_shard(w, root, advance, stop=should_stop) for w in works]
+        self._counter.value = 0
+        shown = 0
+
+        def tick() -> None:
+            nonlocal shown
+            now = self._counter.value
+            advance(now - shown)
+            shown = now
+
+        futures = {self.pool.submit(_write_task, w, root): w.shard for w in works}
+        results: dict[int, ShardResult] = {}
+        for future, s in self._as_done(futures, should_stop, tick):
+            results[s] = future.result()
+        tick()
+        return [results[w.shard] for w in works]
+
+    def _as_done(self, futures: dict, should_stop, tick=None):
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if should_stop():
+                self._stop.value = 1
+                raise Interrupted
+            if tick is not None:
+                tick()
+            for future in done:
+                yield future, futures[future]
+
+    @staticmethod
+    def _check(should_stop) -> None:
+        if should_stop():
+            raise Interrupted

@@ -1,0 +1,129 @@
+"""The build's tasks on a Ray cluster (or a local Ray instance): the same tasks the local
+engine runs, as Ray tasks. Needs the optional `ray` extra (`pip install mnemo-corpus[ray]`).
+
+The build context goes to the object store once; each worker process fetches it the first
+time one of its tasks needs it. Key buckets pass between tasks through the object store,
+never through the driver. The shards' files are written by the workers straight into the
+build's temporary folder, which must therefore be on a filesystem every node mounts at the
+same path. A task whose worker dies is run again by Ray (`max_retries`): the tasks are pure
+functions of the seed, the options and their arguments, and a retry rewrites its files from
+the start, so the output is byte-identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corpusgen import shard_tasks
+from corpusgen.build_options import BuildError
+from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
+from corpusgen.uniqueness import bucket_repeats
+
+RETRIES = 3
+_INSTALLED: str | None = None  # the context (object id) this worker process holds
+
+
+def _ensure(box: list) -> None:
+    """Install the build context in this worker unless it is already the one in `box` (a
+    list, so that Ray passes the reference instead of the object)."""
+    global _INSTALLED
+    import ray
+
+    ref = box[0]
+    if _INSTALLED != ref.hex():
+        shard_tasks.install(ray.get(ref))
+        _INSTALLED = ref.hex()
+
+
+def _keys(box: list, shard: int):
+    _ensure(box)
+    slices = shard_tasks.shard_keys(shard)
+    return slices[0] if len(slices) == 1 else tuple(slices)
+
+
+def _bucket(*slices):
+    repeats, distinct = bucket_repeats(list(slices))
+    return repeats, distinct
+
+
+def _write(box: list, work: ShardWork, root: str) -> ShardResult:
+    _ensure(box)
+    return shard_tasks.write_shard(work, Path(root))
+
+
+class RayEngine:
+    def __init__(self, address: str | None = None):
+        try:
+            import ray
+        except ImportError:
+            raise BuildError("--engine ray needs Ray: pip install 'mnemo-corpus[ray]'") from None
+        self.ray = ray
+        self.address = address
+        self.started = False
+        self.box: list | None = None
+        self.bucket_refs: list = []
+
+    def start(self, context: BuildContext, scratch: Path) -> None:
+        ray = self.ray
+        shard_tasks.install(context)
+        if not ray.is_initialized():
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         logging_level="ERROR")
+            except (ConnectionError, ValueError, RuntimeError) as exc:
+                where = self.address or "a local Ray instance"
+                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise BuildError(f"--engine ray: cannot start or reach {where}: {detail}") from None
+            self.started = True
+        self.box = [ray.put(context)]
+        self.buckets = context.plan.buckets
+        remote = ray.remote(max_retries=RETRIES)
+        self._keys = remote(_keys).options(num_returns=self.buckets)
+        self._bucket = remote(_bucket).options(num_returns=2)
+        self._write = remote(_write)
+        self.key_refs: list = []
+
+    def close(self) -> None:
+        self.key_refs, self.bucket_refs, self.box = [], [], None
+        if self.started:
+            self.ray.shutdown()
+            self.started = False
+
+    def _wait(self, refs: list, should_stop, on_done=None) -> list:
+        ray = self.ray
+        index = {ref.hex(): i for i, ref in enumerate(refs)}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=len(pending), timeout=0.2)
+            if should_stop():
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+                raise Interrupted
+            for ref in done:
+                if on_done is not None:
+                    on_done(index[ref.hex()])
+        return ray.get(refs)
+
+    def keys(self, shards: int, should_stop, advance) -> None:
+        refs = [self._keys.remote(self.box, s) for s in range(shards)]
+        self.key_refs = [[r] if self.buckets == 1 else list(r) for r in refs]
+        plan = shard_tasks.context().plan
+        flat = [r for shard in self.key_refs for r in shard]
+        self._wait(flat, should_stop)
+        advance(sum(plan.scenes[:shards]))
+
+    def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
+        pairs = [self._bucket.remote(*[self.key_refs[s][b] for s in range(shards)])
+                 for b in range(buckets)]
+        self.bucket_refs = [distinct for _, distinct in pairs]
+        return self._wait([repeats for repeats, _ in pairs], should_stop)
+
+    def bucket_keys(self, bucket: int) -> np.ndarray:
+        return self.ray.get(self.bucket_refs[bucket])
+
+    def write(self, works: list[ShardWork], root: Path, should_stop, advance) -> list[ShardResult]:
+        plan = shard_tasks.context().plan
+        refs = [self._write.remote(self.box, w, str(root)) for w in works]
+        return self._wait(refs, should_stop, lambda i: advance(plan.scenes[works[i].shard]))
