@@ -4,6 +4,7 @@ An ordinary Trainer script; the lines marked `# mnemo:` are all the plugin adds.
 
     python examples/hf_trainer.py --tiny --data build/demo --out build/run-hf
     python examples/hf_trainer.py --data build/demo --out build/run-hf --rows 256   # SmolLM2-135M
+    python examples/hf_trainer.py --data build/demo --out build/run-hf --replay 0.25 --keep-core 1
     torchrun --nproc_per_node 2 examples/hf_trainer.py --tiny --data build/demo --out build/run-hf
 
 Writes the stage adapters to OUT/adapters/<stage>/.
@@ -11,42 +12,19 @@ Writes the stage adapters to OUT/adapters/<stage>/.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # bad input: one line, no usage dump, no traceback
-        self.exit(2, f"{self.prog}: error: {message}\n")
+from common import learning_rate, model_and_tokenizer, parse, parser
 
 
 def parse_args(argv=None):
-    p = OneLineParser(prog="hf_trainer.py", description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, required=True, help="published dataset folder")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--tiny", action="store_true", help="tiny random Llama (CPU, < 1 min)")
-    p.add_argument("--regime", choices=["sequential", "mixed", "reverse"], default="sequential")
-    p.add_argument("--rows", type=int, default=None, help="rows per stage (default: all)")
-    p.add_argument("--batch-size", type=int, default=8)
+    p = parser("hf_trainer.py", __doc__)
     p.add_argument("--grad-accum", type=int, default=1)
-    p.add_argument("--lr", type=float, default=None, help="default 5e-3 tiny, 2e-4 otherwise")
     p.add_argument("--save-steps", type=int, default=0, help="checkpoint every N steps")
     p.add_argument("--resume", default=None, help="checkpoint folder, or 'last'")
     p.add_argument("--bf16", action="store_true", help="bfloat16 mixed precision (GPU)")
-    args = p.parse_args(argv)
-    for name in ("rows", "batch_size", "grad_accum"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not args.data.is_dir():
-        p.error(f"--data {args.data}: no such folder")
-    from train_plugin import StagePluginError, read_stage_order  # light: no torch yet
-
-    try:  # a wrong folder fails here, before a model is loaded
-        read_stage_order(args.data)
-    except StagePluginError as e:
-        p.error(str(e))
+    args = parse(p, argv, positive=("rows", "batch_size", "grad_accum"))
     if args.resume == "last":
         from transformers.trainer_utils import get_last_checkpoint
 
@@ -65,17 +43,12 @@ def main(argv=None) -> int:
     from transformers import Trainer, TrainingArguments
 
     from train_plugin import StagedLoRA, StagePluginError  # mnemo:
-    from train_plugin.models import load_smollm2, tiny_model_and_tokenizer
 
     try:
-        if args.tiny:
-            model, tokenizer = tiny_model_and_tokenizer(args.data)
-            lora = {"r": 4, "lora_alpha": 8}
-        else:
-            model, tokenizer = load_smollm2()
-            lora = None
+        model, tokenizer, lora = model_and_tokenizer(args)
         staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
             args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
+            format=args.format, replay=args.replay, keep_core=args.keep_core,
             adapters_dir=args.out / "adapters")
         model = staged.wrap(model)  # mnemo: one LoRA adapter per stage
 
@@ -83,7 +56,7 @@ def main(argv=None) -> int:
             output_dir=str(args.out),
             per_device_train_batch_size=args.batch_size,
             gradient_accumulation_steps=args.grad_accum,
-            learning_rate=args.lr or (5e-3 if args.tiny else 2e-4),
+            learning_rate=learning_rate(args),
             logging_steps=10,
             save_strategy="steps" if args.save_steps else "no",
             save_steps=args.save_steps or 500,

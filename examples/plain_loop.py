@@ -6,6 +6,7 @@ one process or under torchrun (DDP over gloo on CPU, nccl on GPU).
     python examples/plain_loop.py --tiny --data build/demo --out build/run-loop
     torchrun --nproc_per_node 2 examples/plain_loop.py --tiny --data build/demo --out build/run-loop
     python examples/plain_loop.py --data build/demo --out build/run-loop --rows 256   # SmolLM2-135M
+    python examples/plain_loop.py --data build/demo --out build/run-loop --core-dropout 0.25
 
 Writes the stage adapters to OUT/adapters/<stage>/, a checkpoint every --save-steps steps
 to OUT/checkpoint/, and resumes from it with --resume.
@@ -13,42 +14,20 @@ to OUT/checkpoint/, and resumes from it with --resume.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # bad input: one line, no usage dump, no traceback
-        self.exit(2, f"{self.prog}: error: {message}\n")
+from common import learning_rate, model_and_tokenizer, parse, parser
 
 
 def parse_args(argv=None):
-    p = OneLineParser(prog="plain_loop.py", description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, required=True, help="published dataset folder")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--tiny", action="store_true", help="tiny random Llama (CPU, < 1 min)")
-    p.add_argument("--regime", choices=["sequential", "mixed", "reverse"], default="sequential")
-    p.add_argument("--rows", type=int, default=None, help="rows per stage (default: all)")
-    p.add_argument("--batch-size", type=int, default=8)
+    p = parser("plain_loop.py", __doc__)
     p.add_argument("--grad-accum", type=int, default=1)
-    p.add_argument("--lr", type=float, default=None, help="default 5e-3 tiny, 2e-4 otherwise")
+    p.add_argument("--core-dropout", type=float, default=0.0,
+                   help="share of later-stage steps trained with the core off, [0, 1]")
     p.add_argument("--save-steps", type=int, default=0, help="checkpoint every N steps")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
-    args = p.parse_args(argv)
-    for name in ("rows", "batch_size", "grad_accum"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not args.data.is_dir():
-        p.error(f"--data {args.data}: no such folder")
-    from train_plugin import StagePluginError, read_stage_order  # light: no torch yet
-
-    try:  # a wrong folder fails here, before a model is loaded
-        read_stage_order(args.data)
-    except StagePluginError as e:
-        p.error(str(e))
+    args = parse(p, argv, positive=("rows", "batch_size", "grad_accum"))
     if args.resume and not (args.out / "checkpoint").is_dir():
         p.error(f"--resume: no checkpoint in {args.out / 'checkpoint'}")
     return args
@@ -59,8 +38,7 @@ def main(argv=None) -> int:
     import torch
     import torch.distributed as dist
 
-    from train_plugin import StagedLoRA, StagePluginError  # mnemo:
-    from train_plugin.models import load_smollm2, tiny_model_and_tokenizer
+    from train_plugin import StagedLoRA, StagePluginError, generate_gloss  # mnemo:
 
     distributed = "RANK" in os.environ  # started by torchrun
     if distributed:
@@ -71,19 +49,15 @@ def main(argv=None) -> int:
     torch.manual_seed(0)  # the same adapter initialisation on every rank
 
     try:
-        if args.tiny:
-            model, tokenizer = tiny_model_and_tokenizer(args.data)
-            lora = {"r": 4, "lora_alpha": 8}
-        else:
-            model, tokenizer = load_smollm2()
-            lora = None
+        model, tokenizer, lora = model_and_tokenizer(args)
         staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
             args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
-            adapters_dir=args.out / "adapters")
+            format=args.format, replay=args.replay, keep_core=args.keep_core,
+            core_dropout=args.core_dropout, adapters_dir=args.out / "adapters")
         model = staged.wrap(model).to(device)  # mnemo: one LoRA adapter per stage
         optimizer = torch.optim.AdamW(
             staged.parameters(model),  # mnemo: every stage's adapter, from the start
-            lr=args.lr or (5e-3 if args.tiny else 2e-4), weight_decay=0.0)
+            lr=learning_rate(args), weight_decay=0.0)
         if distributed:
             # frozen and not-yet-started adapters get no gradient: DDP must allow that
             model = torch.nn.parallel.DistributedDataParallel(
@@ -117,6 +91,12 @@ def main(argv=None) -> int:
             dist.destroy_process_group()
     if rank == 0:
         print(f"stages {', '.join(staged.finished)}; adapters in {args.out / 'adapters'}")
+        from datasets import load_from_disk
+
+        row = load_from_disk(str(args.data / "arrow" / "mnemo"))["test"][0]
+        (gloss,) = generate_gloss(  # mnemo: decoding with exactly the training prompt
+            model.module if distributed else model, tokenizer, [row], max_new_tokens=24)
+        print(f"{row['hyperword']} -> {gloss!r} (reference {row['gloss']!r})")
     return 0
 
 
