@@ -1,12 +1,21 @@
-"""Generator benchmarks: rate against Faker, whole builds, memory, workers.
+"""Generator benchmarks: rate against Faker, whole builds by workers and engine, memory.
 
-Run: `make bench` (or `python bench/bench_corpusgen.py`). Prints a markdown table; every
-figure is measured in this run on this machine.
+Run: `make bench` (or `python bench/bench_corpusgen.py [--big N] [--huge N]`). Prints a
+markdown table; every figure is measured in this run on this machine, with the load average
+(1 min) read just before it, since other work on the machine moves the figures.
+
+- a build's wall time is the `corpusgen build` command's, start-up included;
+- peak memory is the largest sum of resident memory over the build's process tree (the
+  command and its workers), sampled every 50 ms;
+- the Ray figure runs the same build as Ray tasks on a local 2-CPU Ray instance that is
+  already up (as a cluster would be), and checks that every file has the same bytes as the
+  local engine's.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -18,24 +27,30 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+LANGS = ("ru", "en", "th")
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def generation_rate(seconds: float = 5.0) -> float:
-    """Rows (hyperword + gloss + sentence, in Arrow) per second, drawing chunk after chunk."""
+    """Rows (hyperword, gloss, sentence and the stages' columns, in Arrow) per second, one
+    process, drawing and realising chunk after chunk."""
     from corpusgen.generate import DrawOptions, SceneDrawer
     from corpusgen.lexicon import load_lexicon
-    from corpusgen.rows import stage_tables
+    from corpusgen.rows import row_numbers, stage_tables
     from corpusgen.scenes import SceneTables
 
-    langs = ("ru", "en", "th")
-    tables = SceneTables(load_lexicon(langs=list(langs)), list(langs))
-    drawer = SceneDrawer(tables, DrawOptions(langs))
+    tables = SceneTables(load_lexicon(langs=list(LANGS)), list(LANGS))
+    drawer = SceneDrawer(tables, DrawOptions(LANGS))
     names = np.array(tables.concepts, dtype=object)
     rows, index, start = 0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         chunk = drawer.draw(index)
-        stage_tables(chunk, np.arange(len(chunk.key)), None, list(langs), names)
-        rows += len(chunk.key)
+        m = len(chunk.key)
+        stage_tables(chunk, np.arange(m), row_numbers(rows, m), list(LANGS), names)
+        rows += m
         index += 1
     return rows / (time.perf_counter() - start)
 
@@ -53,52 +68,143 @@ def faker_rate(locale: str, seconds: float = 3.0) -> float:
     return n / (time.perf_counter() - start)
 
 
-def timed_build(n: int, workers: int = 1, cache: str | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `corpusgen build` in its own process."""
-    with tempfile.TemporaryDirectory(dir=ROOT / "build" if (ROOT / "build").exists() else None) as tmp:
-        env = dict(os.environ)
-        if cache is not None:
-            env["CORPUSGEN_CACHE"] = cache
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [*CORPUSGEN, "build", "--n", str(n), "--out", f"{tmp}/out", "--quiet",
-             "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if status != 0:
-            raise SystemExit(f"build --n {n} failed")
-        return wall, usage.ru_maxrss / 1024
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and every process below it."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    parents[int(entry)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for p in tree:
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of the command's whole process tree."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return wall, peak / 2**20
+
+
+def build(out: Path, n: int, workers: int, *extra: str, env=None) -> tuple[float, float]:
+    return timed([*CORPUSGEN, "build", "--langs", ",".join(LANGS), "--n", str(n), "--out",
+                  str(out), "--quiet", "--workers", str(workers), *extra], env=env)
+
+
+def digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def ray_build(out: str, n: int) -> None:
+    """(in its own process) time a build on a local 2-CPU Ray instance that is already up
+    and warm; prints the wall seconds of the build alone."""
+    import ray
+
+    from corpusgen.build import BuildOptions, build
+    from corpusgen.engine_ray import RayEngine
+    from corpusgen.lexicon import load_lexicon
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    lexicon = load_lexicon(langs=list(LANGS))
+    build(lexicon, BuildOptions(LANGS, 2000), Path(out + "-warm"), progress=False,
+          engine=RayEngine())  # starts the two workers
+    start = time.perf_counter()
+    build(lexicon, BuildOptions(LANGS, n), Path(out), progress=False, engine=RayEngine())
+    print(f"{time.perf_counter() - start:.3f}")
+    ray.shutdown()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--big", type=int, default=1_000_000, help="n for the memory check")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=int, default=1_000_000, help="n of the timed builds")
+    parser.add_argument("--huge", type=int, default=0,
+                        help="also build this n for the memory figure (10000000 takes minutes)")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray figure")
+    parser.add_argument("--ray-build", nargs=2, metavar=("OUT", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    (ROOT / "build").mkdir(exist_ok=True)
-
-    ours = generation_rate()
-    fakers = {loc: faker_rate(loc) for loc in ("ru_RU", "en_US", "th_TH")}
-    timed_build(2000)  # warm the inflection cache and the page cache
-    with tempfile.TemporaryDirectory() as empty_cache:
-        cold, _ = timed_build(100_000, cache=empty_cache)
-    warm, mem_small = timed_build(100_000)
-    big_wall, mem_big = timed_build(args.big)
-    w1, _ = timed_build(300_000, workers=1)
-    w2, _ = timed_build(300_000, workers=2)
-
-    print("| generator figure | value |")
-    print("| --- | ---: |")
-    print(f"| corpusgen rows/s (hyperword + gloss + sentence, Arrow rows) | {ours:,.0f} |")
-    for loc, rate in fakers.items():
-        print(f"| Faker `sentence()` {loc} per s | {rate:,.0f} (we are {ours / rate:.1f}x) |")
-    print(f"| `build --n 100000` wall, warm inflection cache | {warm:.1f} s |")
-    print(f"| `build --n 100000` wall, cold cache (first run) | {cold:.1f} s |")
-    print(f"| peak RSS n=100,000 | {mem_small:,.0f} MB |")
-    print(f"| peak RSS n={args.big:,} ({big_wall:.1f} s) | {mem_big:,.0f} MB "
-          f"({mem_big / mem_small:.2f}x) |")
-    print(f"| `build --n 300000` --workers 1 / 2 | {w1:.1f} s / {w2:.1f} s "
-          f"(speed-up {w1 / w2:.2f}x) |")
+    if args.ray_build:
+        ray_build(args.ray_build[0], int(args.ray_build[1]))
+        return
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        at = load()
+        ours = generation_rate()
+        rows.append(("corpusgen rows/s, one process (Arrow rows of all columns)",
+                     f"{ours:,.0f}", at))
+        for loc in ("ru_RU", "en_US", "th_TH"):
+            at = load()
+            rate = faker_rate(loc)
+            rows.append((f"Faker `sentence()` {loc} per s", (f"{rate:,.0f} (corpusgen "
+                         f"{ours / rate:.1f}x)"), at))
+        build(tmp / "warm", 2000, 1)  # the inflection cache and the page cache
+        with tempfile.TemporaryDirectory() as empty_cache:
+            at = load()
+            fresh = {**os.environ, "MNEMO_CACHE": empty_cache}
+            cold, _ = build(tmp / "cold", 100_000, 2, env=fresh)
+        rows.append(("`build --n 100000` --workers 2, cold inflection cache", f"{cold:.1f} s", at))
+        at = load()
+        small, mem_small = build(tmp / "small", 100_000, 2)
+        rows.append(("`build --n 100000` --workers 2, warm", (f"{small:.1f} s, peak "
+                     f"{mem_small:,.0f} MB"), at))
+        at = load()
+        one, mem_one = build(tmp / "w1", args.big, 1)
+        rows.append((f"`build --n {args.big}` --workers 1", f"{one:.1f} s, peak {mem_one:,.0f} MB",
+                     at))
+        at = load()
+        two, mem_two = build(tmp / "w2", args.big, 2)
+        rows.append((f"`build --n {args.big}` --workers 2", (f"{two:.1f} s ({one / two:.2f}x one "
+                     f"worker), peak {mem_two:,.0f} MB"), at))
+        same = digest(tmp / "w1") == digest(tmp / "w2")
+        rows.append(("same bytes, workers 1 and 2", "yes" if same else "NO", ""))
+        if not args.no_ray:
+            at = load()
+            proc = subprocess.run([sys.executable, __file__, "--ray-build", str(tmp / "ray"),
+                                   str(args.big)], check=True, capture_output=True, text=True)
+            ray_wall = float(proc.stdout.strip().splitlines()[-1])
+            rows.append((f"`build --n {args.big}` as Ray tasks, local 2-CPU instance (up)",
+                         f"{ray_wall:.1f} s ({one / ray_wall:.2f}x one local worker)", at))
+            rows.append(("same bytes, Ray and local",
+                         "yes" if digest(tmp / "ray") == digest(tmp / "w1") else "NO", ""))
+        for name in ("w1", "w2", "ray", "ray-warm"):
+            subprocess.run(["rm", "-rf", str(tmp / name)], check=False)
+        if args.huge:
+            at = load()
+            huge, mem_huge = build(tmp / "huge", args.huge, 2)
+            rows.append((f"`build --n {args.huge}` --workers 2", (f"{huge:.1f} s, peak "
+                         f"{mem_huge:,.0f} MB ({mem_huge / mem_two:.2f}x n={args.big:,})"), at))
+    print("| generator figure | value | load (1 min) |")
+    print("| --- | ---: | ---: |")
+    for name, value, at in rows:
+        print(f"| {name} | {value} | {at} |")
 
 
 if __name__ == "__main__":

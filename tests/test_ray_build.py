@@ -1,0 +1,91 @@
+"""The Ray engine on a local 2-CPU Ray instance: the same bytes as the local engine, also
+when a task's worker is killed in the middle of writing its shard."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from corpusgen.build import BuildOptions, build
+from corpusgen.engine_ray import RayEngine
+from corpusgen.lexicon import load_lexicon
+
+LANGS = ("ru", "en", "th")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_lexicon(langs=list(LANGS))
+
+
+def _both(lexicon, tmp_path, n, shard_scenes, during=None):
+    options = BuildOptions(LANGS, n, seed=5, shard_scenes=shard_scenes, workers=1)
+    build(lexicon, options, tmp_path / "local", progress=False)
+    watcher = None
+    if during is not None:
+        watcher = threading.Thread(target=during, daemon=True)
+        watcher.start()
+    build(lexicon, options, tmp_path / "ray", progress=False, engine=RayEngine())
+    if watcher is not None:
+        watcher.join(timeout=1)
+    return tree_digest(tmp_path / "local"), tree_digest(tmp_path / "ray")
+
+
+def test_ray_tasks_write_the_bytes_of_the_local_engine(local_ray, lexicon, tmp_path):
+    local, on_ray = _both(lexicon, tmp_path, 3000, 1000)
+    assert on_ray == local
+    assert "data/mnemo/train-00002-of-00003.parquet" in local
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local", "ray"]
+
+
+def _writing_workers() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:
+            continue
+        if command.startswith(b"ray::_write"):
+            found.append(int(entry))
+    return found
+
+
+def test_a_task_killed_mid_shard_is_retried_with_the_same_bytes(local_ray, lexicon, tmp_path):
+    killed: list[int] = []
+
+    def kill_one_writer():
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            workers = _writing_workers()
+            if workers:
+                time.sleep(0.5)  # into the shard: some of its rows are written
+                os.kill(workers[0], signal.SIGKILL)
+                killed.append(workers[0])
+            time.sleep(0.02)
+
+    local, on_ray = _both(lexicon, tmp_path, 40_000, 20_000, during=kill_one_writer)
+    assert killed, "no Ray task was caught writing"
+    assert on_ray == local
