@@ -4,6 +4,7 @@ is said once, and `check`/`sample` on a cut or foreign Parquet file answer in on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -33,6 +34,16 @@ def copy(built, tmp_path) -> Path:
 
 def _first(root: Path, pattern: str) -> Path:
     return min(root.glob(pattern))
+
+
+def _reseal(build: Path, path: Path) -> dict:
+    """Record `path`'s new size and sha256 in stats.json, as if the build had written it."""
+    stats = json.loads((build / "stats.json").read_text(encoding="utf-8"))
+    data = path.read_bytes()
+    stats["files"][path.relative_to(build).as_posix()] = {
+        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (build / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    return stats
 
 
 def _lines(result) -> list[str]:
@@ -94,16 +105,9 @@ def test_damage_is_one_line_per_file_with_its_path(copy, damage):
 
 def test_a_split_cut_to_fewer_rows_is_caught(copy):
     """Rewritten with 100 rows and its checksum updated: only the row count can tell."""
-    import hashlib
-
     path = _first(copy, "data/mnemo/train-*.parquet")
-    table = pq.read_table(path).slice(0, 100)
-    pq.write_table(table, path)
-    stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
-    data = path.read_bytes()
-    stats["files"][path.relative_to(copy).as_posix()] = {
-        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    (copy / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    pq.write_table(pq.read_table(path).slice(0, 100), path)
+    stats = _reseal(copy, path)
     lines = _lines(run("check", copy, "--quick"))
     recorded = stats["rows"]["mnemo"]["train"]
     assert lines[0] == f"{copy}/data/mnemo/train: 100 rows, stats.json records {recorded:,}"
@@ -150,8 +154,6 @@ def test_sample_on_a_cut_file_is_one_line_pointing_at_check(copy):
 
 def test_content_problems_still_found_after_integrity(copy):
     """A row edited and stats.json re-sealed: integrity passes, the content check does not."""
-    import hashlib
-
     import pyarrow as pa
 
     path = _first(copy, "data/mnemo/train-*.parquet")
@@ -161,11 +163,7 @@ def test_content_problems_still_found_after_integrity(copy):
     table = table.set_column(table.schema.get_field_index("gloss"), "gloss",
                              pa.array(gloss, pa.string()))
     pq.write_table(table, path)
-    stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
-    data = path.read_bytes()
-    stats["files"][path.relative_to(copy).as_posix()] = {
-        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    (copy / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    _reseal(copy, path)
     assert run("check", copy, "--quick").exit_code == 0
     result = run("check", copy)
     assert result.exit_code == 1

@@ -69,6 +69,32 @@ class Forms:
         return Forms(plain=plain, agreeing=agreeing, agree_class=agree_class)
 
 
+class FormTable:
+    """Forms filled in concept by concept, then frozen into `Forms` — the bookkeeping every
+    grammar shares: a table per form name, None where the form does not apply."""
+
+    def __init__(self, concepts: int, classes: int = 1) -> None:
+        self.concepts = concepts
+        self.classes = classes
+        self.plain: dict[str, list] = {}
+        self.agreeing: dict[str, np.ndarray] = {}
+        self.agree_class = np.zeros(concepts, dtype=np.int8)
+
+    def put(self, name: str, i: int, value: str | None) -> None:
+        """Concept i's plain form `name`."""
+        self.plain.setdefault(name, [None] * self.concepts)[i] = value
+
+    def agree(self, name: str, i: int, klass: int, value: str | None) -> None:
+        """Concept i's form `name` when it agrees with a head of agreement class `klass`."""
+        table = self.agreeing.setdefault(
+            name, np.full((self.concepts, self.classes), None, dtype=object))
+        table[i, klass] = value
+
+    def forms(self) -> Forms:
+        plain = {name: np.array(values, dtype=object) for name, values in self.plain.items()}
+        return Forms(plain=plain, agreeing=dict(self.agreeing), agree_class=self.agree_class)
+
+
 class Language:
     """Base class of a language plug-in. Subclasses fill the class attributes and implement
     `inflect` and `names_words`; the rest has defaults."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 from functools import cache
 
 import inflect
-import numpy as np
 from lemminflect import getInflection
 
-from corpusgen.lang.base import Forms
+from corpusgen.lang.base import Forms, FormTable
 
 
 @cache
@@ -31,17 +30,13 @@ def with_article(word: str) -> str:
 
 
 def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
-    n = len(words)
-    plain: dict[str, list] = {}
-    agreeing: dict[str, np.ndarray] = {}
-
-    def put(name, i, value):
-        plain.setdefault(name, [None] * n)[i] = value
+    table = FormTable(len(words), classes=2)
+    put, klass = table.put, table.agree_class
 
     def agree(name, i, values):
-        agreeing.setdefault(name, np.full((n, 2), None, dtype=object))[i] = values
+        for c, value in enumerate(values):
+            table.agree(name, i, c, value)
 
-    klass = np.zeros(n, dtype=np.int8)
     for i, (row, pos) in enumerate(zip(words, pos_of)):
         word = row["word"]
         put("lemma", i, word)
@@ -67,8 +62,4 @@ def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
             put("past", i, _inflection(word, "VBD"))
             put("ing", i, _inflection(word, "VBG"))
             agree("pres_pl", i, [word, third])
-    return Forms(
-        plain={k: np.array(v, dtype=object) for k, v in plain.items()},
-        agreeing=agreeing,
-        agree_class=klass,
-    )
+    return table.forms()

@@ -8,12 +8,12 @@ Agreement classes of a head noun: 0 masculine inanimate, 1 masculine animate, 2 
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pymorphy3
 
-from corpusgen.lang.base import Forms
+from corpusgen.lang.base import Forms, FormTable
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 POS_TAGS = {"noun": "NOUN", "adj": "ADJF", "verb": "INFN"}
@@ -64,34 +64,29 @@ def _noun_class(parse) -> int:
 
 
 def inflect_words(words: list[dict[str, str]], pos_of: list[str]) -> Forms:
-    n = len(words)
-    plain: dict[str, list] = {}
-    agreeing: dict[str, np.ndarray] = {}
-
-    def put(name, i, value):
-        plain.setdefault(name, [None] * n)[i] = value
-
-    def agree(name, i, c, value):
-        agreeing.setdefault(name, np.full((n, 4), None, dtype=object))[i, c] = value
-
-    klass = np.zeros(n, dtype=np.int8)
+    table = FormTable(len(words), classes=len(CLASSES))
     for i, (row, pos) in enumerate(zip(words, pos_of)):
         word = row["word"]
-        put("lemma", i, word)
+        table.put("lemma", i, word)
         parse = lemma_parse(word, pos)
         if parse is None:  # the lexicon check rejects such words; keep the lemma usable
             continue
+        put = partial(_put_at, table.put, i)
+        agree = partial(_put_at, table.agree, i)
         if pos == "noun":
-            klass[i] = _noun_forms(parse, row, lambda name, value, i=i: put(name, i, value))
+            table.agree_class[i] = _noun_forms(parse, row, put)
         elif pos == "adj":
-            _adjective_forms(parse, lambda name, c, value, i=i: agree(name, i, c, value))
+            _adjective_forms(parse, agree)
         elif pos == "verb":
-            _verb_forms(parse, lambda name, value, i=i: put(name, i, value),
-                        lambda name, c, value, i=i: agree(name, i, c, value))
-    plain_arrays = {k: np.array(v, dtype=object) for k, v in plain.items()}
-    _add_prepositions(plain_arrays)
-    _add_prepositions(agreeing)
-    return Forms(plain=plain_arrays, agreeing=agreeing, agree_class=klass)
+            _verb_forms(parse, put, agree)
+    forms = table.forms()
+    _add_prepositions(forms.plain)
+    _add_prepositions(forms.agreeing)
+    return forms
+
+
+def _put_at(setter, i: int, name: str, *value) -> None:
+    setter(name, i, *value)
 
 
 def _add_prepositions(forms: dict[str, np.ndarray]) -> None:
