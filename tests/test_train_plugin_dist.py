@@ -1,8 +1,5 @@
 """Two CPU processes under torchrun (gloo): each stage's rows split across ranks exactly."""
 
-# pytest fixtures imported from train_fixtures arrive as same-named arguments
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -14,7 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from train_fixtures import published_dataset  # noqa: F401 (fixtures)
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 WORKER = Path(__file__).parent / "train_dist_worker.py"
 
@@ -24,9 +22,22 @@ def test_two_processes_split_every_stage_without_loss_or_repeat(mode, published_
     torchrun = Path(sys.executable).parent / "torchrun"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()),
-         str(WORKER), mode, str(published_dataset), str(tmp_path)],
-        capture_output=True, text=True, timeout=300, env=env, check=False,
+        [
+            str(torchrun),
+            "--nproc_per_node",
+            "2",
+            "--master_port",
+            str(_free_port()),
+            str(WORKER),
+            mode,
+            str(published_dataset),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))

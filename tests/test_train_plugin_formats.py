@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA
 
 from train_plugin import Stage, StagedLoRA, StagePluginError, generate, generate_gloss
 from train_plugin.formats import IGNORE_INDEX, RowEncoder, default_format
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,9 @@ def _rows(published_dataset, stage, n=4):
 
 
 def _learned(tok, ids, labels) -> str:
-    return tok.decode([i for i, lab in zip(ids, labels) if lab != IGNORE_INDEX], skip_special_tokens=True)
+    return tok.decode(
+        [i for i, lab in zip(ids, labels) if lab != IGNORE_INDEX], skip_special_tokens=True
+    )
 
 
 def _columns(rows):
@@ -61,11 +65,11 @@ def test_chat_labels_are_exactly_the_assistant_turn(published_dataset, chat_toke
         learned = [n for n, v in enumerate(lab) if v != IGNORE_INDEX]
         # one contiguous span: the assistant's content, then the token that ends the turn
         assert learned == list(range(learned[0], learned[-1] + 1))
-        assert chat_tokenizer.decode(i[learned[0]:learned[-1]]) == answer
+        assert chat_tokenizer.decode(i[learned[0] : learned[-1]]) == answer
         assert i[learned[-1]] == end
         assert [lab[n] for n in learned] == [i[n] for n in learned]
         # what precedes the span is the template's prompt up to the assistant header
-        head = chat_tokenizer.decode(i[:learned[0]], skip_special_tokens=False)
+        head = chat_tokenizer.decode(i[: learned[0]], skip_special_tokens=False)
         assert head.endswith("<|im_start|>assistant\n")
         if stage != "language":
             assert row["messages"][0]["content"] in head
@@ -78,7 +82,10 @@ def test_prompt_labels_are_the_completion_and_eos(published_dataset, dataset_tok
         assert i[0] == dataset_tokenizer.bos_token_id and lab[0] == IGNORE_INDEX
         assert _learned(dataset_tokenizer, i, lab) == row["completion"]
         assert lab[-1] == i[-1] == dataset_tokenizer.eos_token_id
-        assert dataset_tokenizer.decode(i, skip_special_tokens=True) == row["prompt"] + row["completion"]
+        assert (
+            dataset_tokenizer.decode(i, skip_special_tokens=True)
+            == row["prompt"] + row["completion"]
+        )
 
 
 def test_text_format_learns_every_token(published_dataset, dataset_tokenizer):
@@ -91,18 +98,20 @@ def test_text_format_learns_every_token(published_dataset, dataset_tokenizer):
 
 @pytest.mark.parametrize("fmt", ["prompt", "text"])
 def test_every_token_of_a_plain_text_row_is_predicted_from_an_earlier_position(
-        published_dataset, bare_tokenizer, fmt):
+    published_dataset, bare_tokenizer, fmt
+):
     """The language stage with a tokenizer that adds no BOS: the row must not start with its
     own first word, or that word is never trained."""
-    staged = StagedLoRA([Stage("language", rows=8)], bare_tokenizer, source=published_dataset,
-                        format=fmt)
+    staged = StagedLoRA(
+        [Stage("language", rows=8)], bare_tokenizer, source=published_dataset, format=fmt
+    )
     rows = _rows(published_dataset, "language", 8)
     start = bare_tokenizer.bos_token_id
     for row, ids, labels in zip(rows, staged.dataset.input_ids, staged.dataset.labels):
         text_ids = bare_tokenizer(row["text"], add_special_tokens=False)["input_ids"]
         assert ids[0] == start and labels[0] == IGNORE_INDEX  # position 0 predicts the rest
-        assert ids[1:1 + len(text_ids)] == text_ids
-        assert labels[1:1 + len(text_ids)] == text_ids  # each one a target of the one before
+        assert ids[1 : 1 + len(text_ids)] == text_ids
+        assert labels[1 : 1 + len(text_ids)] == text_ids  # each one a target of the one before
 
 
 def test_every_stage_format_reads_its_own_columns(published_dataset, chat_tokenizer, tmp_path):
@@ -110,9 +119,15 @@ def test_every_stage_format_reads_its_own_columns(published_dataset, chat_tokeni
 
     mine = tmp_path / "mine.parquet"  # a user's own text: only a `text` column
     datasets.Dataset.from_dict({"text": ["water and light"] * 4}).to_parquet(str(mine))
-    staged = StagedLoRA([Stage("mnemo", rows=4), Stage("mnemo-as-text", config="mnemo", rows=4,
-                                                       format="text"),
-                         Stage("mine", data=str(mine))], chat_tokenizer, source=published_dataset)
+    staged = StagedLoRA(
+        [
+            Stage("mnemo", rows=4),
+            Stage("mnemo-as-text", config="mnemo", rows=4, format="text"),
+            Stage("mine", data=str(mine)),
+        ],
+        chat_tokenizer,
+        source=published_dataset,
+    )
     rows = _rows(published_dataset, "mnemo")
     offsets = staged.dataset.offsets
     chat_row = staged.dataset[offsets[0]]
@@ -120,9 +135,11 @@ def test_every_stage_format_reads_its_own_columns(published_dataset, chat_tokeni
     mine_row = staged.dataset[offsets[2]]
     assert "<|im_start|>" in chat_tokenizer.decode(chat_row["input_ids"], skip_special_tokens=False)
     assert _learned(chat_tokenizer, text_row["input_ids"], text_row["labels"]).startswith(
-        rows[0]["text"])
+        rows[0]["text"]
+    )
     assert _learned(chat_tokenizer, mine_row["input_ids"], mine_row["labels"]).startswith(
-        "water and light")
+        "water and light"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["chat", "prompt", "text"])
@@ -132,8 +149,10 @@ def test_decoding_prompt_is_the_training_prompt(published_dataset, chat_tokenize
     ids, labels = encoder.encode(_columns(rows), "mnemo")
     for row, i, lab in zip(rows, ids, labels):
         first = next(n for n, v in enumerate(lab) if v != IGNORE_INDEX)
-        if fmt == "text":  # text continues whatever it is given: its prefix of the row
-            assert encoder.prompt_ids(row["prompt"]) == i[:len(encoder.prompt_ids(row["prompt"]))]
+        if fmt == "text":  # text learns every token; a row decodes from its prompt part
+            prompt = encoder.prompt_ids(row)
+            assert prompt == i[: len(prompt)] and len(prompt) < len(i)
+            assert chat_tokenizer.decode(prompt, skip_special_tokens=True) == row["prompt"]
         else:
             assert encoder.prompt_ids(row) == i[:first]
     if fmt == "chat":  # a bare message list (no assistant turn yet) asks the same
@@ -152,14 +171,16 @@ def test_batched_greedy_decoding_equals_one_by_one(published_dataset, chat_token
     assert together == alone and len(together) == 5
 
 
-def test_generate_gloss_words_a_bare_hyperword_as_the_rows_do(published_dataset,
-                                                               chat_tokenizer, monkeypatch):
+def test_generate_gloss_words_a_bare_hyperword_as_the_rows_do(
+    published_dataset, chat_tokenizer, monkeypatch
+):
     import train_plugin.decoding as gen
 
     row = _rows(published_dataset, "mnemo", 1)[0]
     seen = []
-    monkeypatch.setattr(gen, "decode_ids", lambda model, tok, ids, **kw: seen.extend(ids) or
-                        [""] * len(ids))
+    monkeypatch.setattr(
+        gen, "decode_ids", lambda model, tok, ids, **kw: seen.extend(ids) or [""] * len(ids)
+    )
     for fmt in ("chat", "prompt"):
         generate_gloss(None, chat_tokenizer, [row], format=fmt)
         generate_gloss(None, chat_tokenizer, [row["hyperword"]], lang=row["lang"], format=fmt)
@@ -168,10 +189,13 @@ def test_generate_gloss_words_a_bare_hyperword_as_the_rows_do(published_dataset,
         generate_gloss(None, chat_tokenizer, ["водагрусть"])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"format": "poem"}, "format 'poem' is not one of chat, prompt, text"),
-    ({"format": "chat"}, "needs a tokenizer with a chat template"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"format": "poem"}, "format 'poem' is not one of chat, prompt, text"),
+        ({"format": "chat"}, "needs a tokenizer with a chat template"),
+    ],
+)
 def test_bad_formats_say_what_is_wrong(published_dataset, dataset_tokenizer, kwargs, message):
     with pytest.raises(StagePluginError, match=message):
         StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, **kwargs)
@@ -184,4 +208,4 @@ def test_a_chat_stage_without_messages_is_refused(published_dataset, chat_tokeni
     datasets.Dataset.from_dict({"prompt": ["a"], "completion": ["b"]}).to_parquet(str(mine))
     staged = StagedLoRA([Stage("mine", data=str(mine))], chat_tokenizer, lora=TINY_LORA)
     with pytest.raises(StagePluginError, match="format 'chat' needs column.s. messages"):
-        staged.dataset
+        _ = staged.dataset

@@ -1,17 +1,16 @@
 """The stepper API in a plain PyTorch loop, and padding-free batches."""
 
-# pytest fixtures imported from train_fixtures arrive as same-named arguments
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, tiny_model
 
 from train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
 from train_plugin.adapters import adapter_parameters
 from train_plugin.batching import FlatteningCollator, PaddingCollator
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 ROWS = 40
 
@@ -38,8 +37,11 @@ def _train(steps, model, optimizer, stop_after=None, checkpoint=None):
 
 
 def _weights(model):
-    return {n: p.detach().clone() for n, p in model.named_parameters()
-            if "lora_" in n or "trainable_tokens" in n}
+    return {
+        n: p.detach().clone()
+        for n, p in model.named_parameters()
+        if "lora_" in n or "trainable_tokens" in n
+    }
 
 
 def test_stepper_runs_stages_in_order(published_dataset, dataset_tokenizer):
@@ -51,19 +53,32 @@ def test_stepper_runs_stages_in_order(published_dataset, dataset_tokenizer):
     assert staged.finished == ["mnemo", "bridge", "language"]
 
 
-def test_stepper_resume_mid_stage_equals_uninterrupted(published_dataset, dataset_tokenizer, tmp_path):
+def test_stepper_resume_mid_stage_equals_uninterrupted(
+    published_dataset, dataset_tokenizer, tmp_path
+):
     torch.manual_seed(3)
-    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
+    staged, model, optimizer = _setup(
+        published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2
+    )
     full = _train(staged.steps(model, optimizer, batch_size=8, grad_accum=2), model, optimizer)
     expected = _weights(model)
 
     torch.manual_seed(3)
-    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
-    first = _train(staged.steps(model, optimizer, batch_size=8, grad_accum=2), model, optimizer,
-                   stop_after=4, checkpoint=tmp_path)
+    staged, model, optimizer = _setup(
+        published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2
+    )
+    first = _train(
+        staged.steps(model, optimizer, batch_size=8, grad_accum=2),
+        model,
+        optimizer,
+        stop_after=4,
+        checkpoint=tmp_path,
+    )
 
     torch.manual_seed(99)  # a different RNG: the checkpoint must restore it
-    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2)
+    staged, model, optimizer = _setup(
+        published_dataset, dataset_tokenizer, lr_shape="cosine", warmup=0.2
+    )
     steps = staged.steps(model, optimizer, batch_size=8, grad_accum=2, resume_from=tmp_path)
     assert len(steps) == len(full) - 5
     rest = _train(steps, model, optimizer)
@@ -73,10 +88,16 @@ def test_stepper_resume_mid_stage_equals_uninterrupted(published_dataset, datase
 
 
 def test_stepper_sets_each_stages_learning_rate(published_dataset, dataset_tokenizer):
-    schedule = StageSchedule((Stage("mnemo", rows=16, lr=1e-2), Stage("bridge", rows=16),
-                              Stage("language", rows=16, lr=3e-4)))
-    staged = StagedLoRA(schedule, dataset_tokenizer, source=published_dataset, lora=TINY_LORA,
-                        lr_shape="constant")
+    schedule = StageSchedule(
+        (
+            Stage("mnemo", rows=16, lr=1e-2),
+            Stage("bridge", rows=16),
+            Stage("language", rows=16, lr=3e-4),
+        )
+    )
+    staged = StagedLoRA(
+        schedule, dataset_tokenizer, source=published_dataset, lora=TINY_LORA, lr_shape="constant"
+    )
     model = staged.wrap(tiny_model(dataset_tokenizer))
     optimizer = torch.optim.SGD(staged.parameters(model), lr=1e-3)
     lrs = {}
@@ -86,7 +107,9 @@ def test_stepper_sets_each_stages_learning_rate(published_dataset, dataset_token
 
 
 def test_stepper_needs_every_stage_in_the_optimizer(published_dataset, dataset_tokenizer):
-    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    staged = StagedLoRA.from_dataset(
+        published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA
+    )
     model = staged.wrap(tiny_model(dataset_tokenizer))
     optimizer = torch.optim.AdamW(adapter_parameters(model)["mnemo"], lr=1e-3)
     with pytest.raises(StagePluginError, match="lacks adapter"):
@@ -95,7 +118,9 @@ def test_stepper_needs_every_stage_in_the_optimizer(published_dataset, dataset_t
 
 def test_padding_free_loss_equals_padded_loss(published_dataset, dataset_tokenizer):
     """Flattened rows with restarting positions compute the same loss as a padded batch."""
-    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    staged = StagedLoRA.from_dataset(
+        published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA
+    )
     model = tiny_model(dataset_tokenizer)
     model.eval()
     rows = staged.dataset.__getitems__(list(range(0, 3 * ROWS, 7)))  # mixed lengths and stages
@@ -111,20 +136,25 @@ def test_padding_free_loss_equals_padded_loss(published_dataset, dataset_tokeniz
         loss_padded = model(**padded).loss
     torch.testing.assert_close(loss_flat, loss_padded, rtol=1e-5, atol=1e-5)
     # same number of learned tokens: the separator only masks what padding never learned
-    assert int((flat["labels"] != -100).sum()) == int(
-        (padded["labels"][:, 1:] != -100).sum())
+    assert int((flat["labels"] != -100).sum()) == int((padded["labels"][:, 1:] != -100).sum())
 
 
 def test_completion_only_labels(published_dataset, dataset_tokenizer):
-    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA)
+    staged = StagedLoRA.from_dataset(
+        published_dataset, dataset_tokenizer, rows=ROWS, lora=TINY_LORA
+    )
     offsets = staged.dataset.offsets
     mnemo_row = staged.dataset[offsets[0]]
     language_row = staged.dataset[offsets[2]]
     masked = [lab == -100 for lab in mnemo_row["labels"]]
     prompt_len = masked.index(False)
     assert all(masked[:prompt_len]) and not any(masked[prompt_len:])
-    decoded = dataset_tokenizer.decode(mnemo_row["input_ids"][prompt_len:], skip_special_tokens=True)
-    assert decoded.replace(" ", "") == _raw(published_dataset, "mnemo", "completion").replace(" ", "")
+    decoded = dataset_tokenizer.decode(
+        mnemo_row["input_ids"][prompt_len:], skip_special_tokens=True
+    )
+    assert decoded.replace(" ", "") == _raw(published_dataset, "mnemo", "completion").replace(
+        " ", ""
+    )
     # plain language: every token after the BOS (never a target of a causal LM) learns
     assert language_row["input_ids"][0] == dataset_tokenizer.bos_token_id
     assert language_row["labels"][1:] == language_row["input_ids"][1:]
@@ -142,7 +172,8 @@ def test_a_users_own_data_as_a_later_stage(published_dataset, dataset_tokenizer,
 
     mine = tmp_path / "mine.parquet"
     datasets.Dataset.from_dict({"text": ["water and light", "rain at night"] * 12}).to_parquet(
-        str(mine))
+        str(mine)
+    )
     schedule = StageSchedule((Stage("mnemo", rows=16), Stage("mine", data=str(mine), epochs=2)))
     staged = StagedLoRA(schedule, dataset_tokenizer, source=published_dataset, lora=TINY_LORA)
     model = staged.wrap(tiny_model(dataset_tokenizer))
@@ -152,8 +183,9 @@ def test_a_users_own_data_as_a_later_stage(published_dataset, dataset_tokenizer,
     assert list(model.peft_config) == ["mnemo", "mine"]
 
 
-def test_the_cards_parquet_configs_load_the_same_rows_as_arrow(published_dataset,
-                                                               dataset_tokenizer, tmp_path):
+def test_the_cards_parquet_configs_load_the_same_rows_as_arrow(
+    published_dataset, dataset_tokenizer, tmp_path
+):
     import shutil
 
     card_only = tmp_path / "card-only"  # what a Hub download looks like: no arrow/

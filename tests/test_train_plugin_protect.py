@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import Stage, StagedLoRA, StagePluginError, mnemo_core
+from train_plugin import Stage, StagedLoRA, StagePluginError
 from train_plugin.adapters import active_adapters, adapter_parameters
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 ROWS = 32
 BATCH = 4
@@ -20,8 +22,9 @@ ALL_ON = {"replay": 0.25, "keep_core": 1.0, "core_dropout": 0.5}
 
 
 def _staged(published_dataset, tok, seed=0, **kw):
-    return StagedLoRA.from_dataset(published_dataset, tok, rows=ROWS, lora=TINY_LORA, seed=seed,
-                                   **kw)
+    return StagedLoRA.from_dataset(
+        published_dataset, tok, rows=ROWS, lora=TINY_LORA, seed=seed, **kw
+    )
 
 
 def _train(staged, tok, lr=5e-3, on_step=None, resume_from=None, stop_after=None, save=None):
@@ -58,12 +61,14 @@ def test_replay_share_and_order(published_dataset, dataset_tokenizer):
             mine = [stage_of[r] == span.name for r in mb]
             # the stage's own rows first, then the replayed ones, each from an earlier stage
             assert mine == [True] * (len(mb) - mb.earlier) + [False] * mb.earlier
-            assert all(stage_of[r] in [s.name for s in plan.spans][: plan.spans.index(span)]
-                       for r in mb[len(mb) - mb.earlier:])
+            assert all(
+                stage_of[r] in [s.name for s in plan.spans][: plan.spans.index(span)]
+                for r in mb[len(mb) - mb.earlier :]
+            )
             assert mb.learn_earlier == (span.name != "mnemo") and not mb.keep_core
             own += len(mb) - mb.earlier
             earlier += mb.earlier
-            seen.setdefault(span.name, []).extend(mb[len(mb) - mb.earlier:])
+            seen.setdefault(span.name, []).extend(mb[len(mb) - mb.earlier :])
         assert own == ROWS  # replay adds rows; the stage still reads each of its own once
         if span.name == "mnemo":
             assert earlier == 0
@@ -86,18 +91,19 @@ def test_replayed_rows_train_through_the_new_adapter(published_dataset, dataset_
     plan = staged.plan(BATCH)
     (mb,) = plan.micro_batches(plan.spans[1].start, 0)
     items = staged.dataset.__getitems__(mb)
-    replayed = items[len(items) - mb.earlier:]
+    replayed = items[len(items) - mb.earlier :]
     assert replayed and all(it["labels"] == it["keep_core_labels"] for it in replayed)
     only_kl = _staged(published_dataset, dataset_tokenizer, keep_core=1.0)
     (mb,) = only_kl.plan(BATCH).micro_batches(plan.spans[1].start, 0)
     items = only_kl.dataset.__getitems__(mb)
-    kl_rows = items[len(items) - mb.earlier:]
+    kl_rows = items[len(items) - mb.earlier :]
     assert kl_rows and all(set(it["labels"]) == {-100} for it in kl_rows)
     assert all(any(v != -100 for v in it["keep_core_labels"]) for it in kl_rows)
 
 
-def test_core_dropout_switches_the_core_off_on_the_chosen_share(published_dataset,
-                                                                dataset_tokenizer):
+def test_core_dropout_switches_the_core_off_on_the_chosen_share(
+    published_dataset, dataset_tokenizer
+):
     staged = _staged(published_dataset, dataset_tokenizer, core_dropout=0.5)
     record = []
 
@@ -123,7 +129,9 @@ def _kl_core_vs_full(staged, model, published_dataset) -> float:
     from train_plugin import set_active_adapters
     from train_plugin.batching import PaddingCollator
 
-    rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["validation"].select(range(16))
+    rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["validation"].select(
+        range(16)
+    )
     ids, labels = staged.encoder().encode({c: rows[c] for c in ("prompt", "completion")})
     batch = PaddingCollator(0)([{"input_ids": i, "labels": lab} for i, lab in zip(ids, labels)])
     mask = (batch.pop("labels") != -100)[:, 1:]
@@ -136,14 +144,17 @@ def _kl_core_vs_full(staged, model, published_dataset) -> float:
     return float(torch.nn.functional.kl_div(q, p, log_target=True, reduction="batchmean"))
 
 
-def test_a_large_keep_core_weight_leaves_the_cores_outputs_unchanged(published_dataset,
-                                                                     dataset_tokenizer):
+def test_a_large_keep_core_weight_leaves_the_cores_outputs_unchanged(
+    published_dataset, dataset_tokenizer
+):
     """Without keep_core the language adapter moves the outputs on gloss prompts away from
     the core's; with a large weight it barely moves them."""
+
     def run(weight):
         stages = [Stage("mnemo", rows=ROWS), Stage("language", rows=64, lr=2e-2)]
-        staged = StagedLoRA(stages, dataset_tokenizer, source=published_dataset, lora=TINY_LORA,
-                            keep_core=weight)
+        staged = StagedLoRA(
+            stages, dataset_tokenizer, source=published_dataset, lora=TINY_LORA, keep_core=weight
+        )
         model = _train(staged, dataset_tokenizer)
         return _kl_core_vs_full(staged, model, published_dataset)
 
@@ -179,54 +190,66 @@ def test_frozen_means_frozen_with_every_option_on(published_dataset, dataset_tok
 
 
 @pytest.mark.parametrize("option", ["replay", "keep_core", "core_dropout", "all"])
-def test_resume_mid_stage_with_each_option_equals_uninterrupted(published_dataset,
-                                                                dataset_tokenizer, tmp_path,
-                                                                option):
+def test_resume_mid_stage_with_each_option_equals_uninterrupted(
+    published_dataset, dataset_tokenizer, tmp_path, option
+):
     kw = ALL_ON if option == "all" else {option: ALL_ON[option]}
     full = _train(_staged(published_dataset, dataset_tokenizer, **kw), dataset_tokenizer)
     staged = _staged(published_dataset, dataset_tokenizer, **kw)
     middle = staged.plan(BATCH).spans[2].start + 2  # inside the language stage
     _train(staged, dataset_tokenizer, stop_after=middle, save=tmp_path / "ckpt")
-    resumed = _train(_staged(published_dataset, dataset_tokenizer, **kw), dataset_tokenizer,
-                     resume_from=tmp_path / "ckpt")
+    resumed = _train(
+        _staged(published_dataset, dataset_tokenizer, **kw),
+        dataset_tokenizer,
+        resume_from=tmp_path / "ckpt",
+    )
     for name, params in adapter_parameters(full).items():
         for a, b in zip(params, adapter_parameters(resumed)[name]):
             torch.testing.assert_close(b, a, rtol=0, atol=1e-6, msg=name)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"replay": 1.0}, r"replay must be in \[0, 1\)"),
-    ({"replay": -0.1}, r"replay must be in \[0, 1\)"),
-    ({"keep_core": -1}, "keep_core must be a weight >= 0"),
-    ({"keep_core": float("nan")}, "keep_core must be a number"),
-    ({"core_dropout": 1.5}, r"core_dropout must be in \[0, 1\]"),
-    ({"replay": "lots"}, "replay must be a number"),
-    ({"max_length": 1}, "max_length must be an integer >= 2"),
-])
-def test_bad_options_are_one_clear_sentence(published_dataset, dataset_tokenizer, kwargs,
-                                            message):
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"replay": 1.0}, r"replay must be in \[0, 1\)"),
+        ({"replay": -0.1}, r"replay must be in \[0, 1\)"),
+        ({"keep_core": -1}, "keep_core must be a weight >= 0"),
+        ({"keep_core": float("nan")}, "keep_core must be a number"),
+        ({"core_dropout": 1.5}, r"core_dropout must be in \[0, 1\]"),
+        ({"replay": "lots"}, "replay must be a number"),
+        ({"max_length": 1}, "max_length must be an integer >= 2"),
+    ],
+)
+def test_bad_options_are_one_clear_sentence(published_dataset, dataset_tokenizer, kwargs, message):
     with pytest.raises(StagePluginError, match=message):
         StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, **kwargs)
 
 
-@pytest.mark.parametrize("stages, message", [
-    ([Stage("mnemo", replay=0.2)], "runs first: there are no earlier rows"),
-    ([Stage("mnemo", keep_core=1.0), Stage("language")], "runs first"),
-    ([Stage("language", core_dropout=0.5), Stage("mnemo")], "core_dropout needs the core"),
-])
-def test_options_where_they_mean_nothing_are_refused(published_dataset, dataset_tokenizer,
-                                                     stages, message):
+@pytest.mark.parametrize(
+    "stages, message",
+    [
+        ([Stage("mnemo", replay=0.2)], "runs first: there are no earlier rows"),
+        ([Stage("mnemo", keep_core=1.0), Stage("language")], "runs first"),
+        ([Stage("language", core_dropout=0.5), Stage("mnemo")], "core_dropout needs the core"),
+    ],
+)
+def test_options_where_they_mean_nothing_are_refused(
+    published_dataset, dataset_tokenizer, stages, message
+):
     with pytest.raises(StagePluginError, match=message):
         StagedLoRA(stages, dataset_tokenizer, source=published_dataset)
 
 
-def test_run_wide_options_skip_the_stages_they_cannot_apply_to(published_dataset,
-                                                               dataset_tokenizer):
-    staged = StagedLoRA.from_dataset(published_dataset, dataset_tokenizer, regime="reverse",
-                                     **ALL_ON)
+def test_run_wide_options_skip_the_stages_they_cannot_apply_to(
+    published_dataset, dataset_tokenizer
+):
+    staged = StagedLoRA.from_dataset(
+        published_dataset, dataset_tokenizer, regime="reverse", **ALL_ON
+    )
     by_name = {s.name: s for s in staged.stages}
     assert (by_name["language"].replay, by_name["language"].keep_core) == (0.0, 0.0)  # first
     assert by_name["mnemo"].replay == 0.25
     assert all(s.core_dropout == 0.0 for s in staged.stages)  # the core trains last
-    assert np.isclose(_staged(published_dataset, dataset_tokenizer,
-                              **ALL_ON).stages[2].core_dropout, 0.5)
+    assert np.isclose(
+        _staged(published_dataset, dataset_tokenizer, **ALL_ON).stages[2].core_dropout, 0.5
+    )

@@ -1,8 +1,5 @@
 """Schedules, budgets and the batch plan: pure logic, no model."""
 
-# pytest fixtures imported from train_fixtures arrive as same-named arguments
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -13,17 +10,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from train_fixtures import published_dataset  # noqa: F401 (fixtures)
 
 from train_plugin import Stage, StagePluginError, StageSchedule, read_stage_order
 from train_plugin.batching import BatchPlan
 from train_plugin.data import select_rows
 from train_plugin.lr import stage_lr
 
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
+
 
 def test_import_is_light():
-    code = "import sys, train_plugin; print(sorted(m for m in ('torch', 'transformers', 'peft', " \
-           "'datasets') if m in sys.modules))"
+    code = (
+        "import sys, train_plugin; print(sorted(m for m in ('torch', 'transformers', 'peft', "
+        "'datasets') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -37,10 +37,13 @@ def test_stage_order_comes_from_the_published_dataset(published_dataset, tmp_pat
     assert read_stage_order(tmp_path) == ["bridge", "mnemo"]
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "not a published mnemo dataset"),
-    ("---\nconfigs: [\n---\n", "README.md:"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "not a published mnemo dataset"),
+        ("---\nconfigs: [\n---\n", "README.md:"),
+    ],
+)
 def test_unreadable_datasets_are_named(tmp_path, content, message):
     if content is not None:
         (tmp_path / "README.md").write_text(content)
@@ -64,15 +67,18 @@ def test_regimes_order_the_stages(published_dataset):
     assert [s.name for s in picked.ordered()] == ["language", "mnemo"]
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: Stage("1st"), "must start with a letter"),
-    (lambda: Stage("a.b"), "must start with a letter"),
-    (lambda: Stage("a", rows=3, tokens=5), "one of rows, epochs, tokens"),
-    (lambda: Stage("a", rows=0), "rows must be positive"),
-    (lambda: Stage("a", lr=-1.0), "lr must be positive"),
-    (lambda: StageSchedule((Stage("a"), Stage("a"))), "unique"),
-    (lambda: StageSchedule((Stage("a"),), regime="shuffled"), "not one of"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Stage("1st"), "must start with a letter"),
+        (lambda: Stage("a.b"), "must start with a letter"),
+        (lambda: Stage("a", rows=3, tokens=5), "one of rows, epochs, tokens"),
+        (lambda: Stage("a", rows=0), "rows must be positive"),
+        (lambda: Stage("a", lr=-1.0), "lr must be positive"),
+        (lambda: StageSchedule((Stage("a"), Stage("a"))), "unique"),
+        (lambda: StageSchedule((Stage("a"),), regime="shuffled"), "not one of"),
+    ],
+)
 def test_bad_schedules_say_what_is_wrong(make, message):
     with pytest.raises(StagePluginError, match=message):
         make()
@@ -102,7 +108,9 @@ class _S:  # the bits of a Stage the plan reads
 @settings(max_examples=200, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 60), min_size=1, max_size=4),
-    batch=st.integers(1, 9), accum=st.integers(1, 3), world=st.integers(1, 4),
+    batch=st.integers(1, 9),
+    accum=st.integers(1, 3),
+    world=st.integers(1, 4),
 )
 def test_plan_gives_every_row_to_exactly_one_rank_once(sizes, batch, accum, world):
     stage_rows, start = [], 0
@@ -118,14 +126,24 @@ def test_plan_gives_every_row_to_exactly_one_rank_once(sizes, batch, accum, worl
     everything = sorted(r for rows in per_rank for r in rows)
     assert everything == list(range(start))  # none lost, none repeated
     for span, (_, rows) in zip(plan.spans, stage_rows):
-        steps_rows = [r for s in range(span.start, span.end) for rk in range(world)
-                      for mb in plan.micro_batches(s, rk) for r in mb]
+        steps_rows = [
+            r
+            for s in range(span.start, span.end)
+            for rk in range(world)
+            for mb in plan.micro_batches(s, rk)
+            for r in mb
+        ]
         assert sorted(steps_rows) == rows.tolist()  # a step never mixes stages
         # fewest steps that fit the batch size, unless rows are too few to fill every rank
-        assert span.steps == min(-(-len(rows) // (batch * world * accum)),
-                                 len(rows) // (world * accum))
-    sizes_seen = [len(mb) for s in range(plan.total_steps) for rk in range(world)
-                  for mb in plan.micro_batches(s, rk)]
+        assert span.steps == min(
+            -(-len(rows) // (batch * world * accum)), len(rows) // (world * accum)
+        )
+    sizes_seen = [
+        len(mb)
+        for s in range(plan.total_steps)
+        for rk in range(world)
+        for mb in plan.micro_batches(s, rk)
+    ]
     assert min(sizes_seen) >= 1  # no rank ever waits on an empty micro-batch
     for rank in range(world):  # the sampler yields exactly the plan, in step order
         sampler = plan.batch_sampler(rank)
@@ -144,8 +162,9 @@ def test_plan_fingerprint_tracks_every_input():
 
 
 def test_each_stage_gets_its_own_warmup_and_decay():
-    plan = BatchPlan([(_S("a", lr=1.0), np.arange(40)), (_S("b"), np.arange(40, 80))],
-                     batch_size=4)  # 10 steps each
+    plan = BatchPlan(
+        [(_S("a", lr=1.0), np.arange(40)), (_S("b"), np.arange(40, 80))], batch_size=4
+    )  # 10 steps each
     linear = [stage_lr(plan, s, 0.5, "linear", warmup=0.2) for s in range(20)]
     assert linear[:3] == pytest.approx([1 / 3, 2 / 3, 1.0])  # warmup in stage a, peak 1.0
     assert linear[10:13] == pytest.approx([0.5 / 3, 1.0 / 3, 0.5])  # b starts over, peak 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from train_fixtures import TINY_LORA, dataset_tokenizer, published_dataset, tiny_model  # noqa: F401 (fixtures)
+from train_fixtures import TINY_LORA, tiny_model
 
 from train_plugin import (
     StagedLoRA,
@@ -13,6 +13,8 @@ from train_plugin import (
     set_active_adapters,
     set_adapter_weights,
 )
+
+pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 
 @pytest.fixture
@@ -53,8 +55,11 @@ def test_a_weight_scales_the_lora_update_of_every_layer(model):
     """At each LoRA layer, weight w gives base + w * (the default update)."""
     from peft.tuners.lora import LoraLayer
 
-    layer = next(m for m in model.modules() if isinstance(m, LoraLayer)
-                 and "language" in m.lora_A and m.in_features == 64)
+    layer = next(
+        m
+        for m in model.modules()
+        if isinstance(m, LoraLayer) and "language" in m.lora_A and m.in_features == 64
+    )
     x = torch.randn(3, 64, generator=torch.Generator().manual_seed(1))
     outputs = {}
     for w in (0.0, 1.0, 0.25, 2.0):
@@ -76,14 +81,17 @@ def test_entering_a_stage_restores_default_weights(published_dataset, dataset_to
     assert adapter_weights(model) == pytest.approx({"mnemo": 1.0, "bridge": 1.0, "language": 1.0})
 
 
-@pytest.mark.parametrize("weights, message", [
-    ({"poetry": 1.0}, "no adapter 'poetry' .has mnemo, bridge, language"),
-    ({"mnemo": -0.5}, "adapter weight of 'mnemo' must be a finite number >= 0"),
-    ({"mnemo": float("inf")}, "must be a finite number"),
-    ({"mnemo": "high"}, "must be a finite number"),
-    ({}, "non-empty dict"),
-    (["mnemo"], "non-empty dict"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ({"poetry": 1.0}, "no adapter 'poetry' .has mnemo, bridge, language"),
+        ({"mnemo": -0.5}, "adapter weight of 'mnemo' must be a finite number >= 0"),
+        ({"mnemo": float("inf")}, "must be a finite number"),
+        ({"mnemo": "high"}, "must be a finite number"),
+        ({}, "non-empty dict"),
+        (["mnemo"], "non-empty dict"),
+    ],
+)
 def test_bad_weights_say_what_is_wrong(model, weights, message):
     with pytest.raises(StagePluginError, match=message):
         set_adapter_weights(model, weights)

@@ -20,8 +20,9 @@ import torch.distributed as dist
 sys.path.insert(0, str(Path(__file__).parent))
 from train_fixtures import TINY_LORA, tiny_model
 
+from basemodel import char_tokenizer
 from train_plugin import StagedLoRA
-from train_plugin.models import char_tokenizer, dataset_texts
+from train_plugin.models import dataset_texts
 
 ROWS = 40  # per stage: with 2 ranks x batch 4, 5 steps per stage
 BATCH = 4
@@ -30,8 +31,9 @@ RESUME_AT = 7  # mid-bridge (steps 5-9)
 
 def _staged(data, tok, out):
     torch.manual_seed(0)
-    return StagedLoRA.from_dataset(data, tok, rows=ROWS, lora=TINY_LORA,
-                                   adapters_dir=out / "adapters")
+    return StagedLoRA.from_dataset(
+        data, tok, rows=ROWS, lora=TINY_LORA, adapters_dir=out / "adapters"
+    )
 
 
 def _record(staged) -> list[list[int]]:
@@ -56,12 +58,22 @@ def run_trainer(data, tok, out, resume=None):
     staged = _staged(data, tok, out)
     model = staged.wrap(tiny_model(tok))
     consumed = _record(staged)
-    args = TrainingArguments(output_dir=str(out), per_device_train_batch_size=BATCH,
-                             learning_rate=5e-3, report_to=[], use_cpu=True, ddp_backend="gloo",
-                             disable_tqdm=True, logging_steps=1000, lr_scheduler_type="constant",
-                             save_strategy="no" if resume else "steps", save_steps=RESUME_AT)
-    trainer = Trainer(model=model, args=args, train_dataset=staged.train_dataset,
-                      data_collator=staged.collator)
+    args = TrainingArguments(
+        output_dir=str(out),
+        per_device_train_batch_size=BATCH,
+        learning_rate=5e-3,
+        report_to=[],
+        use_cpu=True,
+        ddp_backend="gloo",
+        disable_tqdm=True,
+        logging_steps=1000,
+        lr_scheduler_type="constant",
+        save_strategy="no" if resume else "steps",
+        save_steps=RESUME_AT,
+    )
+    trainer = Trainer(
+        model=model, args=args, train_dataset=staged.train_dataset, data_collator=staged.collator
+    )
     callback = staged.attach(trainer)
     trainer.train(resume_from_checkpoint=resume)
     return staged, model, callback.transitions, consumed, trainer.args.world_size
@@ -95,16 +107,22 @@ def main() -> None:
         # a second run in the same processes resumes mid-stage from the first one's checkpoint:
         # every adapter must be back in DDP's buckets and in the optimizer
         _, resumed, resumed_transitions, resumed_rows, _ = run_trainer(
-            data, tok, out / "resumed", resume=str(out / f"checkpoint-{RESUME_AT}"))
+            data, tok, out / "resumed", resume=str(out / f"checkpoint-{RESUME_AT}")
+        )
         torch.save(_weights(resumed), out / f"rank{rank}-resumed.pt")
     else:
         staged, model, transitions, consumed, world = run_loop(data, tok, out)
         resumed_transitions, resumed_rows = [], []
     torch.save(_weights(model), out / f"rank{rank}.pt")
-    report = {"world": world, "rows": consumed, "transitions": transitions,
-              "finished": staged.finished,
-              "resumed_transitions": resumed_transitions, "resumed_rows": resumed_rows,
-              "planned": {name: sorted(rows) for name, rows in staged.stage_rows}}
+    report = {
+        "world": world,
+        "rows": consumed,
+        "transitions": transitions,
+        "finished": staged.finished,
+        "resumed_transitions": resumed_transitions,
+        "resumed_rows": resumed_rows,
+        "planned": {name: sorted(rows) for name, rows in staged.stage_rows},
+    }
     (out / f"rank{rank}.json").write_text(json.dumps(report))
     if dist.is_initialized():
         dist.barrier()

@@ -24,7 +24,8 @@ def published_dataset(small_build) -> Path:
 @pytest.fixture(scope="session")
 def dataset_tokenizer(published_dataset):
     """A character tokenizer over the dataset's text (nothing downloaded)."""
-    from train_plugin.models import char_tokenizer, dataset_texts
+    from basemodel import char_tokenizer
+    from train_plugin.models import dataset_texts
 
     return char_tokenizer(dataset_texts(published_dataset))
 

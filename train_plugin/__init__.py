@@ -36,20 +36,21 @@ _LAZY = {
     "generate": ".decoding",
     "generate_gloss": ".decoding",
     "RowEncoder": ".formats",
-    "load_smollm2": "basemodel",
-    "smollm2_config": "basemodel",
-    "tiny_llama": "basemodel",
-    "char_tokenizer": "basemodel",
     "tiny_model_and_tokenizer": ".models",
 }
 
-__all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError", "read_stage_order"] + list(_LAZY)
+__all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError",
+           "read_stage_order"] + list(_LAZY)
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        module = _LAZY[name]
-        value = getattr(import_module(module, __name__ if module.startswith(".") else None), name)
+        from basemodel.extra import training_extra_message
+
+        message = training_extra_message(f"train_plugin.{name}")
+        if message:
+            raise StagePluginError(message)
+        value = getattr(import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'train_plugin' has no attribute {name!r}")

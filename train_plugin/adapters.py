@@ -25,7 +25,8 @@ def peft_model_of(model):
         inner = getattr(seen, "module", None)
         if inner is None:
             raise StagePluginError(
-                "this model has no stage adapters; call StagedLoRA.wrap(model) or load_adapters first"
+                "this model has no stage adapters; call StagedLoRA.wrap(model) or "
+                "load_adapters first"
             )
         seen = inner
     return seen

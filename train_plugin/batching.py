@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .formats import IGNORE_INDEX
 from .errors import StagePluginError
-
+from .formats import IGNORE_INDEX
 
 # with keep_core on and replay off, this share of each step's rows are earlier-stage rows
 # that only the KL term sees (a quarter: enough positions for a stable KL at small cost)
@@ -134,7 +133,8 @@ class BatchPlan:
         return [self.chunks[base + a * self.world_size + rank] for a in range(self.grad_accum)]
 
     def rows_of_rank(self, rank: int) -> list[int]:
-        return [r for s in range(self.total_steps) for mb in self.micro_batches(s, rank) for r in mb]
+        return [r for s in range(self.total_steps)
+                for mb in self.micro_batches(s, rank) for r in mb]
 
     def batch_sampler(self, rank: int = 0) -> StageBatchSampler:
         if not 0 <= rank < self.world_size:
@@ -156,7 +156,8 @@ class BatchPlan:
         return h.hexdigest()[:16]
 
     def describe(self) -> str:
-        return ", ".join(f"{s.name}: steps {s.start}-{s.end - 1} ({s.rows} rows)" for s in self.spans)
+        return ", ".join(f"{s.name}: steps {s.start}-{s.end - 1} ({s.rows} rows)"
+                         for s in self.spans)
 
 
 class StageBatchSampler:
@@ -196,7 +197,8 @@ class FlatteningCollator:
         )
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
-        batch = self._inner([{"input_ids": f["input_ids"], "labels": f["labels"]} for f in features])
+        batch = self._inner([{"input_ids": f["input_ids"], "labels": f["labels"]}
+                             for f in features])
         # Transformers derives the per-row mask from position_ids only when no KV cache is
         # passed, and a Llama forward builds one whenever use_cache is on (the config
         # default, in training too). With the cache on, sdpa/eager attention silently

@@ -19,7 +19,6 @@ from .formats import IGNORE_INDEX
 from .schedule import Stage
 
 
-
 def load_stage_rows(stage: Stage, source: str | Path | None):
     """The `datasets.Dataset` of one stage's split, from wherever the stage says."""
     import datasets
@@ -42,7 +41,8 @@ def load_stage_rows(stage: Stage, source: str | Path | None):
         try:
             loaded = datasets.load_from_disk(str(path))
         except FileNotFoundError:
-            raise StagePluginError(f"stage {stage.name!r}: {path} is not a dataset folder") from None
+            raise StagePluginError(
+                f"stage {stage.name!r}: {path} is not a dataset folder") from None
         return _pick_split(loaded, stage.split, stage.name) if isinstance(
             loaded, datasets.DatasetDict) else loaded
     if path.is_file():

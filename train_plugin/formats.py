@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import StagePluginError
 from .schedule import FORMATS
+
 IGNORE_INDEX = -100  # the label value Hugging Face losses skip
 COLUMNS = {"chat": ("messages",), "prompt": ("prompt", "completion"), "text": ("text",)}
 _SENTINEL = "\ue000{}\ue001"  # private-use characters: never in a row, never merged by BPE
@@ -177,8 +178,9 @@ class RowEncoder:
         """The ids a decoder starts from, for a row or a bare prompt, exactly as trained.
 
         chat: a messages list (its last assistant turn, if any, is what is to be generated)
-        or a row with `messages`; prompt: a string or a row with `prompt`; text: a string or
-        a row with `text` (decoding continues it).
+        or a row with `messages`; prompt: a string or a row with `prompt`; text: a string
+        (decoding continues it) or a row, whose `prompt` (the part of its `text` before the
+        answer) is continued, or its `text` when it has no `prompt`.
         """
         if self.format == "chat":
             messages = row["messages"] if isinstance(row, dict) else row
@@ -187,7 +189,8 @@ class RowEncoder:
                 messages = [*messages, {"role": "assistant", "content": ""}]
             pieces = self._chat_pieces(messages, open_turn=True)
             return [t for part in _encode(self.tokenizer, [p for p, _ in pieces]) for t in part]
-        key = "prompt" if self.format == "prompt" else "text"
+        key = "prompt" if self.format == "prompt" or (
+            isinstance(row, dict) and "prompt" in row) else "text"
         text = row[key] if isinstance(row, dict) else row
         if not isinstance(text, str):
             raise StagePluginError(f"format {self.format!r} decodes from strings or rows with "

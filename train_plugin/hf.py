@@ -44,7 +44,8 @@ class StageCallback(TrainerCallback):
         # also the resume path: the Trainer's PEFT reload leaves one adapter active
         self.current = None
         if state.global_step < self.plan.total_steps:
-            self.staged.enter_stage(model, self.staged.index_of(self.plan.span_at(state.global_step)))
+            span = self.plan.span_at(state.global_step)
+            self.staged.enter_stage(model, self.staged.index_of(span))
         self._enter(state.global_step, model)
 
     def on_step_begin(self, args, state, control, model=None, **kwargs):

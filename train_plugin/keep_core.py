@@ -1,4 +1,4 @@
-"""keep_core: a KL term that keeps the model's outputs on earlier-stage rows where the core had them.
+"""keep_core: a KL term keeping the model's outputs on earlier-stage rows where the core had them.
 
 On the earlier-stage rows of a micro-batch (replayed rows, or rows only this term sees),
 the loss gains
@@ -8,7 +8,8 @@ the loss gains
 averaged over the positions those rows were trained on, where p_earlier is the same model
 with this stage's adapter switched off (the frozen core, and any other earlier adapter,
 alone) and p_model the model as it trains. One extra forward pass without gradient, on
-the earlier rows only, and no second copy of the model.
+the earlier rows only, and no second copy of the model. (A forward that returns no logits,
+as TRL's fused LM head, costs one more pass over those rows, with gradient.)
 
 The term is added inside the model's forward, so every training loop that reads
 `model(**batch).loss` gets it: HF Trainer, TRL SFTTrainer and a plain loop alike. The
@@ -44,8 +45,8 @@ def install_keep_core(peft_model, state: StepState) -> None:
         out = inner(*args, **kwargs)
         if keep_core_mask is None or state.keep_core == 0 or getattr(out, "loss", None) is None:
             return out
-        kl = _kl_to_reference(peft_model, inner, state.reference, kwargs, out.logits,
-                              keep_core_mask, keep_core_from)
+        kl = _kl_to_reference(peft_model, inner, state.reference, kwargs,
+                              getattr(out, "logits", None), keep_core_mask, keep_core_from)
         state.kl = float(kl.detach())
         out.loss = out.loss + state.keep_core * kl
         return out
@@ -61,13 +62,17 @@ def _kl_to_reference(peft_model, inner, reference, kwargs, logits, mask, start):
     ids = kwargs["input_ids"]
     if "attention_mask" in kwargs and kwargs["attention_mask"] is not None:  # padded rows
         sub = {"input_ids": ids[start:], "attention_mask": kwargs["attention_mask"][start:]}
-        mask, logits = mask[start:], logits[start:]
+        mask, logits = mask[start:], None if logits is None else logits[start:]
     elif any(k in kwargs for k in _FLASH_KEYS):  # varlen boundaries: keep the whole batch
-        sub = {k: v for k, v in kwargs.items() if k != "labels"}
+        sub = {k: v for k, v in kwargs.items() if k not in ("labels", "fused_lm_head")}
     else:  # flattened rows: positions restart per row, so a suffix stands alone
         sub = {"input_ids": ids[:, start:], "position_ids": kwargs["position_ids"][:, start:]}
-        mask, logits = mask[:, start:], logits[:, start:]
+        mask, logits = mask[:, start:], None if logits is None else logits[:, start:]
     sub["use_cache"] = False
+    if logits is None:
+        # a forward that returns no logits (TRL's fused LM head scores labels only): the
+        # earlier rows once more, with gradient, as the model stands
+        logits = inner(**sub).logits
     before = active_adapters(peft_model)
     try:
         set_active_adapters(peft_model, reference)

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from basemodel import char_tokenizer, load_smollm2, load_smollm2_tokenizer, tiny_llama
-
-__all__ = ["char_tokenizer", "dataset_texts", "load_smollm2", "load_smollm2_tokenizer",
-           "tiny_llama", "tiny_model_and_tokenizer"]
+from basemodel import char_tokenizer, tiny_llama
 
 
 def dataset_texts(source: str | Path) -> list[str]:

@@ -27,7 +27,8 @@ from .data import PlanDataset, load_stage_rows, mixed_order, select_rows, tokeni
 from .errors import StagePluginError
 from .formats import RowEncoder, check_format
 from .keep_core import StepState, install_keep_core
-from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection, resolve_stages
+from .options import resolve_stages
+from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection
 from .weights import reset_adapter_weights
 
 log = logging.getLogger("train_plugin")
@@ -72,7 +73,8 @@ class StagedLoRA:
         check_protection("", replay, keep_core, core_dropout)
         if max_length is not None and (isinstance(max_length, bool) or
                                        not isinstance(max_length, int) or max_length < 2):
-            raise StagePluginError(f"max_length must be an integer >= 2 or None (got {max_length!r})")
+            raise StagePluginError(
+                f"max_length must be an integer >= 2 or None (got {max_length!r})")
         self.format = check_format(format, tokenizer)
         self.schedule = schedule
         self.tokenizer = tokenizer

@@ -7,6 +7,7 @@ validate before anything heavy is imported.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 def check_protection(where: str, replay, keep_core, core_dropout) -> None:
     """One clear sentence for a share or weight out of range (None means not set)."""
     def number(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
             raise StagePluginError(f"{where}{name} must be a number (got {value!r})")
 
     for name, value in (("replay", replay), ("keep_core", keep_core),
@@ -84,7 +85,8 @@ class Stage:
                 f"stage name {self.name!r} must start with a letter and use letters, digits, _ or -"
             )
         if self.adapter is not None and not _NAME.match(self.adapter):
-            raise StagePluginError(f"stage {self.name!r}: adapter name {self.adapter!r} is not valid")
+            raise StagePluginError(
+                f"stage {self.name!r}: adapter name {self.adapter!r} is not valid")
         budgets = [b for b in ("rows", "epochs", "tokens") if getattr(self, b) is not None]
         if len(budgets) > 1:
             raise StagePluginError(
@@ -177,41 +179,6 @@ class StageSchedule:
         """The same schedule with every stage capped at `rows` rows (smoke runs, benchmarks)."""
         return replace(self, stages=tuple(replace(s, rows=rows, epochs=None, tokens=None)
                                           for s in self.stages))
-
-
-def resolve_stages(stages: list[Stage], tokenizer, format: str, core: str, *, replay: float,
-                   keep_core: float, core_dropout: float) -> list[Stage]:
-    """The stages in run order with every option filled in.
-
-    The run-wide ways to keep the core apply where they mean something: replay and
-    keep_core to every stage after the first, core dropout to the stages after the core's.
-    Set on a Stage where they mean nothing, they are refused.
-    """
-    from .formats import check_format
-
-    core_at = next((i for i, s in enumerate(stages) if s.adapter_name == core), None)
-    out = []
-    for i, stage in enumerate(stages):
-        where = f"stage {stage.name!r}"
-        if i == 0 and (stage.replay or stage.keep_core):
-            raise StagePluginError(f"{where} runs first: there are no earlier rows to replay "
-                                   "or keep (set replay/keep_core on a later stage)")
-        after_core = core_at is not None and i > core_at
-        if stage.core_dropout and not after_core:
-            raise StagePluginError(f"{where}: core_dropout needs the core adapter {core!r} "
-                                   "trained in an earlier stage")
-        fmt = check_format(stage.format or format, tokenizer, f"{where}: format")
-        parts = tuple(replace(p, format=check_format(p.format or fmt, tokenizer,
-                                                     f"stage {p.name!r}: format"))
-                      for p in stage.mix)
-        out.append(replace(
-            stage, format=fmt, mix=parts,
-            replay=stage.replay if stage.replay is not None else (replay if i else 0.0),
-            keep_core=stage.keep_core if stage.keep_core is not None else (
-                keep_core if i else 0.0),
-            core_dropout=stage.core_dropout if stage.core_dropout is not None else (
-                core_dropout if after_core else 0.0)))
-    return out
 
 
 def read_stage_order(source: str | Path) -> list[str]:
