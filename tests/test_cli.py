@@ -50,18 +50,17 @@ def test_sample_bad_values_name_the_valid_ones(built, args, says):
     assert line.endswith("(see `corpusgen sample --help`)")
 
 
-def test_sample_takes_n_in_both_spellings(built):
-    short, long = run("sample", built, "-n", 2, "--seed", 1), run("sample", built, "--n", 2,
-                                                                     "--seed", 1)
-    assert short.exit_code == long.exit_code == 0
-    assert short.stdout == long.stdout and short.stdout.count("sentence:") == 2
+@pytest.mark.parametrize("command", ["build", "sample"])
+@pytest.mark.parametrize("spelling", ["-n", "--n"])
+def test_build_and_sample_take_n_in_both_spellings(command, spelling):
+    cmd = main.commands[command]
+    args = [spelling, "7", "DIR"] if command == "sample" else [spelling, "7", "--out", "x"]
+    assert cmd.make_context(command, args).params["n" if command == "build" else "count"] == 7
 
 
-def test_build_takes_n_in_both_spellings(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    assert run("build", "-n", 30, "--langs", "en", "--out", a, "--quiet").exit_code == 0
-    assert run("build", "--n", 30, "--langs", "en", "--out", b, "--quiet").exit_code == 0
-    assert (a / "stats.json").read_text() == (b / "stats.json").read_text()
+def test_sample_prints_n_rows(built):
+    result = run("sample", built, "-n", 2, "--seed", 1)
+    assert result.exit_code == 0 and result.stdout.count("sentence:") == 2
 
 
 @pytest.mark.parametrize("args,says", [
