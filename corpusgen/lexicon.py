@@ -156,7 +156,8 @@ def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None)
     root = Path(root) if root is not None else default_lexicon_dir()
     errors: list[LexiconError] = []
     if not root.is_dir():
-        raise LexiconInvalid([LexiconError(_display(root), 0, "no such lexicon folder")])
+        why = "a file, not a lexicon folder" if root.exists() else "no such lexicon folder"
+        raise LexiconInvalid([LexiconError(_display(root), 0, why)])
     if langs:
         langs = list(langs)
         unknown = [code for code in langs if code not in available_languages()]

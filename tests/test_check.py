@@ -20,7 +20,7 @@ LANGS = "ru,en,th"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("check") / "build"
-    result = run("build", "--langs", LANGS, "--n", 400, "--out", out, "--quiet", "--seed", 5)
+    result = run("build", "--langs", LANGS, "--n", 150, "--out", out, "--quiet", "--seed", 5)
     assert result.exit_code == 0, result.stderr
     return out
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from corpusgen.lang import available_languages
 from corpusgen.lexicon import load_lexicon
 from tests.conftest import run
 
@@ -144,9 +145,28 @@ def test_missing_lexicon_folder(tmp_path):
     assert result.stderr.strip() == f"{tmp_path / 'nowhere'}: no such lexicon folder"
 
 
-def test_unknown_language_lists_the_available_ones():
-    from corpusgen.lang import available_languages
+def test_a_lexicon_path_that_is_a_file(tmp_path):
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("concept\tword\n")
+    result = run("lexicon", "check", "--lexicons", path)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "is a file" in result.stderr
+    from corpusgen.lexicon import LexiconInvalid
 
+    with pytest.raises(LexiconInvalid, match="a file, not a lexicon folder"):
+        load_lexicon(path)
+
+
+def test_a_language_without_a_plugin_is_one_line(mini_lexicon):
+    from corpusgen.lexicon import LexiconInvalid
+
+    with pytest.raises(LexiconInvalid) as caught:
+        load_lexicon(mini_lexicon, ["ru", "zz"])
+    assert str(caught.value) == (f"{mini_lexicon}: no language plug-in for 'zz' (available: "
+                                 f"{', '.join(available_languages())})")
+
+
+def test_unknown_language_lists_the_available_ones():
     result = run("lexicon", "check", "--langs", "ru,xx")
     assert result.exit_code == 2
     assert f"unknown language xx; available: {', '.join(available_languages())}" in result.stderr
