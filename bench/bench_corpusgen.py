@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
@@ -44,12 +44,12 @@ def generation_rate(seconds: float = 5.0) -> float:
 
     tables = SceneTables(load_lexicon(langs=list(LANGS)), list(LANGS))
     drawer = SceneDrawer(tables, DrawOptions(LANGS))
-    names = np.array(tables.concepts, dtype=object)
+    names = pa.array(tables.concepts, pa.string())
     rows, index, start = 0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         chunk = drawer.draw(index)
         m = len(chunk.key)
-        stage_tables(chunk, np.arange(m), row_numbers(rows, m), list(LANGS), names)
+        stage_tables(chunk, row_numbers(rows, m), list(LANGS), names)
         rows += m
         index += 1
     return rows / (time.perf_counter() - start)

@@ -23,6 +23,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from corpusgen.build_options import BuildError, BuildOptions, check_options
 from corpusgen.build_stats import Stats, stats_record
@@ -91,7 +92,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     """Steps 1-4, then the files named and the first stats.json; returns the files' sizes
     and checksums as the writers saw them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
-    context = BuildContext(drawer, np.array(tables.concepts, dtype=object), options, plan)
+    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan)
     make_folders(tmp)
     bar = Progress(options.n, progress)
     try:

@@ -84,10 +84,11 @@ class LocalEngine:
         shard_tasks.install(context)
         self.scratch = scratch
         scratch.mkdir()
-        if self.workers > 1:
+        # more processes than shards would only start and wait
+        if min(self.workers, context.plan.count) > 1:
             mp = multiprocessing.get_context("spawn")
             self._counter, self._stop = mp.Value("q", 0), mp.Value("b", 0)
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp,
+            self.pool = ProcessPoolExecutor(min(self.workers, context.plan.count), mp_context=mp,
                                             initializer=_init_worker,
                                             initargs=(context, self._counter, self._stop))
 

@@ -96,9 +96,10 @@ class Output:
     def __init__(self, out: str | Path, overwrite: bool = False):
         self.shown = Path(out)
         # a link is followed: the build replaces the folder it points at, and the link stays
-        self.target = Path(os.path.realpath(out)) if Path(out).is_symlink() else Path(out)
+        self.target = Path(os.path.realpath(out) if Path(out).is_symlink()
+                           else os.path.abspath(out))
         self.overwrite = overwrite
-        self.parent = self.target.parent if str(self.target.parent) else Path(".")
+        self.parent = self.target.parent
         self.tmp = self.parent / f".{self.target.name}.tmp-{os.getpid()}"
         self._lock_path = self.parent / f".{self.target.name}.lock"
         self._lock_fd: int | None = None

@@ -16,41 +16,36 @@ from corpusgen.contract import CONSTITUENT, MESSAGE, SCHEMA, task_instruction, t
 from corpusgen.generate import Chunk
 from corpusgen.lang import get_language
 
+_ROLES = pa.array(["user", "assistant"], pa.string())
+
 
 def _messages(user: pa.Array | None, assistant: pa.Array) -> pa.ListArray:
     m = len(assistant)
     if user is None:
-        roles = pa.array(np.full(m, "assistant", dtype=object), pa.string())
+        roles = pa.repeat(pa.scalar("assistant"), m)
         values = pa.StructArray.from_arrays([roles, assistant], fields=list(MESSAGE))
         return pa.ListArray.from_arrays(pa.array(np.arange(m + 1, dtype=np.int32)), values)
     # interleave user and assistant turns: take from their concatenation in turn order
     both = pa.concat_arrays([user, assistant])
     order = np.empty(2 * m, dtype=np.int64)
     order[0::2], order[1::2] = np.arange(m), np.arange(m, 2 * m)
-    roles = pa.array(np.tile(np.array(["user", "assistant"], dtype=object), m), pa.string())
+    roles = _ROLES.take(np.tile(np.array([0, 1], dtype=np.int64), m))
     values = pa.StructArray.from_arrays([roles, both.take(pa.array(order))], fields=list(MESSAGE))
     return pa.ListArray.from_arrays(pa.array(np.arange(0, 2 * m + 1, 2, dtype=np.int32)), values)
 
 
-def _constituents(chunk: Chunk, keep: np.ndarray, langs: np.ndarray,
-                  concept_names: np.ndarray) -> pa.ListArray:
-    starts, ends = chunk.offsets[keep], chunk.offsets[keep + 1]
-    counts = (ends - starts).astype(np.int64)
-    offsets = np.zeros(len(keep) + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    # flat positions of the kept rows' parts, without a Python loop
-    flat = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
+def _constituents(chunk: Chunk, langs: pa.Array, concept_names: pa.Array) -> pa.ListArray:
     values = pa.StructArray.from_arrays(
         [
-            pa.array(concept_names[chunk.flat_concepts[flat]], pa.string()),
-            pa.array(langs[chunk.flat_langs[flat]], pa.string()),
-            chunk.flat_surfaces.take(flat),
-            pa.array(chunk.flat_start[flat], pa.int32()),
-            pa.array(chunk.flat_end[flat], pa.int32()),
+            concept_names.take(chunk.flat_concepts),
+            langs.take(chunk.flat_langs),
+            chunk.flat_surfaces,
+            pa.array(chunk.flat_start, pa.int32()),
+            pa.array(chunk.flat_end, pa.int32()),
         ],
         fields=list(CONSTITUENT),
     )
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(pa.array(chunk.offsets, pa.int32()), values)
 
 
 def _around(lang: pa.Array, before: list[str], after: list[str], middle: pa.Array) -> pa.Array:
@@ -75,17 +70,15 @@ def row_numbers(first: int, count: int) -> pa.Array:
     return pc.utf8_lpad(numbers, width=8, padding="0")
 
 
-def stage_tables(chunk: Chunk, keep: np.ndarray, ids: pa.Array | None, langs: list[str],
-                 concept_names: np.ndarray) -> dict[str, pa.Table]:
-    """The mnemo, bridge and language rows of the kept scenes, in order; `ids` are their
-    numbers (`row_numbers`), or None for blank ids."""
-    m = len(keep)
-    lang_names = np.array(langs, dtype=object)
-    lang_number = pa.array(chunk.lang[keep].astype(np.int32))
-    lang = pa.array(lang_names[chunk.lang[keep]], pa.string())
-    hyper, gloss, sentence, plain = (
-        column.take(keep) for column in (chunk.hyperword, chunk.gloss, chunk.sentence, chunk.plain)
-    )
+def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
+                 concept_names: pa.Array) -> dict[str, pa.Table]:
+    """The mnemo, bridge and language rows of the chunk's scenes, in order; `ids` are their
+    numbers (`row_numbers`), or None for blank ids; `concept_names` the lexicon's concepts."""
+    m = len(chunk.key)
+    lang_names = pa.array(langs, pa.string())
+    lang_number = pa.array(chunk.lang.astype(np.int32))
+    lang = lang_names.take(lang_number)
+    hyper, gloss, sentence, plain = chunk.hyperword, chunk.gloss, chunk.sentence, chunk.plain
     names = {code: get_language(code).name for code in langs}
 
     def prompt(stage):
@@ -95,8 +88,8 @@ def stage_tables(chunk: Chunk, keep: np.ndarray, ids: pa.Array | None, langs: li
         return _task_text(stage, lang_number, langs, hyper,
                           lambda st, code, hw: task_instruction(st, names[code], hw))
 
-    blank = pa.array(np.full(m, "", dtype=object), pa.string())
-    constituents = _constituents(chunk, keep, lang_names, concept_names)
+    blank = pa.repeat(pa.scalar(""), m)
+    constituents = _constituents(chunk, lang_names, concept_names)
     no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
                                         constituents.values.slice(0, 0))
 

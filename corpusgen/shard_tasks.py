@@ -36,7 +36,7 @@ class Interrupted(Exception):
 @dataclass
 class BuildContext:
     drawer: SceneDrawer
-    concept_names: np.ndarray
+    concept_names: pa.Array
     options: BuildOptions
     plan: ShardPlan
 
@@ -113,13 +113,16 @@ def write_shard(work: ShardWork, root: Path, progress=None, stop=None) -> ShardR
                 raise Interrupted
             chunk = c.drawer.realise(c.drawer.draw_scenes(name, size), keep)
             m = len(keep)
-            every = np.arange(m, dtype=np.int64)
-            staged = stage_tables(chunk, every, row_numbers(number, m), langs, c.concept_names)
+            staged = stage_tables(chunk, row_numbers(number, m), langs, c.concept_names)
             split = split_of(chunk.key, c.options.split)
-            masks = [pa.array(split == s) for s in range(len(SPLITS))]
+            # rows grouped by split, in order within each: one take, then slices
+            order = np.argsort(split, kind="stable")
+            bounds = np.searchsorted(split[order], np.arange(len(SPLITS) + 1))
             for stage, table in staged.items():
+                grouped = table.take(pa.array(order))
                 for s, split_name in enumerate(SPLITS):
-                    writers.write(stage, split_name, table.filter(masks[s]))
+                    writers.write(stage, split_name,
+                                  grouped.slice(bounds[s], bounds[s + 1] - bounds[s]))
             stats.count(chunk, split, langs, staged)
             number += m
             if progress is not None:

@@ -126,6 +126,13 @@ class ShardWriters:
         return {key: (f.size, f.sha256.hexdigest()) for key, f in self.files.items()}
 
     def abort(self) -> None:
+        """Close everything after a failure, quietly: the files are about to be removed, and
+        a writer left open would try to finish its file when it is collected."""
+        for writer in [*self.parquet.values(), *self.streams.values()]:
+            try:
+                writer.close()
+            except (OSError, ValueError, pa.ArrowException):
+                pass
         for f in self.files.values():
             if not f.closed:
                 f.close()

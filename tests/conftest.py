@@ -20,7 +20,8 @@ def run(*args: str):
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("builds") / "small"
-    result = run("build", "--n", 3000, "--out", out, "--quiet", "--seed", 7)
+    result = run("build", "--langs", "ru,en,th", "--n", 3000, "--out", out, "--quiet",
+                 "--seed", 7)
     assert result.exit_code == 0, result.output + result.stderr
     return out
 

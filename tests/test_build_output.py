@@ -27,7 +27,8 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def build(out, *args, n=40):
-    return run("build", "--n", n, "--out", out, "--quiet", "--workers", 1, *args)
+    return run("build", "--langs", "ru,en,th", "--n", n, "--out", out, "--quiet", "--workers", 1,
+               *args)
 
 
 def user_folder(path: Path) -> Path:
