@@ -15,11 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.frames import Variant
+from corpusgen.frame_pool import FramePool
 from corpusgen.scenes import SceneTables
 
 CHUNK_ROWS = 50_000
-EMPTY = pa.scalar("")
 
 
 @dataclass(frozen=True)
@@ -67,17 +66,6 @@ class Chunk:
     gloss: pa.Array
     sentence: pa.Array
     plain: pa.Array  # the language stage's sentence
-
-
-class ArrowForms:
-    """One language's forms as Arrow arrays, for `take`: plain forms indexed by concept,
-    agreeing forms by concept * classes + the head's agreement class."""
-
-    def __init__(self, forms):
-        self.plain = {k: pa.array(v, pa.string()) for k, v in forms.plain.items()}
-        self.agreeing = {k: pa.array(v.reshape(-1), pa.string()) for k, v in forms.agreeing.items()}
-        self.classes = {k: v.shape[1] for k, v in forms.agreeing.items()}
-        self.agree_class = forms.agree_class.astype(np.int64)
 
 
 _MULT = np.uint64(0x100000001B3)  # FNV prime, as a polynomial base
@@ -150,30 +138,15 @@ def _byte_sums(arr: pa.Array) -> np.ndarray:
     return sums
 
 
-def _realise(variant: Variant, forms: ArrowForms, concepts: dict[str, np.ndarray]) -> pa.Array:
-    """The variant's text for every row of `concepts` (slot -> concept numbers)."""
-    parts = []
-    for piece in variant.pieces:
-        if piece.slot is None:
-            parts.append(pa.scalar(piece.text))
-        elif piece.head is None:
-            parts.append(forms.plain[piece.form].take(concepts[piece.slot]))
-        else:
-            index = (concepts[piece.slot].astype(np.int64) * forms.classes[piece.form]
-                     + forms.agree_class[concepts[piece.head]])
-            parts.append(forms.agreeing[piece.form].take(index))
-    if not any(isinstance(p, pa.Array) for p in parts):  # a frame of literal text only
-        parts.append(pa.array([""] * len(next(iter(concepts.values()))), pa.string()))
-    return pc.binary_join_element_wise(*parts, EMPTY)
-
-
 class SceneDrawer:
     def __init__(self, tables: SceneTables, options: DrawOptions):
         self.t = tables
         self.o = options
         self.by_size = tables.plans_by_size(options.min_parts, options.max_parts)
         self.sizes = np.array(sorted(self.by_size), dtype=np.int64)
-        self.forms = {lang: ArrowForms(tables.tables[lang].forms) for lang in tables.langs}
+        self.pools = {lang: FramePool({"gloss": tables.tables[lang].gloss,
+                                       "sentence": tables.tables[lang].sentence},
+                                      tables.tables[lang].forms) for lang in tables.langs}
         n_concepts = tables.lemmas.shape[1]
         self.lemmas = pa.array(tables.lemmas.reshape(-1), pa.string())  # lang * n + concept
         self.n_concepts = n_concepts
@@ -246,7 +219,7 @@ class SceneDrawer:
                 sel = np.flatnonzero(g_lang == li)
                 if not len(sel):
                     continue
-                tab, forms = t.tables[lang], self.forms[lang]
+                pool = self.pools[lang]
                 sub = {s: c[sel] for s, c in slots.items()}
                 g_ids, s_ids = plan.gloss[lang], plan.sentence[lang]
                 u = choice[:, at[sel]]
@@ -254,10 +227,14 @@ class SceneDrawer:
                 first = (u[1] * len(s_ids)).astype(np.int64)
                 # the language stage tells the same scene with another frame where one exists
                 other = (first + 1 + (u[2] * max(len(s_ids) - 1, 1)).astype(np.int64)) % len(s_ids)
-                for name, variants, ids, pick in (("gloss", tab.gloss, g_ids, g_choice),
-                                                  ("sentence", tab.sentence, s_ids, first),
-                                                  ("plain", tab.sentence, s_ids, other)):
-                    done[li][name].extend(_by_choice(at[sel], sub, variants, ids, pick, forms))
+                for name, kind, ids, pick in (("gloss", "gloss", g_ids, g_choice),
+                                              ("sentence", "sentence", s_ids, first),
+                                              ("plain", "sentence", s_ids, other)):
+                    for c in np.unique(pick):
+                        rows = np.flatnonzero(pick == c)
+                        part = {s: v[rows] for s, v in sub.items()}
+                        done[li][name].append(
+                            (at[sel][rows], pool.positions(kind, ids[int(c)], part)))
 
         # whole-text touches (euphony, capitals) once per language, then back to kept order
         texts = {}
@@ -266,7 +243,7 @@ class SceneDrawer:
             for li, lang in enumerate(t.langs):
                 if done[li][name]:
                     order.extend(rows for rows, _ in done[li][name])
-                    joined = pa.concat_arrays([a for _, a in done[li][name]])
+                    joined = self.pools[lang].join([b for _, b in done[li][name]])
                     arrays.append(t.tables[lang].language.finish(joined, is_sentence))
             texts[name] = (pa.concat_arrays(arrays).take(_inverse(np.concatenate(order)))
                            if arrays else pa.array([], pa.string()))
@@ -327,15 +304,6 @@ def _inverse(order: np.ndarray) -> np.ndarray:
     return back
 
 
-def _by_choice(rows_at, sub, variants, ids, choice, forms):
-    """Realise rows with the frame variant `ids[choice[row]]`: one Arrow call per variant.
-    Yields (rows, texts) pieces."""
-    for c in np.unique(choice):
-        rows = np.flatnonzero(choice == c)
-        part = {s: v[rows] for s, v in sub.items()}
-        yield rows_at[rows], _realise(variants[ids[int(c)]], forms, part)
-
-
 def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
            sentence: bool = False) -> str:
     """One frame realised for named concepts — for trying frames out and for tests:
@@ -348,5 +316,6 @@ def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
         raise ValueError(f"no variant of {frame!r} uses exactly the slots {sorted(slots)}")
     tab = tables.tables[lang]
     concepts = {s: np.array([index[c]]) for s, c in slots.items()}
-    text = _realise(tab.language.rewrite(variants[0]), ArrowForms(tab.forms), concepts)
+    pool = FramePool({"frame": [tab.language.rewrite(variants[0])]}, tab.forms)
+    text = pool.join([pool.positions("frame", 0, concepts, rows=1)])
     return tab.language.finish(text, sentence)[0].as_py()
