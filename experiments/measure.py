@@ -1,0 +1,186 @@
+"""Measuring one model under one adapter combination: losses, KL to the core, concept recall.
+
+Rows are tokenised by the plugin's RowEncoder in the arm's format (the labels the plugin
+trains with: completion only) and batched by its FlatteningCollator; glosses are decoded by
+its `generate_gloss`, and concept words are matched by the language plug-in's own
+`names_words` (its lemmatiser). What is left here is arithmetic: per-row sums of
+negative log-likelihood, of KL, and of recalled words, kept per row so that the report can
+bootstrap over rows.
+
+An adapter combination is (core on?, weight of every other adapter): "core" is (on, 0),
+"language" (off, 1), "core+language" (on, 1), "core+0.5language" (on, 0.5), "none" (off, 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import GLOSS_SETS, Data
+
+
+@dataclass(frozen=True)
+class Combo:
+    core: bool
+    others: float  # weight of every adapter but the core (0: off)
+
+    @property
+    def name(self) -> str:
+        if not self.core and not self.others:
+            return "none"
+        if not self.core:
+            return "language" if self.others == 1 else f"{self.others:g}language"
+        if not self.others:
+            return "core"
+        return "core+language" if self.others == 1 else f"core+{self.others:g}language"
+
+
+def apply_combo(model, combo: Combo, core: str | None) -> None:
+    """Set the adapters of `model` to `combo` through the plugin's switches."""
+    from train_plugin import set_active_adapters, set_adapter_weights
+    from train_plugin.adapters import peft_model_of
+
+    if not hasattr(model, "peft_config"):  # the base model itself: nothing to switch
+        if combo.core or combo.others:
+            raise ValueError(f"the base model has no adapters for {combo.name}")
+        return
+    names = list(peft_model_of(model).peft_config)
+    weights = {}
+    for n in names:
+        w = (1.0 if combo.core else 0.0) if n == core else combo.others
+        if core is None:  # one adapter and no core (mixed): the adapter is "the others"
+            w = combo.others or (1.0 if combo.core else 0.0)
+        if w > 0:
+            weights[n] = w
+    if weights:
+        set_adapter_weights(model, weights)
+    else:
+        set_active_adapters(model, [])
+
+
+class Evaluator:
+    """The evaluation sets of one format, tokenised once, measured under any combination."""
+
+    def __init__(self, tokenizer, data: Data, fmt: str, sizes, device):
+        from train_plugin import FlatteningCollator, RowEncoder
+
+        self.tokenizer, self.data, self.format = tokenizer, data, fmt
+        self.sizes, self.device = sizes, device
+        encoder = RowEncoder(tokenizer, fmt, sizes.max_length)
+        self.collate = FlatteningCollator()
+        self.sets: dict[str, tuple[list, list, np.ndarray]] = {}
+        for name, es in data.sets.items():
+            cols = ("messages", "prompt", "completion") if name in GLOSS_SETS else (
+                "messages", "text")
+            ids, labels = encoder.encode({c: [r[c] for r in es.rows] for c in cols}, stage=name)
+            chars = np.array([max(1, len(t)) for t in es.targets], dtype=np.float64)
+            self.sets[name] = (ids, labels, chars)
+
+    def _batches(self, ids):
+        """Consecutive rows up to `eval_tokens` tokens, to be flattened into one row each."""
+        budget, start = self.sizes.eval_tokens, 0
+        while start < len(ids):
+            end, total = start, 0
+            while end < len(ids) and (end == start or total + len(ids[end]) <= budget):
+                total += len(ids[end])
+                end += 1
+            yield start, end
+            start = end
+
+    def losses(self, model, plan: list[tuple[Combo, tuple[str, ...]]], core: str | None,
+               kl_reference: Combo | None = None) -> dict:
+        """Per-row NLL sums and label counts of the sets each combo of `plan` asks for, and
+        on the gloss sets the per-row KL from `kl_reference` (the core alone) to it."""
+        import torch
+        import torch.nn.functional as F
+
+        out: dict[str, dict] = {c.name: {} for c, _ in plan}
+        for name in self.sets:
+            combos = [c for c, sets in plan if name in sets]
+            if not combos:
+                continue
+            with_kl = kl_reference is not None and name in GLOSS_SETS
+            order = ([kl_reference] if with_kl else []) + [
+                c for c in combos if not (with_kl and c == kl_reference)]
+            ids, labels, chars = self.sets[name]
+            n = len(ids)
+            nll = {c.name: np.zeros(n) for c in order}
+            kl = {c.name: np.zeros(n) for c in order}
+            count = np.zeros(n)
+            for a, b in self._batches(ids):
+                batch = self.collate([{"input_ids": ids[i], "labels": labels[i]}
+                                      for i in range(a, b)])
+                target = batch["labels"][0, 1:]
+                # logits at position t predict the label at t + 1, which lies in the same
+                # row (every row's first label is masked by the collator)
+                keep = (target != -100).nonzero().flatten()
+                ends = torch.tensor([len(ids[i]) for i in range(a, b)]).cumsum(0)
+                row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
+                np.add.at(count, row_of, 1)
+                gold = target[keep].to(self.device)[:, None]
+                ref = None
+                for combo in order:
+                    apply_combo(model, combo, core)
+                    with torch.no_grad():
+                        logits = model(input_ids=batch["input_ids"].to(self.device),
+                                       position_ids=batch["position_ids"].to(self.device),
+                                       use_cache=False,
+                                       logits_to_keep=keep.to(self.device)).logits[0]
+                    logp = F.log_softmax(logits.float(), dim=-1)
+                    np.add.at(nll[combo.name], row_of, -logp.gather(1, gold)[:, 0].cpu().numpy())
+                    if with_kl and combo == kl_reference:
+                        ref = logp
+                    elif with_kl:
+                        np.add.at(kl[combo.name], row_of,
+                                  (ref.exp() * (ref - logp)).sum(-1).cpu().numpy())
+            for combo in combos:
+                entry = {"nll": nll[combo.name].round(5).tolist(), "tokens": count.tolist(),
+                         "chars": chars.tolist()}
+                if with_kl and combo != kl_reference:
+                    entry["kl"] = kl[combo.name].round(6).tolist()
+                out[combo.name][name] = entry
+        return out
+
+    def recall(self, model, combo: Combo, core: str | None) -> dict:
+        """Greedy glosses of the recall rows; per row, constituent words the gloss names."""
+        from corpusgen.lang import get_language
+        from train_plugin import generate_gloss
+
+        apply_combo(model, combo, core)
+        rows = self.data.recall_rows
+        texts = generate_gloss(model, self.tokenizer, rows, format=self.format,
+                               max_new_tokens=self.sizes.max_new_tokens,
+                               batch_size=self.sizes.eval_batch, device=self.device)
+        hits, wanted = np.zeros(len(rows)), np.zeros(len(rows))
+        by_lang: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_lang.setdefault(r["lang"], []).append(i)
+        for lang, idx in by_lang.items():
+            words = self.data.lexicon_words.get(lang, {})
+            lemmas = [[words[c["concept"]] for c in rows[i]["constituents"]
+                       if c["concept"] in words] for i in idx]
+            named = get_language(lang).names_words([texts[i] for i in idx], lemmas,
+                                                   self.data.vocabulary.get(lang, set()))
+            for i, want, got in zip(idx, lemmas, named):
+                wanted[i], hits[i] = len(want), sum(got)
+        samples = [{"hyperword": r["hyperword"], "lang": r["lang"], "gold": r["completion"],
+                    "output": t} for r, t in zip(rows[:6], texts[:6])]
+        return {"hits": hits.tolist(), "words": wanted.tolist(), "samples": samples}
+
+
+FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
+CORE_OFF_SETS = ("gloss_seen", "sentences", "language_data")
+SWEEP_SETS = ("gloss_seen", "sentences")
+
+
+def measure(ev: Evaluator, model, full: list[Combo], sweep: list[Combo], core: str | None,
+            kl_reference: Combo | None, core_off: list[Combo] = ()) -> dict:
+    """Every set and recall for the `full` combos; fewer sets for the others: the core-off
+    hopes' sets (with recall) for `core_off`, the Pareto axes for `sweep`."""
+    plan = ([(c, FULL_SETS) for c in full] + [(c, CORE_OFF_SETS) for c in core_off]
+            + [(c, SWEEP_SETS) for c in sweep])
+    result = ev.losses(model, plan, core, kl_reference)
+    for combo in [*full, *core_off]:
+        result[combo.name]["recall"] = ev.recall(model, combo, core)
+    return result

@@ -1,0 +1,231 @@
+"""results.md and results.json: the tables, each hope with its interval, and the plots.
+
+Every number is a mean over seeds with a 95 % interval from the nested bootstrap
+(experiments.stats). Losses are nats per target token and per target character, the target
+being what the row's loss is on (the gloss, the sentence, the answer). Numbers that hold by
+construction — adapters off equal the base model, a frozen core does not change — are
+stated as checks, never as results.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .config import ARMS, LANGUAGE_WEIGHTS
+from .data import SET_LABELS
+from .plots import plot_curves, plot_pareto
+from .results import Results
+from .stats import fmt, verdict
+
+ORDINARY = ("sentences", "language_data", "base_samples")
+
+
+def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
+    """(label, arm key, combo, point) of every model state in the tables."""
+    formats = sorted({ARMS[a].format for a in res.arms} | {"chat"})
+    rows = [(f"base model ({f})", f"base:{f}", "none", 0) for f in formats]
+    rows += [(f"after mnemo: core alone ({f})", f"core:{f}", "core", 0) for f in formats
+             if any(ARMS[a].root == "core" and ARMS[a].format == f for a in res.arms)]
+    rows.append(("language adapter on the base alone (reference)", "reference", "language", 0))
+    for arm in res.arms:
+        a = ARMS[arm]
+        if a.regime == "mixed":
+            rows.append((f"{arm}: after half its steps", arm, "core+language", 0))
+            rows.append((f"{arm}: after all steps", arm, "core+language", -1))
+            continue
+        if a.regime == "reverse":
+            rows.append((f"{arm}: core alone (trained over language)", arm, "core", -1))
+        rows.append((f"{arm}: core+language", arm, "core+language", -1))
+        rows.append((f"{arm}: language alone (core off)", arm, "language", -1))
+    return rows
+
+
+def gloss_table(res: Results) -> list[str]:
+    head = [("| model state | gloss loss/token (seen words) | gloss loss/char (seen words) | "
+             "gloss loss/char (held-out word) | concept recall (seen words) | "
+             "KL(core ‖ this) on gloss |"), "| --- | --- | --- | --- | --- | --- |"]
+    lines = []
+    for label, arm, combo, point in rows_of_table(res):
+        cells = [res.value(arm, combo, "gloss_seen", "token", point),
+                 res.value(arm, combo, "gloss_seen", "char", point),
+                 res.value(arm, combo, "gloss_unseen", "char", point),
+                 res.value(arm, combo, "gloss_seen", "recall", point),
+                 res.value(arm, combo, "gloss_seen", "kl", point)]
+        lines.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
+    return head + lines
+
+
+def ordinary_table(res: Results) -> list[str]:
+    have = [s for s in ORDINARY if any(s in m for u in res.units.values()
+                                       for p in u["points"] for m in p["measures"].values())]
+    head = ["| model state | " + " | ".join(f"{s}: loss/char" for s in have) + " |",
+            "| --- |" + " --- |" * len(have)]
+    lines = []
+    for label, arm, combo, point in rows_of_table(res):
+        cells = [res.value(arm, combo, s, "char", point) for s in have]
+        lines.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
+    return head + lines
+
+
+def training_table(res: Results) -> list[str]:
+    lines = [("| arm | what it trains | optimizer steps (incl. the shared first stage) | "
+              "train tokens/s (per worker) | minutes per seed (this arm's own unit) | "
+              "largest change of the loaded first stage |"),
+             "| --- | --- | --- | --- | --- | --- |"]
+    for arm in res.arms:
+        t = res.training(arm)
+        if t is None:
+            continue
+        change = "–" if ARMS[arm].root is None else f"{t['first_stage_change']:.1e}"
+        lines.append(f"| {arm} | {ARMS[arm].description} | {', '.join(map(str, t['steps']))} "
+                     f"| {t['tokens_per_second']:.0f} | {t['minutes']:.1f} | {change} |")
+    return lines
+
+
+def hopes(res: Results) -> list[dict]:
+    """Each hope of the experiment as measured: statement, estimate, verdict."""
+    out = []
+
+    def add(text, est, lo=None, hi=None):
+        if est is not None:
+            out.append({"hope": text, "estimate": est, "verdict": verdict(est, lo, hi)})
+
+    for f in ("chat", "prompt"):
+        add(f"after mnemo ({f}): gloss loss/token on seen-word hyperwords <= 50 % of the base "
+            "model's (ratio)", res.compare((f"core:{f}", "core"), (f"base:{f}", "none"),
+                                           "gloss_seen", "token", "ratio"), hi=0.5)
+        add(f"after mnemo ({f}): gloss loss/token on held-out-word hyperwords <= 50 % of the "
+            "base model's (ratio)", res.compare((f"core:{f}", "core"), (f"base:{f}", "none"),
+                                                "gloss_unseen", "token", "ratio"), hi=0.5)
+        add(f"after mnemo ({f}): concept recall on seen-word hyperwords >= 0.8",
+            res.value(f"core:{f}", "core", "gloss_seen", "recall"), lo=0.8)
+    for arm in res.arms:
+        a = ARMS[arm]
+        if a.root != "core":
+            continue
+        add(f"{arm}: recall of core+language minus core alone >= -0.05",
+            res.compare((arm, "core+language"), (arm, "core"), "gloss_seen", "recall", "diff"),
+            lo=-0.05)
+        add(f"{arm}: gloss loss/token of core+language <= 1.05 x core alone",
+            res.compare((arm, "core+language"), (arm, "core"), "gloss_seen", "token", "ratio"),
+            hi=1.05)
+        if a.format == "chat":
+            for s in ("sentences", "language_data"):
+                add(f"{arm}: {s} loss/char of core+language <= 1.05 x the language adapter "
+                    "without a core", res.compare((arm, "core+language"),
+                                                  ("reference", "language"), s, "char",
+                                                  "ratio"), hi=1.05)
+        add(f"{arm}: core off, recall minus the base model's within ±0.05",
+            res.compare((arm, "language"), (f"base:{a.format}", "none"), "gloss_seen",
+                        "recall", "diff"), lo=-0.05, hi=0.05)
+        add(f"{arm}: core off, sentences loss/char within 5 % of core+language",
+            res.compare((arm, "language"), (arm, "core+language"), "sentences", "char",
+                        "ratio"), lo=0.95, hi=1.05)
+    return out
+
+
+def curricula(res: Results) -> list[str]:
+    """Sequential (formats) vs mixed vs reverse, ranked only where intervals separate."""
+    names = [a for a in ("formats", "mixed", "reverse") if a in res.arms]
+    lines = []
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            for s, metric in (("gloss_seen", "token"), ("sentences", "char")):
+                d = res.compare((x, "core+language"), (y, "core+language"), s, metric, "diff")
+                if d is None:
+                    continue
+                if d["hi"] < 0:
+                    word = f"{x} lower than {y}"
+                elif d["lo"] > 0:
+                    word = f"{y} lower than {x}"
+                else:
+                    word = "not separated"
+                lines.append(f"- {s} loss/{metric}, {x} − {y}: {fmt(d)} → {word}")
+    return lines
+
+
+def pareto_points(res: Results) -> list[dict]:
+    pts = []
+    for arm in res.arms:
+        a = ARMS[arm]
+        weights = [1.0] if a.regime == "mixed" else LANGUAGE_WEIGHTS
+        for w in weights:
+            combo = "core" if w == 0 else "core+language" if w == 1 else f"core+{w:g}language"
+            y = res.value(arm, combo, "gloss_seen", "token")
+            xs = {s: res.value(arm, combo, s, "char") for s in ("sentences", "language_data")}
+            if y is not None:
+                pts.append({"arm": arm, "weight": w, "gloss": y, **xs})
+    for label, arm, combo in (("base", "base:chat", "none"),
+                              ("reference", "reference", "language")):
+        y = res.value(arm, combo, "gloss_seen", "token")
+        if y is not None:
+            pts.append({"arm": label, "weight": None, "gloss": y,
+                        **{s: res.value(arm, combo, s, "char")
+                           for s in ("sentences", "language_data")}})
+    return pts
+
+
+def write_report(out: Path, results: dict | None, log) -> dict:
+    res = Results.load(out)
+    run = res.run
+    hope_list = hopes(res)
+    pareto = pareto_points(res)
+    plot_pareto(pareto, out / "pareto.png")
+    plot_curves(res, out / "loss_curves.png")
+    summary = {**run, "hopes": hope_list, "pareto": pareto,
+               "tables": {"gloss": gloss_table(res), "ordinary": ordinary_table(res),
+                          "training": training_table(res)},
+               "samples": _samples(res)}
+    (out / "results.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False),
+                                      encoding="utf-8")
+    (out / "results.md").write_text(_markdown(res, summary), encoding="utf-8")
+    log(f"report: {out / 'results.md'}")
+    return summary
+
+
+def _samples(res: Results) -> dict:
+    out = {}
+    for uid, unit in sorted(res.units.items()):
+        if not uid.endswith("-s0"):
+            continue
+        for combo, m in unit["points"][-1]["measures"].items():
+            if "recall" in m:
+                out[f"{uid} {combo}"] = m["recall"]["samples"][:3]
+    return out
+
+
+def _markdown(res: Results, s: dict) -> str:
+    run, sizes, data = s, s["sizes"], s["data"]
+    sets = "\n".join(f"- **{n}** ({SET_LABELS[n]}): {d['rows']} rows from {d['source']}; "
+                     f"{d['words_in_trained_rows']} of {d['words']} of its words occur in the "
+                     "trained rows" for n, d in data["sets"].items())
+    hope_lines = "\n".join(f"- {h['hope']}: {fmt(h['estimate'])} — **{h['verdict']}**"
+                           for h in s["hopes"])
+    versions = ", ".join(f"{k} {v}" for k, v in run["versions"].items())
+    dropped = (f"Dropped to fit the time budget ({run['budget_minutes']} min): "
+               + ", ".join(res.dropped) + ". ") if res.dropped else ""
+    setup = (f"Model: {run['model']}, {run['dtype']} base weights, float32 LoRA adapters "
+             f"(r={sizes['rank']}, alpha={2 * sizes['rank']}, top "
+             f"{sizes['lora_layers'] or 'all'} layers), {run['device']}, {run['workers']} "
+             f"worker(s) x {run['threads_per_worker']} thread(s). Seeds "
+             f"{', '.join(map(str, run['seeds']))}; {sizes['rows']} trained rows per stage, "
+             f"batch {sizes['batch_size']}, AdamW lr {sizes['lr']} constant. Languages: "
+             f"{', '.join(data['languages'])}. Wall time {run['wall_seconds'] / 60:.1f} min. "
+             f"Versions: {versions}.")
+    arms = (f"Arms reported: {', '.join(res.arms)}. {dropped}Every figure is the mean over "
+            "seeds with a 95 % interval (bootstrap over rows nested in a bootstrap over seeds).")
+    return "\n".join([
+        "# mnemo experiment: results", "",
+        f"Command: `{run['command']}`", "", setup, "", arms, "",
+        "## Evaluation sets", "", sets, "",
+        (f"Concept recall: {data['recall_hyperwords']} seen-word hyperwords decoded greedily "
+         "through the plugin's generate_gloss, each constituent's word in the gloss language "
+         "matched by the language plug-in's lemmatiser (names_words)."), "",
+        "## Training", "", *s["tables"]["training"], "",
+        "## Glosses", "", *s["tables"]["gloss"], "",
+        "## Ordinary text (nats per character)", "", *s["tables"]["ordinary"], "",
+        "## Hopes", "", hope_lines, "",
+        "## Curricula", "", *(curricula(res) or ["- (mixed or reverse not run)"]), "",
+        "![Pareto](pareto.png)", "", "![loss curves](loss_curves.png)", "",
+    ])

@@ -1,0 +1,130 @@
+"""Reading the stored units back as bootstrap parts: which rows, which seeds, which combo.
+
+A "point" of an arm is one model state (after a stage) under one adapter combination. For
+arms that branch from a saved first stage, the combination "core" (or, for reverse,
+"language") is the saved stage itself, measured once in its own unit: the branch leaves it
+frozen (the report states the largest change of its weights, which is 0 when it is).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .config import ARMS
+from .stats import Part, estimate
+
+METRICS = {"token": ("nll", "tokens"), "char": ("nll", "chars"), "kl": ("kl", "tokens"),
+           "recall": ("hits", "words")}
+
+
+class Results:
+    def __init__(self, out: Path, run: dict, units: dict[str, dict]):
+        self.out, self.run, self.units = out, run, units
+        self.seeds = run["seeds"]
+        self.draws = run["sizes"]["bootstrap"]
+        # arms reported: those whose every unit (each seed, and what it branches from) ran
+        self.arms = [a for a in run["arms"] if all(
+            uid in units for uid in run["units"] if uid.startswith(f"arm-{a}-"))
+            and all(self._root_done(a, s) for s in self.seeds)]
+        self.dropped = [a for a in run["arms"] if a not in self.arms]
+
+    def _root_done(self, arm: str, seed: int) -> bool:
+        a = ARMS[arm]
+        if a.root is None:
+            return True
+        fmt = "chat" if a.root == "language" else a.format
+        return f"root-{a.root}-{fmt}-s{seed}" in self.units
+
+    @classmethod
+    def load(cls, out: Path) -> Results:
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        units = {}
+        for uid in run["units"]:
+            file = out / "units" / f"{uid}.json"
+            if file.is_file():
+                units[uid] = json.loads(file.read_text(encoding="utf-8"))
+        return cls(out, run, units)
+
+    # ---- locating rows ------------------------------------------------------------------
+
+    def _entry(self, uid: str, point: int, combo: str, metric: str, set_name: str):
+        unit = self.units.get(uid)
+        if unit is None or point >= len(unit["points"]):
+            return None
+        measures = unit["points"][point]["measures"].get(combo)
+        if measures is None:
+            return None
+        if metric == "recall":
+            rec = measures.get("recall")
+            return None if rec is None or set_name != "gloss_seen" else (rec["hits"], rec["words"])
+        data = measures.get(set_name)
+        num, den = METRICS[metric]
+        if data is None or num not in data:
+            return None
+        return data[num], data[den]
+
+    def where(self, arm: str, combo: str, point: int = -1) -> list[tuple[str, int, str]]:
+        """(unit id, point index, combo) per seed for an arm's combination.
+
+        arm: an arm name, "base:<fmt>", "core:<fmt>" or "reference" (the language adapter
+        alone on the base)."""
+        if arm.startswith("base:"):
+            return [(f"base-{arm[5:]}", 0, "none")]
+        if arm.startswith("core:"):
+            return [(f"root-core-{arm[5:]}-s{s}", 0, "core") for s in self.seeds]
+        if arm == "reference":
+            return [(f"root-language-chat-s{s}", 0, "language") for s in self.seeds]
+        a = ARMS[arm]
+        if a.root == "core" and combo == "core":
+            return self.where(f"core:{a.format}", "core")
+        if a.root == "language" and combo == "language":
+            return self.where("reference", "language")
+        out = []
+        for s in self.seeds:
+            uid = f"arm-{arm}-{a.format}-s{s}"
+            n = len(self.units.get(uid, {}).get("points", []))
+            out.append((uid, point % n if n else 0, combo))
+        return out
+
+    def part(self, arm: str, combo: str, set_name: str, metric: str,
+             point: int = -1) -> Part | None:
+        rows = [self._entry(uid, p, c, metric, set_name)
+                for uid, p, c in self.where(arm, combo, point)]
+        if not rows or any(r is None for r in rows):
+            return None
+        return np.asarray([r[0] for r in rows], float), np.asarray([r[1] for r in rows], float)
+
+    # ---- statistics ---------------------------------------------------------------------
+
+    def value(self, arm: str, combo: str, set_name: str, metric: str, point: int = -1):
+        p = self.part(arm, combo, set_name, metric, point)
+        return None if p is None else estimate([p], draws=self.draws)
+
+    def compare(self, a: tuple, b: tuple, set_name: str, metric: str, how: str):
+        """A paired "ratio" (a / b) or "diff" (a - b) of two (arm, combo[, point]) points."""
+        pa, pb = self.part(*a[:2], set_name, metric, *a[2:]), self.part(
+            *b[:2], set_name, metric, *b[2:])
+        if pa is None or pb is None:
+            return None
+        fn = (lambda x, y: x / y) if how == "ratio" else (lambda x, y: x - y)
+        return estimate([pa, pb], fn, draws=self.draws)
+
+    def training(self, arm: str) -> dict | None:
+        """Steps, trained tokens per second and minutes of an arm, over its seeds."""
+        a = ARMS[arm]
+        units = [self.units.get(f"arm-{arm}-{a.format}-s{s}") for s in self.seeds]
+        if any(u is None for u in units):
+            return None
+        roots = []
+        if a.root:
+            fmt = "chat" if a.root == "language" else a.format
+            roots = [self.units.get(f"root-{a.root}-{fmt}-s{s}") for s in self.seeds]
+        steps = [len(u["curve"]) + (len(r["curve"]) if r else 0) for u, r in
+                 zip(units, roots or [None] * len(units))]
+        tps = [u["training"]["tokens_per_second"] for u in units]
+        return {"steps": sorted(set(steps)), "tokens_per_second": float(np.mean(tps)),
+                "minutes": float(np.mean([u["wall_seconds"] for u in units])) / 60,
+                "first_stage_change": max((u.get("first_stage_change") or 0.0) for u in units)}

@@ -1,0 +1,161 @@
+"""Units of work: the base model measured once per format, the saved first stages (one core
+per seed and format, one language adapter per seed), and the arms branching from them.
+
+Each unit trains (or not), measures under its adapter combinations, and returns one JSON
+dict; the runner stores it under OUT/units/ and hands it to the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ARMS, LANGUAGE_WEIGHTS
+from .measure import Combo, Evaluator, measure
+from .training import Run
+
+CORE = "mnemo"  # the plugin's core adapter: the mnemo stage's
+NONE, CORE_ALONE = Combo(False, 0.0), Combo(True, 0.0)
+LANGUAGE_ALONE, BOTH = Combo(False, 1.0), Combo(True, 1.0)
+SWEEP = [Combo(True, w) for w in LANGUAGE_WEIGHTS if 0 < w < 1]
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str  # base | root | arm
+    name: str  # base: the format; root: core | language; arm: the arm's name
+    fmt: str
+    seed: int | None = None
+
+    @property
+    def id(self) -> str:
+        if self.kind == "base":
+            return f"base-{self.fmt}"
+        return f"{self.kind}-{self.name}-{self.fmt}-s{self.seed}"
+
+    @property
+    def needs(self) -> Unit | None:
+        if self.kind != "arm":
+            return None
+        root = ARMS[self.name].root
+        return Unit("root", root, self.fmt, self.seed) if root else None
+
+    def cost(self) -> int:
+        """Stages trained, for scheduling the longest work first."""
+        if self.kind == "base":
+            return 0
+        if self.kind == "root":
+            return 1
+        arm = ARMS[self.name]
+        return len(arm.stages) if arm.root is None else len(arm.later_stages)
+
+
+def plan_units(arm_names: list[str], seeds) -> list[Unit]:
+    """Every unit, in priority order: the base model, the shared first stages (the chat core
+    and the language-only reference), then each arm with all its seeds before the next arm
+    (a unit it needs goes right before it). A run short of time drops arms from the end."""
+    units: list[Unit] = [Unit("base", "chat", "chat")]
+    units += [Unit("root", "core", "chat", s) for s in seeds]
+    units += [Unit("root", "language", "chat", s) for s in seeds]
+    for name in arm_names:
+        arm = ARMS[name]
+        for seed in seeds:
+            u = Unit("arm", name, arm.format, seed)
+            for dep in (Unit("base", arm.format, arm.format), u.needs):
+                if dep is not None and dep not in units:
+                    units.append(dep)
+            units.append(u)
+    return units
+
+
+class Context:
+    """What every unit of one process shares: the base model, tokenizer, data, evaluators."""
+
+    def __init__(self, base, tokenizer, data, sizes, out: Path, device, log):
+        self.base, self.tokenizer, self.data = base, tokenizer, data
+        self.sizes, self.out, self.device, self.log = sizes, out, device, log
+        self._evaluators: dict[str, Evaluator] = {}
+
+    def evaluator(self, fmt: str) -> Evaluator:
+        if fmt not in self._evaluators:
+            self._evaluators[fmt] = Evaluator(self.tokenizer, self.data, fmt, self.sizes,
+                                              self.device)
+        return self._evaluators[fmt]
+
+    def root_folder(self, root: str, fmt: str, seed: int) -> Path:
+        return self.out / "adapters" / f"{root}-{fmt}-s{seed}"
+
+
+def run_unit(ctx: Context, unit: Unit) -> dict:
+    log = (lambda m: ctx.log(f"[{unit.id}] {m}"))
+    ev = ctx.evaluator(unit.fmt)
+    if unit.kind == "base":
+        ctx.base.eval()
+        return {"unit": unit.id, "points": [{"after": "base", "step": 0,
+                                             "measures": measure(ev, ctx.base, [NONE], [], None,
+                                                                 None)}]}
+    if unit.kind == "root":
+        return _run_root(ctx, unit, ev, log)
+    return _run_arm(ctx, unit, ev, log)
+
+
+def _run_root(ctx, unit: Unit, ev, log) -> dict:
+    stage = "mnemo" if unit.name == "core" else "language"
+    run = Run(ctx.base, ctx.tokenizer, ctx.data.train_build, ctx.sizes, stages=(stage,),
+              fmt=unit.fmt, seed=unit.seed, device=ctx.device)
+    run.train(log=log)
+    run.save(ctx.root_folder(unit.name, unit.fmt, unit.seed))
+    combo = CORE_ALONE if unit.name == "core" else LANGUAGE_ALONE
+    t = time.time()
+    points = [{"after": stage, "step": run.plan.total_steps,
+               "measures": measure(ev, run.model, [combo], [], CORE, None)}]
+    _log_times(log, run, time.time() - t)
+    return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points}
+
+
+def _run_arm(ctx, unit: Unit, ev, log) -> dict:
+    arm = ARMS[unit.name]
+    run = Run(ctx.base, ctx.tokenizer, ctx.data.train_build, ctx.sizes, stages=arm.stages,
+              fmt=arm.format, seed=unit.seed, device=ctx.device, regime=arm.regime,
+              replay=arm.replay, keep_core=arm.keep_core, core_dropout=arm.core_dropout)
+    points, t = [], time.time()
+    if arm.root is not None:
+        run.load_first_stage(ctx.root_folder(arm.root, arm.format, unit.seed))
+        run.train(log=log)
+        t = time.time()
+        if arm.regime == "reverse":  # the core is new here; language alone is the root
+            full, off = [CORE_ALONE, BOTH], []
+        else:  # the core alone is the root
+            full, off = [BOTH], [LANGUAGE_ALONE]
+        points.append({"after": "+".join(arm.later_stages), "step": run.plan.total_steps,
+                       "measures": measure(ev, run.model, full, SWEEP, CORE, CORE_ALONE,
+                                           off)})
+    else:  # mixed: one adapter, measured where the sequential arms end their stages
+        first_end = run.plan.total_steps // len(arm.stages)
+
+        def at_step(n: int) -> None:
+            if n == first_end:
+                points.append({"after": f"step {n}", "step": n,
+                               "measures": measure(ev, run.model, [BOTH], [], None, None)})
+                run_combo_back(run)
+
+        run.train(at_step=at_step, log=log)
+        points.append({"after": "all", "step": run.plan.total_steps,
+                       "measures": measure(ev, run.model, [BOTH], [], None, None)})
+    _log_times(log, run, time.time() - t)
+    return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points,
+            "first_stage_change": run.loaded_adapter_change()}
+
+
+def _log_times(log, run: Run, measure_seconds: float) -> None:
+    s = run.summary()
+    log(f"trained {s['trained_steps']} steps in {s['train_seconds']:.0f} s "
+        f"({s['tokens_per_second']:.0f} tok/s), measured in {measure_seconds:.0f} s")
+
+
+def run_combo_back(run: Run) -> None:
+    """After a mid-stage measurement: the one adapter on at weight 1 again, as training had it."""
+    from .measure import apply_combo
+
+    apply_combo(run.model, BOTH, None)
