@@ -22,10 +22,10 @@ import hashlib
 import json
 import random
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .builds import DataProblem
 
 GLOSS_SETS = ("gloss_seen", "gloss_unseen")
 TEXT_SETS = ("sentences", "language_data", "base_samples")
@@ -38,10 +38,6 @@ SET_LABELS = {
 }
 SAMPLE_REQUESTS = ("Write one sentence about {}.", "Tell me a fact about {}.",
                    "Describe {} in one sentence.", "What is {}?")
-
-
-class DataProblem(Exception):
-    """Data the experiment cannot use; the message is one line for the user."""
 
 
 @dataclass
@@ -80,62 +76,6 @@ class Data:
                 "recall_hyperwords": len(self.recall_rows)}
 
 
-# ---- builds ----------------------------------------------------------------------------
-
-def corpusgen_command() -> list[str]:
-    exe = Path(sys.executable).with_name("corpusgen")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "corpusgen.cli"]
-
-
-def read_concepts(lexicon: Path) -> list[str]:
-    with open(lexicon / "concepts.tsv", encoding="utf-8") as f:
-        return [row["concept"] for row in csv.DictReader(f, delimiter="\t")]
-
-
-def copy_lexicon(src: Path, dst: Path, keep: set[str]) -> None:
-    """The lexicon at `src` with only the concepts in `keep`, written to `dst`."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(src.iterdir()):
-        if path.suffix != ".tsv":
-            continue
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if lines and lines[0].startswith("concept\t"):
-            lines = lines[:1] + [ln for ln in lines[1:] if ln.split("\t", 1)[0] in keep]
-        (dst / path.name).write_text("".join(lines), encoding="utf-8")
-
-
-def build_all(jobs: list[tuple[Path, list[str], int, int, Path]], log) -> None:
-    """`corpusgen build` for each (out, langs, scenes, seed, lexicons), side by side, unless
-    the same build is already in `out`."""
-    running = []
-    for out, langs, scenes, seed, lexicons in jobs:
-        want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons)}
-        marker = out / "experiment_build.json"
-        if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == want:
-            continue
-        cmd = [*corpusgen_command(), "build", "--langs", ",".join(langs), "--n", str(scenes),
-               "--seed", str(seed), "--min-parts", "2", "--max-parts", "3", "--out", str(out),
-               "--overwrite", "--quiet", "--lexicons", str(lexicons)]
-        log("$ " + " ".join(cmd))
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)
-        running.append((proc, marker, want))
-    for proc, marker, want in running:
-        _, err = proc.communicate()
-        if proc.returncode:
-            last = (err.strip().splitlines() or ["(no message)"])[-1]
-            raise DataProblem(f"corpusgen build failed: {last}")
-        marker.write_text(json.dumps(want), encoding="utf-8")
-
-
-def _tree_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.iterdir()):
-        if p.is_file():
-            h.update(p.name.encode() + p.read_bytes())
-    return h.hexdigest()[:16]
-
-
 # ---- evaluation sets -------------------------------------------------------------------
 
 def _split_rows(root: Path, stage: str) -> dict[str, list[dict]]:
@@ -166,6 +106,8 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     """Both builds and every evaluation set except base_samples (see `add_base_samples`)."""
     from corpusgen.contract import Build
     from corpusgen.lexicon import default_lexicon_dir, load_lexicon
+
+    from .builds import build_all, copy_lexicon, read_concepts
 
     shipped = default_lexicon_dir()
     concepts = read_concepts(shipped)
