@@ -40,10 +40,11 @@ def corpusgen(*args):
 
 
 def small_build(tmp_path_factory) -> Path:
-    """A 2,000-scene build without a tokenizer (made once per session)."""
+    """A 2,000-scene build of LANGS without a tokenizer (made once per session)."""
     if "build" not in _cache:
         out = tmp_path_factory.mktemp("tokenizer-builds") / "small"
-        result = corpusgen("build", "--n", N_SCENES, "--out", out, "--quiet", "--seed", 3)
+        result = corpusgen("build", "--n", N_SCENES, "--out", out, "--quiet", "--seed", 3,
+                           "--langs", ",".join(LANGS))
         assert result.exit_code == 0, result.output + result.stderr
         _cache["build"] = out
     return _cache["build"]
