@@ -27,7 +27,9 @@ def _staged(published_dataset, tok, seed=0, **kw):
     )
 
 
-def _train(staged, tok, lr=5e-3, on_step=None, resume_from=None, stop_after=None, save=None):
+def _train(
+    staged, tok, lr=5e-3, on_step=None, resume_from=None, stop_after=None, save=None, after=None
+):
     torch.manual_seed(0)
     model = staged.wrap(tiny_model(tok))
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=lr, weight_decay=0.0)
@@ -39,6 +41,8 @@ def _train(staged, tok, lr=5e-3, on_step=None, resume_from=None, stop_after=None
             (model(**batch).loss / len(step.batches)).backward()
         optimizer.step()
         optimizer.zero_grad()
+        if after is not None:
+            after(step, model)
         if save is not None and step.index + 1 == stop_after:
             steps.save_checkpoint(save)
             return model
@@ -187,6 +191,29 @@ def test_frozen_means_frozen_with_every_option_on(published_dataset, dataset_tok
     assert all(torch.equal(a, b) for a, b in zip(bridge, snapshot["bridge"]))
     lang = adapter_parameters(model)["language"]
     assert any(p.abs().sum() > 0 for p in lang)  # and the language adapter did learn
+
+
+def test_an_evaluation_between_steps_leaves_training_as_it_was(
+    published_dataset, dataset_tokenizer
+):
+    """A script that looks at the model between steps (core off, adapter weights) and goes on
+    training gets the same weights as one that never looked."""
+    from train_plugin import generate_gloss, set_active_adapters, set_adapter_weights
+
+    def look(step, model):
+        if step.index % 3 == 0:
+            set_adapter_weights(model, {"mnemo": 0.0, "language": 0.5})
+        elif step.index % 3 == 1:
+            set_active_adapters(model, [])
+            generate_gloss(model, dataset_tokenizer, ["вода"], lang="ru", max_new_tokens=2)
+
+    plain = _train(_staged(published_dataset, dataset_tokenizer, **ALL_ON), dataset_tokenizer)
+    looked = _train(
+        _staged(published_dataset, dataset_tokenizer, **ALL_ON), dataset_tokenizer, after=look
+    )
+    for name, params in adapter_parameters(plain).items():
+        for a, b in zip(params, adapter_parameters(looked)[name]):
+            torch.testing.assert_close(b, a, rtol=0, atol=1e-6, msg=name)
 
 
 @pytest.mark.parametrize("option", ["replay", "keep_core", "core_dropout", "all"])

@@ -15,6 +15,7 @@ import numpy as np
 
 from .adapters import (
     activate_stage,
+    active_adapters,
     adapter_parameters,
     add_stage_adapters,
     arm_all_adapters,
@@ -231,7 +232,11 @@ class StagedLoRA:
         dropout), and the keep_core term. Called by the Stepper and the StageCallback."""
         span = plan.span_at(step)
         index = self.index_of(span)
-        if index != self._entered:
+        expected = set(self._active_in(index)) - ({self.core} if self._core_off else set())
+        # also when the script changed the adapters between steps (an evaluation with the
+        # core off or with adapter weights): training resumes in the stage's own setting
+        if (index != self._entered or set(active_adapters(model)) != expected
+                or getattr(peft_model_of(model), "_mnemo_scaled", False)):
             self.enter_stage(model, index)
         core_off = step in plan.core_off
         if core_off != self._core_off:

@@ -43,14 +43,17 @@ def set_adapter_weights(model, weights: dict[str, float]) -> None:
     for layer in _lora_layers(model):
         for name, w in weights.items():
             layer.set_scale(name, float(w))
+    # a training step after this restores the stage's own adapters and weights
+    peft._mnemo_scaled = any(w != 1 for w in weights.values())
 
 
 def reset_adapter_weights(model) -> None:
     """Every adapter back to PEFT's default scaling (weight 1); which are active is unchanged."""
-    names = list(peft_model_of(model).peft_config)
+    peft = peft_model_of(model)
     for layer in _lora_layers(model):
-        for name in names:
+        for name in peft.peft_config:
             layer.set_scale(name, 1.0)
+    peft._mnemo_scaled = False
 
 
 def adapter_weights(model) -> dict[str, float]:
