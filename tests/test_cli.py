@@ -186,7 +186,9 @@ HIDE_TRAINING = textwrap.dedent("""
     for args in (["lexicon", "check", "--langs", "ru,en,th"], ["lang", "check", "th"],
                  ["build", "--langs", "ru,en,th", "-n", "100", "--out", out, "--quiet"],
                  ["check", out], ["stats", out], ["sample", out, "-n", "1"],
-                 ["cache", "info"], ["push", out, "--repo", "alice/x", "--dry-run"]):
+                 ["cache", "info"], ["push", out, "--repo", "alice/x", "--dry-run"],
+                 ["tokenizer", "train", out, "--background", "0", "--vocab-size", "2000",
+                  "--quiet"], ["check", out, "--quick"]):
         r = CliRunner().invoke(main, args)
         assert r.exit_code == 0, (args, r.output, r.exception)
     assert not HIDDEN & set(m.partition(".")[0] for m in sys.modules), "imported anyway"
