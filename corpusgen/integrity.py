@@ -67,7 +67,8 @@ def file_problems(build: Build, advance: Callable[[int], None] = lambda n: None)
             continue
         size = path.stat().st_size
         if size != entry["bytes"]:
-            how = "cut short" if size < entry["bytes"] else "longer than written"
+            how = ("cut short or replaced" if size < entry["bytes"]
+                   else "longer than written: appended to or replaced")
             problems.append(f"{path}: {size:,} bytes, stats.json records {entry['bytes']:,} "
                             f"({how})")
             advance(entry["bytes"])
