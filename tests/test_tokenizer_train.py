@@ -361,3 +361,26 @@ def test_a_word_list_with_a_bom_and_crlf_is_read(build, tmp_path):
     path = tmp_path / "ru.txt"
     path.write_bytes("\ufeffвода\r\nГрусть\r\nwater\r\nвода\r\n".encode("utf-8"))
     assert read_word_file(path, "ru") == ["вода", "грусть"]
+
+
+@pytest.mark.parametrize("damage", ["parquet cut short", "stats.json not JSON",
+                                    "tokenizer folder of the user's"])
+def test_damaged_builds_and_foreign_folders_are_one_line_errors(build, tmp_path, damage):
+    copy = tmp_path / "damaged"
+    shutil.copytree(build, copy)
+    if damage == "parquet cut short":
+        shard = sorted((copy / "data" / "bridge").glob("train-*.parquet"))[0]
+        shard.write_bytes(shard.read_bytes()[:200])
+        fragment = "cannot read"
+    elif damage == "stats.json not JSON":
+        (copy / "stats.json").write_text("{not json", encoding="utf-8")
+        fragment = "stats.json"
+    else:
+        (copy / "tokenizer").mkdir()
+        (copy / "tokenizer" / "notes.txt").write_text("mine", encoding="utf-8")
+        fragment = "did not make"
+    with pytest.raises(TokenizerError, match=fragment) as info:
+        train_tokenizer(copy, vocab_size=5000, background=0)
+    assert "\n" not in str(info.value)
+    if damage == "tokenizer folder of the user's":
+        assert (copy / "tokenizer" / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -119,6 +119,7 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
     extra = background_counts(text, lists)
     _check_vocab(vocab_size, text, folder, extra)
     target = folder / TOKENIZER_DIR
+    check_replaceable(target)
     work = folder / f".{TOKENIZER_DIR}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -193,6 +194,17 @@ def _settings(model_file: Path, text: BuildText, requested: int, model_type: str
         "sentencepiece": sp_version,
         "files": [MODEL_FILE, "tokenizer.json", "tokenizer_config.json"],
     }
+
+
+def check_replaceable(target: Path) -> None:
+    """DIR/tokenizer may be replaced when it is missing, empty or a tokenizer this package
+    trained (it holds tokenizer.model or settings.json); anything else is the user's."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise TokenizerError(f"{target} is not a folder this tool made; move it away first")
+    if target.is_dir() and any(target.iterdir()) and not (
+            (target / MODEL_FILE).is_file() or (target / SETTINGS_FILE).is_file()):
+        raise TokenizerError(f"{target} holds files this tool did not make (no {MODEL_FILE}); "
+                             "move them away first")
 
 
 def _replace(work: Path, target: Path) -> None:
