@@ -212,3 +212,14 @@ def test_the_corpus_side_works_without_the_training_libraries(tmp_path):
     last = done.stdout.strip().splitlines()[-1]
     assert last == ("1 corpusgen: this needs torch, which is not installed: pip install "
                     "'mnemo-corpus[train]'"), last
+
+
+def test_output_cut_by_a_pipe_ends_quietly(built):
+    """`corpusgen sample DIR | head -0`: the reader is gone before the first row is written;
+    no traceback, no error line."""
+    reader = subprocess.Popen([sys.executable, "-m", "corpusgen.cli", "sample", str(built),
+                               "-n", "200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()
+    err = reader.stderr.read().decode()
+    reader.wait(timeout=60)
+    assert "Traceback" not in err and "Broken pipe" not in err, err

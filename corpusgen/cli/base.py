@@ -52,6 +52,26 @@ def _missing_extra(exc: ModuleNotFoundError) -> Failure | None:
                    f"'mnemo-corpus[{extra}]'")
 
 
+class UsageLine(click.ClickException):
+    """A usage error (a bad option value, an unknown command) said in one line, exit 2,
+    instead of click's usage block."""
+
+    exit_code = 2
+
+    def __init__(self, command: str, message: str) -> None:
+        super().__init__(f"{message} (see `{command} --help`)")
+        self.command = command
+
+    def show(self, file=None) -> None:
+        click.echo(f"{self.command}: {self.format_message()}", err=True)
+
+
+def _usage_line(exc: click.UsageError) -> click.UsageError | UsageLine:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc  # a group run bare prints its help, as click does
+    return UsageLine(exc.ctx.command_path if exc.ctx else "corpusgen", exc.format_message())
+
+
 class CommandGroup(click.Group):
     """A click group whose commands may raise the project's own errors: a LexiconInvalid is
     printed as its FILE:LINE list, any other project error, an OS error (a permission, a
@@ -63,6 +83,8 @@ class CommandGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _usage_line(exc) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except LexiconInvalid as exc:
@@ -73,6 +95,8 @@ class CommandGroup(click.Group):
             raise Failure(str(exc)) from None
         except ModuleNotFoundError as exc:
             raise _missing_extra(exc) or exc from None
+        except BrokenPipeError:
+            raise  # `corpusgen sample ... | head`: click ends quietly
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise Failure(f"{where}{exc.strerror or exc}") from None
@@ -81,28 +105,11 @@ class CommandGroup(click.Group):
                 raise Failure(str(exc)) from None
             raise
 
-    def main(self, *args, **kwargs):
-        """Click's main, with a usage error said in one line instead of three."""
-        standalone = kwargs.pop("standalone_mode", True)
+    def make_context(self, info_name, args, parent=None, **extra):
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            if not standalone:
-                raise
-            command = exc.ctx.command_path if exc.ctx else "corpusgen"
-            click.echo(f"{command}: {exc.format_message()} (see `{command} --help`)",
-                       err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            if not standalone:
-                raise
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            if not standalone:
-                raise
-            click.echo("corpusgen: aborted", err=True)
-            sys.exit(1)
+            raise _usage_line(exc) from None
 
 
 def _langs_option(value: str | None) -> list[str] | None:
