@@ -31,7 +31,7 @@ from corpusgen.card import write_card
 from corpusgen.contract import ARROW_DIR, SPLITS, STAGES, STATS
 from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
-from corpusgen.hf_arrow import write_arrow_metadata
+from corpusgen.hf_arrow import arrow_schema, write_arrow_metadata
 from corpusgen.interrupt import STOP
 from corpusgen.lexicon import Lexicon
 from corpusgen.output import Output
@@ -57,7 +57,8 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite
 
     Each of `finishers` is called with the finished (still temporary) folder before the card
     is written and the folder is put in place — e.g. tokenizer training, which adds
-    `tokenizer/` and its settings to stats.json — so a failure there leaves nothing behind.
+    `tokenizer/` — so a failure there leaves nothing behind. What a finisher returns (a dict,
+    e.g. {"tokenizer": settings}) goes into stats.json, which is written once, at the end.
     `engine` runs the tasks (default: a local pool of `options.workers` processes).
     """
     check_options(options)
@@ -78,11 +79,12 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite
                 f"{capacity:,} hyperwords")
         engine = engine or LocalEngine(options.workers)
         written = _write(tables, drawer, options, output.tmp, progress, engine)
+        settings = {}
         for finish in finishers:
-            finish(output.tmp)
+            settings.update(finish(output.tmp) or {})
         if STOP.is_set():
             raise KeyboardInterrupt
-        stats = _seal(output.tmp, written)
+        stats = _seal(output.tmp, written, settings)
         output.publish()
     return stats
 
@@ -92,7 +94,8 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
     """Steps 1-4, then the files named and the first stats.json; returns the files' sizes
     and checksums as the writers saw them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
-    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan)
+    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan,
+                           arrow_schema())
     make_folders(tmp)
     bar = Progress(options.n, progress)
     try:
@@ -199,10 +202,11 @@ def _name_shards(tmp: Path, results: list[ShardResult]):
     return files, arrow_files
 
 
-def _seal(tmp: Path, written: dict[str, tuple[int, str]]) -> dict:
-    """The card, then stats.json with the size and sha256 of every other file of the build
-    (the shards' as their writers saw them; the rest read back, all small)."""
-    stats = json.loads((tmp / STATS).read_text(encoding="utf-8"))
+def _seal(tmp: Path, written: dict[str, tuple[int, str]], settings: dict) -> dict:
+    """The card, then stats.json with the finishers' settings and the size and sha256 of
+    every other file of the build (the shards' as their writers saw them; the rest read
+    back, all small)."""
+    stats = {**json.loads((tmp / STATS).read_text(encoding="utf-8")), **settings}
     write_card(tmp, stats)
     files = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):

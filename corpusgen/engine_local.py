@@ -6,13 +6,14 @@ locks can hang) and the build context reaches each worker once, through the init
 The key buckets travel between the tasks as files in a scratch folder of the build, never
 through this process, so its memory does not grow with the build. Workers die with the
 process that started them (PR_SET_PDEATHSIG), so a build killed with SIGKILL leaves no
-worker writing behind it.
+worker writing behind it; each runs in a session of its own (see `_init_worker`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import signal
 import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -37,6 +38,10 @@ def _die_with_parent() -> None:
 def _init_worker(context: BuildContext, counter, stop) -> None:
     global _COUNTER, _STOP
     _die_with_parent()
+    # a session of its own, as Ray's workers have: where the kernel shares the CPU between
+    # sessions (autogroup scheduling, the default on desktop Linux), every worker of the
+    # build then gets a share, instead of all of them splitting the share of one terminal
+    os.setsid()
     # an interrupt is the parent's to handle (it removes the temporary folder); a worker
     # that raised too would only print a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)

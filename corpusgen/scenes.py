@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +18,9 @@ from corpusgen.cache import cached_forms
 from corpusgen.frames import Variant, compile_frames, role_of
 from corpusgen.lang import get_language
 from corpusgen.lang.base import Forms, Language
-from corpusgen.lexicon import Lexicon
+
+if TYPE_CHECKING:  # a worker process unpickles the tables and needs no lexicon loader
+    from corpusgen.lexicon import Lexicon
 
 
 @dataclass

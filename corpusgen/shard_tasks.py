@@ -39,6 +39,8 @@ class BuildContext:
     concept_names: pa.Array
     options: BuildOptions
     plan: ShardPlan
+    # the Arrow streams' schema, made once by the driver: it takes datasets, a slow import
+    streamed: pa.Schema
 
 
 @dataclass
@@ -104,7 +106,7 @@ def write_shard(work: ShardWork, root: Path, progress=None, stop=None) -> ShardR
     `progress(scenes)` is told after each chunk; `stop()` true makes it stop there."""
     c = context()
     langs = list(c.options.langs)
-    writers = ShardWriters(root, work.shard)
+    writers = ShardWriters(root, work.shard, c.streamed)
     stats = Stats()
     number = c.plan.first(work.shard)
     try:

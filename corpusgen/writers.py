@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SCHEMA, SPLITS, STAGES
-from corpusgen.hf_arrow import arrow_schema
 from corpusgen.shards import part_name
 
 
@@ -78,14 +77,16 @@ SMALL_GROUP_ROWS = 50_000
 
 
 class ShardWriters:
-    def __init__(self, root: Path, shard: int):
+    """`streamed` is the schema of the Arrow streams (the published one with the metadata
+    datasets adds, `hf_arrow.arrow_schema()`)."""
+
+    def __init__(self, root: Path, shard: int, streamed: pa.Schema):
         self.paths = part_paths(root, shard)
         self.files: dict[tuple[str, str, str], HashingFile] = {}
         self.parquet: dict[tuple[str, str], pq.ParquetWriter] = {}
         self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
         self.rows = {(stage, split): 0 for stage in STAGES for split in SPLITS}
         self.waiting: dict[tuple[str, str], list[pa.Table]] = {}
-        streamed = arrow_schema()
         for stage in STAGES:
             for split in SPLITS:
                 for kind in ("parquet", "arrow"):
