@@ -45,10 +45,10 @@ REPLAY, KEEP_CORE, CORE_DROPOUT = 0.25, 1.0, 0.25
 
 # In priority order: a run short of time (--budget-minutes) drops arms from the end.
 ARMS: dict[str, Arm] = {a.name: a for a in (
-    Arm("formats", "sequential mnemo -> language, chat rows naming the task"),
     Arm("combined", f"formats + replay {REPLAY:g} + keep_core {KEEP_CORE:g} + core dropout "
         f"{CORE_DROPOUT:g} (fixed in advance, not chosen after the results)",
         replay=REPLAY, keep_core=KEEP_CORE, core_dropout=CORE_DROPOUT),
+    Arm("formats", "sequential mnemo -> language, chat rows naming the task"),
     Arm("reverse", "language first (on the base alone: the reference), then the mnemo core",
         regime="reverse"),
     Arm("mixed", "one adapter, mnemo and language rows interleaved", regime="mixed"),

@@ -91,7 +91,7 @@ class Evaluator:
     def losses(self, model, plan: list[tuple[Combo, tuple[str, ...]]], core: str | None,
                kl_reference: Combo | None = None) -> dict:
         """Per-row NLL sums and label counts of the sets each combo of `plan` asks for, and
-        on the gloss sets the per-row KL from `kl_reference` (the core alone) to it."""
+        on gloss_seen the per-row KL from `kl_reference` (the core alone) to it."""
         import torch
         import torch.nn.functional as F
 
@@ -100,7 +100,7 @@ class Evaluator:
             combos = [c for c, sets in plan if name in sets]
             if not combos:
                 continue
-            with_kl = kl_reference is not None and name in GLOSS_SETS
+            with_kl = kl_reference is not None and name == "gloss_seen"
             order = ([kl_reference] if with_kl else []) + [
                 c for c in combos if not (with_kl and c == kl_reference)]
             ids, labels, chars = self.sets[name]
@@ -170,17 +170,17 @@ class Evaluator:
 
 
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
-CORE_OFF_SETS = ("gloss_seen", "sentences", "language_data")
+CORE_SETS = ("gloss_seen", "gloss_unseen", "sentences")  # the core alone, before language
+REFERENCE_SETS = ("gloss_seen", "sentences", "language_data", "base_samples")
+CORE_OFF_SETS = ("gloss_seen", "sentences")
 SWEEP_SETS = ("gloss_seen", "sentences")
 
 
-def measure(ev: Evaluator, model, full: list[Combo], sweep: list[Combo], core: str | None,
-            kl_reference: Combo | None, core_off: list[Combo] = ()) -> dict:
-    """Every set and recall for the `full` combos; fewer sets for the others: the core-off
-    hopes' sets (with recall) for `core_off`, the Pareto axes for `sweep`."""
-    plan = ([(c, FULL_SETS) for c in full] + [(c, CORE_OFF_SETS) for c in core_off]
-            + [(c, SWEEP_SETS) for c in sweep])
+def measure(ev: Evaluator, model, plan: list[tuple[Combo, tuple[str, ...]]], core: str | None,
+            kl_reference: Combo | None = None, recall: tuple[Combo, ...] = ()) -> dict:
+    """Losses of the sets each combo of `plan` names (KL to `kl_reference` on gloss_seen),
+    and concept recall for the `recall` combos."""
     result = ev.losses(model, plan, core, kl_reference)
-    for combo in [*full, *core_off]:
+    for combo in recall:
         result[combo.name]["recall"] = ev.recall(model, combo, core)
     return result

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ARMS, LANGUAGE_WEIGHTS
-from .measure import Combo, Evaluator, measure
+from .measure import (
+    CORE_OFF_SETS,
+    CORE_SETS,
+    FULL_SETS,
+    REFERENCE_SETS,
+    SWEEP_SETS,
+    Combo,
+    Evaluator,
+    measure,
+)
 from .training import Run
 
 CORE = "mnemo"  # the plugin's core adapter: the mnemo stage's
@@ -92,9 +101,8 @@ def run_unit(ctx: Context, unit: Unit) -> dict:
     ev = ctx.evaluator(unit.fmt)
     if unit.kind == "base":
         ctx.base.eval()
-        return {"unit": unit.id, "points": [{"after": "base", "step": 0,
-                                             "measures": measure(ev, ctx.base, [NONE], [], None,
-                                                                 None)}]}
+        measures = measure(ev, ctx.base, [(NONE, FULL_SETS)], None, recall=(NONE,))
+        return {"unit": unit.id, "points": [{"after": "base", "step": 0, "measures": measures}]}
     if unit.kind == "root":
         return _run_root(ctx, unit, ev, log)
     return _run_arm(ctx, unit, ev, log)
@@ -106,10 +114,11 @@ def _run_root(ctx, unit: Unit, ev, log) -> dict:
               fmt=unit.fmt, seed=unit.seed, device=ctx.device)
     run.train(log=log)
     run.save(ctx.root_folder(unit.name, unit.fmt, unit.seed))
-    combo = CORE_ALONE if unit.name == "core" else LANGUAGE_ALONE
+    combo, sets = ((CORE_ALONE, CORE_SETS) if unit.name == "core"
+                   else (LANGUAGE_ALONE, REFERENCE_SETS))
     t = time.time()
     points = [{"after": stage, "step": run.plan.total_steps,
-               "measures": measure(ev, run.model, [combo], [], CORE, None)}]
+               "measures": measure(ev, run.model, [(combo, sets)], CORE, recall=(combo,))}]
     _log_times(log, run, time.time() - t)
     return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points}
 
@@ -124,25 +133,27 @@ def _run_arm(ctx, unit: Unit, ev, log) -> dict:
         run.load_first_stage(ctx.root_folder(arm.root, arm.format, unit.seed))
         run.train(log=log)
         t = time.time()
+        sweep = [(c, SWEEP_SETS) for c in SWEEP]
         if arm.regime == "reverse":  # the core is new here; language alone is the root
-            full, off = [CORE_ALONE, BOTH], []
+            plan = [(CORE_ALONE, CORE_SETS), (BOTH, FULL_SETS)] + sweep
+            recall = (CORE_ALONE, BOTH)
         else:  # the core alone is the root
-            full, off = [BOTH], [LANGUAGE_ALONE]
+            plan = [(BOTH, FULL_SETS), (LANGUAGE_ALONE, CORE_OFF_SETS)] + sweep
+            recall = (BOTH, LANGUAGE_ALONE)
         points.append({"after": "+".join(arm.later_stages), "step": run.plan.total_steps,
-                       "measures": measure(ev, run.model, full, SWEEP, CORE, CORE_ALONE,
-                                           off)})
+                       "measures": measure(ev, run.model, plan, CORE, CORE_ALONE, recall)})
     else:  # mixed: one adapter, measured where the sequential arms end their stages
         first_end = run.plan.total_steps // len(arm.stages)
 
         def at_step(n: int) -> None:
             if n == first_end:
-                points.append({"after": f"step {n}", "step": n,
-                               "measures": measure(ev, run.model, [BOTH], [], None, None)})
+                points.append({"after": f"step {n}", "step": n, "measures": measure(
+                    ev, run.model, [(BOTH, FULL_SETS)], None, recall=(BOTH,))})
                 run_combo_back(run)
 
         run.train(at_step=at_step, log=log)
-        points.append({"after": "all", "step": run.plan.total_steps,
-                       "measures": measure(ev, run.model, [BOTH], [], None, None)})
+        points.append({"after": "all", "step": run.plan.total_steps, "measures": measure(
+            ev, run.model, [(BOTH, FULL_SETS)], None, recall=(BOTH,))})
     _log_times(log, run, time.time() - t)
     return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points,
             "first_stage_change": run.loaded_adapter_change()}
