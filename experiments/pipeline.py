@@ -105,7 +105,7 @@ def run_experiment(args, sizes, command: str, started: float) -> dict:
     data = prepare(out / "data", sizes, args.langs, args.language_data, log)
     torch.set_num_threads(max(1, args.threads * args.workers))
     model, tok, model_name = load_base(args.quick, data, args.device, args.dtype)
-    answers = BaseAnswers(model, tok, 16 if args.quick else 32, sizes.eval_batch, args.device)
+    answers = BaseAnswers(model, tok, 16 if args.quick else 24, sizes.eval_batch, args.device)
     add_base_samples(data, out / "cache", model_name, answers, sizes.eval_rows, log)
     del model, answers  # each worker loads its own copy
     summary = data.summary()
