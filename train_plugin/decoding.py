@@ -87,6 +87,8 @@ def decode_ids(model, tokenizer, prompt_ids: list[list[int]], *, stop_ids: list[
     """Greedy decoding of token-id prompts, batched by length with left padding."""
     import torch
 
+    while not hasattr(model, "generate") and hasattr(model, "module"):  # DDP, accelerate
+        model = model.module
     pad = tokenizer.pad_token_id
     if pad is None:
         pad = stop_ids[0] if stop_ids else 0
