@@ -117,14 +117,12 @@ def write_shard(work: ShardWork, root: Path, progress=None, stop=None) -> ShardR
             m = len(keep)
             staged = stage_tables(chunk, row_numbers(number, m), langs, c.concept_names)
             split = split_of(chunk.key, c.options.split)
-            # rows grouped by split, in order within each: one take, then slices
-            order = np.argsort(split, kind="stable")
-            bounds = np.searchsorted(split[order], np.arange(len(SPLITS) + 1))
+            # each split's rows, in order, as a compact table of its own: a slice of a table
+            # of all splits would keep all of it alive while a small split waits
+            rows_of = [pa.array(np.flatnonzero(split == s)) for s in range(len(SPLITS))]
             for stage, table in staged.items():
-                grouped = table.take(pa.array(order))
                 for s, split_name in enumerate(SPLITS):
-                    writers.write(stage, split_name,
-                                  grouped.slice(bounds[s], bounds[s + 1] - bounds[s]))
+                    writers.write(stage, split_name, table.take(rows_of[s]))
             stats.count(chunk, split, langs, staged)
             number += m
             if progress is not None:
