@@ -45,11 +45,14 @@ def parse(p: OneLineParser, argv=None, positive=("rows", "batch_size")):
     if not args.data.is_dir():
         p.error(f"--data {args.data}: no such folder")
     from train_plugin import StagePluginError, read_stage_order  # light: no torch yet
+    from train_plugin.schedule import check_protection
 
-    try:  # a wrong folder fails here, before a model is loaded
+    try:  # a wrong folder or option fails here, before a model is loaded
         read_stage_order(args.data)
+        check_protection("--", args.replay, args.keep_core, getattr(args, "core_dropout", None))
     except StagePluginError as e:
-        p.error(str(e))
+        p.error(str(e).replace("--keep_core", "--keep-core").replace("--core_dropout",
+                                                                       "--core-dropout"))
     return args
 
 
