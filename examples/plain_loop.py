@@ -82,7 +82,7 @@ def main(argv=None) -> int:
                 print(f"step {step.index} stage {step.stage} lr {step.lr:.2e} "
                       f"loss {loss.item() * len(step.batches):.4f}", flush=True)
             if args.save_steps and (step.index + 1) % args.save_steps == 0:
-                steps.save_checkpoint(args.out / "checkpoint")  # mnemo: adapters, optimizer, position
+                steps.save_checkpoint(args.out / "checkpoint")  # mnemo: adapters, optimizer, rows
     except StagePluginError as e:
         print(f"plain_loop.py: error: {e}", file=sys.stderr)
         return 2
