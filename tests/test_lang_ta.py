@@ -117,7 +117,7 @@ def _render(frame: str, slots: dict[str, str], sentence: bool = False) -> str:
     """One frame realised for Tamil words given directly (slot -> (word, pos, extra))."""
     import numpy as np
 
-    from corpusgen.generate import ArrowForms, _realise
+    from corpusgen.frame_pool import FramePool
 
     names = list(slots)
     rows, pos = [], []
@@ -127,8 +127,9 @@ def _render(frame: str, slots: dict[str, str], sentence: bool = False) -> str:
         pos.append(part)
     forms = TA.inflect(rows, pos)
     variant = next(v for v in compile_frames([frame]) if v.slots == set(names))
-    text = _realise(TA.rewrite(variant), ArrowForms(forms),
-                    {n: np.array([i]) for i, n in enumerate(names)})
+    pool = FramePool({"frame": [TA.rewrite(variant)]}, forms)
+    concepts = {n: np.array([i]) for i, n in enumerate(names)}
+    text = pool.join([pool.positions("frame", 0, concepts, rows=1)])
     return TA.finish(text, sentence)[0].as_py()
 
 
