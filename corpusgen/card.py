@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpusgen.contract import SPLITS, STAGES
+from corpusgen.contract import SPLITS, STAGES, data_files, data_pattern
 
 
 def language_names(stats: dict) -> dict[str, str]:
@@ -34,7 +34,7 @@ def configs(stage_order: list[str], splits: list[str]) -> list[dict]:
     return [
         {
             "config_name": stage,
-            "data_files": [{"split": split, "path": f"data/{stage}/{split}-*.parquet"}
+            "data_files": [{"split": split, "path": data_pattern(stage, split)}
                            for split in splits],
         }
         for stage in stage_order
@@ -71,9 +71,10 @@ def stats_table(stats: dict) -> str:
 def _examples(root: Path, per_stage: int = 3) -> str:
     out = []
     for stage in STAGES:
-        path = root / "data" / stage / "train-00000-of-00001.parquet"
-        if not path.exists():
+        shards = data_files(root, stage, "train")
+        if not shards:
             continue
+        path = shards[0]
         # the first rows only: reading a whole column of a large build would cost its size
         first = pq.ParquetFile(path).iter_batches(
             batch_size=per_stage, columns=["lang", "hyperword", "gloss", "sentence"])

@@ -57,7 +57,8 @@ class Task:
 
 TASKS = {
     "mnemo": Task("gloss", "Gloss this hyperword in {language}: {hyperword}"),
-    "bridge": Task("sentence", "Say this hyperword's scene as one {language} sentence: {hyperword}"),
+    "bridge": Task("sentence",
+                   "Say this hyperword's scene as one {language} sentence: {hyperword}"),
 }
 
 
@@ -72,7 +73,7 @@ def task_instruction(stage: str, language: str, hyperword: str) -> str:
 
 
 def shard_name(split: str, index: int, count: int) -> str:
-    """`<split>-NNNNN-of-MMMMM.parquet`, the file name the Hub gives the index-th of count shards."""
+    """`<split>-NNNNN-of-MMMMM.parquet`: the Hub's name of the index-th of `count` shards."""
     return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
@@ -135,8 +136,13 @@ class Build:
 
     def data_files(self, stage: str, split: str | None = None) -> list[Path]:
         """The Parquet shards of a stage (of one split, when given) on disk, in order."""
-        pattern = f"{split}-*.parquet" if split else "*.parquet"
-        return sorted((self.root / DATA_DIR / stage).glob(pattern))
+        return data_files(self.root, stage, split)
+
+
+def data_files(root: Path, stage: str, split: str | None = None) -> list[Path]:
+    """The Parquet shards of a stage (of one split, when given) under `root`, in order."""
+    pattern = f"{split}-*.parquet" if split else "*.parquet"
+    return sorted((root / DATA_DIR / stage).glob(pattern))
 
 
 def read_stats(root: Path) -> dict[str, Any]:
