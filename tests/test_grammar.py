@@ -59,17 +59,22 @@ def test_russian_adjective_agrees_in_gender_and_case(tables, noun, expected):
 
 def test_russian_accusative_adjective_sees_animacy(tables):
     frame = "{creature.nomn} находит {quality>object.accs} {object.accs}"
-    assert ru(tables, frame, creature="wolf", object="key", quality="old") == "волк находит старый ключ"
+    assert (ru(tables, frame, creature="wolf", object="key", quality="old")
+            == "волк находит старый ключ")
     frame = "{creature.nomn} видит {quality>creature2.accs} {creature2.accs}"
     assert (ru(tables, frame, creature="fox", creature2="wolf", quality="old")
             == "лиса видит старого волка")
 
 
 def test_russian_verb_agrees_with_its_subject(tables):
-    assert ru(tables, "{creature.nomn} {motion>creature.past}", creature="bird", motion="fly") == "птица летела"
-    assert ru(tables, "{creature.nomn} {motion>creature.past}", creature="wolf", motion="fly") == "волк летел"
-    assert ru(tables, "{creature.nomn_pl} {motion.pres3pl}", creature="bird", motion="fly") == "птицы летят"
-    assert ru(tables, "{creature.num2} {motion.pres3pl}", creature="bird", motion="fly") == "две птицы летят"
+    assert (ru(tables, "{creature.nomn} {motion>creature.past}", creature="bird", motion="fly")
+            == "птица летела")
+    assert (ru(tables, "{creature.nomn} {motion>creature.past}", creature="wolf", motion="fly")
+            == "волк летел")
+    assert (ru(tables, "{creature.nomn_pl} {motion.pres3pl}", creature="bird", motion="fly")
+            == "птицы летят")
+    assert (ru(tables, "{creature.num2} {motion.pres3pl}", creature="bird", motion="fly")
+            == "две птицы летят")
     assert ru(tables, "{creature.num2}", creature="wolf") == "два волка"
 
 
@@ -77,7 +82,8 @@ def test_russian_euphony_and_sentence_case(tables):
     assert ru(tables, "о {feeling.loct}", feeling="loneliness") == "об одиночестве"
     assert ru(tables, "с {element.ablt}", element="ice") == "со льдом"
     assert ru(tables, "с {element.ablt}", element="water") == "с водой"
-    assert ru(tables, "в {quality>place.loct} {place.loct}", place="field", quality="damp") == "во влажном поле"
+    assert (ru(tables, "в {quality>place.loct} {place.loct}", place="field", quality="damp")
+            == "во влажном поле")
     assert ru(tables, "{place.prep} {quality>place.loct} {place.loc}", place="forest",
               quality="damp") == "во влажном лесу"
     assert ru(tables, "в {place.loct}", place="field") == "в поле"
@@ -88,14 +94,18 @@ def test_russian_euphony_and_sentence_case(tables):
 def test_english_articles_plurals_and_agreement(tables):
     assert en(tables, "{creature.a}", creature="owl") == "an owl"
     assert en(tables, "{creature.a}", creature="wolf") == "a wolf"
-    assert en(tables, "{quality>object.a} {object.sg}", object="stone", quality="old") == "an old stone"
-    assert en(tables, "{quality>element.a} {element.sg}", element="water", quality="cold") == "cold water"
+    assert (en(tables, "{quality>object.a} {object.sg}", object="stone", quality="old")
+            == "an old stone")
+    assert (en(tables, "{quality>element.a} {element.sg}", element="water", quality="cold")
+            == "cold water")
     assert en(tables, "{creature.the_pl}", creature="wolf") == "the wolves"
-    assert en(tables, "{creature.the} {motion.3sg}", creature="bird", motion="fly") == "the bird flies"
+    assert (en(tables, "{creature.the} {motion.3sg}", creature="bird", motion="fly")
+            == "the bird flies")
     assert en(tables, "{creature.the_pl} {motion>creature.pres_pl}", creature="bird",
               motion="fly") == "the birds fly"
     assert en(tables, "{place.at}", place="shore") == "on the shore"
-    assert en(tables, "{creature.the} {motion.3sg}", True, creature="bird", motion="fly") == "The bird flies."
+    assert (en(tables, "{creature.the} {motion.3sg}", True, creature="bird", motion="fly")
+            == "The bird flies.")
 
 
 def test_thai_modifier_order_classifier_and_no_spaces(tables):
