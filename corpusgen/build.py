@@ -16,7 +16,6 @@ Memory stays flat in `--n`: shards stream chunk by chunk and no process holds ev
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from contextlib import nullcontext
@@ -32,6 +31,7 @@ from corpusgen.contract import ARROW_DIR, SPLITS, STAGES, STATS
 from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
 from corpusgen.hf_arrow import arrow_schema, write_arrow_metadata
+from corpusgen.integrity import file_record
 from corpusgen.interrupt import STOP
 from corpusgen.lexicon import Lexicon
 from corpusgen.output import Output
@@ -208,18 +208,7 @@ def _seal(tmp: Path, written: dict[str, tuple[int, str]], settings: dict) -> dic
     back, all small)."""
     stats = {**json.loads((tmp / STATS).read_text(encoding="utf-8")), **settings}
     write_card(tmp, stats)
-    files = {}
-    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-        rel = path.relative_to(tmp).as_posix()
-        if rel == STATS:
-            continue
-        if rel in written:
-            size, digest = written[rel]
-        else:
-            data = path.read_bytes()
-            size, digest = len(data), hashlib.sha256(data).hexdigest()
-        files[rel] = {"bytes": size, "sha256": digest}
-    stats["files"] = files
+    stats["files"] = file_record(tmp, known=written)
     (tmp / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
     return stats
