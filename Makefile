@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # CPU build of PyTorch by default; a GPU user installs their CUDA build first (see README).
 TORCH  ?= torch==2.13.0
-DEMO_DIR ?= build/demo
+DEMO_DIR := build/mnemo-ru-en-th-20k
 
 .PHONY: setup demo test test-slow bench lint clean experiment
 
@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/corpusgen lexicon check
-	$(BIN)/corpusgen build --langs ru,en,th --n 20000 --out $(DEMO_DIR) --overwrite
+	# the command as a user types it: no --out, so it names its folder from the options
+	mkdir -p build && cd build && ../$(BIN)/corpusgen build --langs ru,en,th --n 20000 --overwrite
 	$(BIN)/corpusgen check $(DEMO_DIR)
 	$(BIN)/corpusgen stats $(DEMO_DIR)
 	$(BIN)/corpusgen sample $(DEMO_DIR) --stage mnemo --lang ru -n 3 --seed 1

@@ -46,7 +46,7 @@ def parse_args(argv=None):
     p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32")
     p.add_argument("--attn", default="sdpa", help="attn_implementation (default sdpa)")
     p.add_argument("--data", type=Path, default=None,
-                   help="published dataset (default: build/demo, else a fresh small build)")
+                   help="published dataset (default: make demo's build, else a small new one)")
     p.add_argument("--stage", default="mnemo", help="whose rows are trained (default mnemo)")
     p.add_argument("--format", choices=["chat", "prompt", "text"], default=None,
                    help="row format (default: chat when the tokenizer has a template)")
@@ -77,7 +77,7 @@ def parse_args(argv=None):
 
 def default_data() -> Path:
     """`make demo`'s build if there is one, else a small fresh build (seconds)."""
-    demo = ROOT / "build" / "demo"
+    demo = ROOT / "build" / "mnemo-ru-en-th-20k"
     if (demo / "stats.json").is_file():
         return demo
     out = Path(tempfile.mkdtemp(prefix="mnemo-bench-data-")) / "build"

@@ -2,10 +2,11 @@
 
 An ordinary Trainer script; the lines marked `# mnemo:` are all the plugin adds.
 
-    python examples/hf_trainer.py --tiny --data build/demo --out build/run-hf
-    python examples/hf_trainer.py --data build/demo --out build/run-hf --rows 256   # SmolLM2-135M
-    python examples/hf_trainer.py --data build/demo --out build/run-hf --replay 0.25 --keep-core 1
-    torchrun --nproc_per_node 2 examples/hf_trainer.py --tiny --data build/demo --out build/run-hf
+    DATA=build/mnemo-ru-en-th-20k OUT=build/run   # `make demo` builds DATA
+    python examples/hf_trainer.py --tiny --data $DATA --out $OUT-hf
+    python examples/hf_trainer.py --data $DATA --out $OUT-hf --rows 256   # SmolLM2-135M
+    python examples/hf_trainer.py --data $DATA --out $OUT-hf --replay 0.25 --keep-core 1
+    torchrun --nproc_per_node 2 examples/hf_trainer.py --tiny --data $DATA --out $OUT-hf
 
 Writes the stage adapters to OUT/adapters/<stage>/.
 """

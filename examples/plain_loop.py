@@ -3,10 +3,11 @@
 An ordinary training loop; the lines marked `# mnemo:` are all the plugin adds. Runs in
 one process or under torchrun (DDP over gloo on CPU, nccl on GPU).
 
-    python examples/plain_loop.py --tiny --data build/demo --out build/run-loop
-    torchrun --nproc_per_node 2 examples/plain_loop.py --tiny --data build/demo --out build/run-loop
-    python examples/plain_loop.py --data build/demo --out build/run-loop --rows 256   # SmolLM2-135M
-    python examples/plain_loop.py --data build/demo --out build/run-loop --core-dropout 0.25
+    DATA=build/mnemo-ru-en-th-20k OUT=build/run   # `make demo` builds DATA
+    python examples/plain_loop.py --tiny --data $DATA --out $OUT-loop
+    torchrun --nproc_per_node 2 examples/plain_loop.py --tiny --data $DATA --out $OUT-loop
+    python examples/plain_loop.py --data $DATA --out $OUT-loop --rows 256   # SmolLM2-135M
+    python examples/plain_loop.py --data $DATA --out $OUT-loop --core-dropout 0.25
 
 Writes the stage adapters to OUT/adapters/<stage>/, a checkpoint every --save-steps steps
 to OUT/checkpoint/, and resumes from it with --resume.

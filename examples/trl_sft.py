@@ -4,9 +4,10 @@ An ordinary SFTTrainer script; the lines marked `# mnemo:` are all the plugin ad
 Rows keep their curriculum order, so leave TRL's packing off (its best-fit packing sorts
 rows); the plugin's batches are padding-free already.
 
-    python examples/trl_sft.py --tiny --data build/demo --out build/run-trl
-    python examples/trl_sft.py --data build/demo --out build/run-trl --rows 256   # SmolLM2-135M
-    python examples/trl_sft.py --data build/demo --out build/run-trl --format prompt --replay 0.25
+    DATA=build/mnemo-ru-en-th-20k OUT=build/run   # `make demo` builds DATA
+    python examples/trl_sft.py --tiny --data $DATA --out $OUT-trl
+    python examples/trl_sft.py --data $DATA --out $OUT-trl --rows 256   # SmolLM2-135M
+    python examples/trl_sft.py --data $DATA --out $OUT-trl --format prompt --replay 0.25
 
 Writes the stage adapters to OUT/adapters/<stage>/.
 """

@@ -1,7 +1,7 @@
 """Staged LoRA for existing training scripts: the mnemo core first, language on top.
 
     from train_plugin import StagedLoRA
-    staged = StagedLoRA.from_dataset("build/demo", tokenizer)
+    staged = StagedLoRA.from_dataset("build/mnemo-ru-en-th-20k", tokenizer)
     model = staged.wrap(model)              # one LoRA adapter per stage
     staged.attach(trainer)                  # HF Trainer / TRL SFTTrainer
     for step in staged.steps(model, opt, batch_size=8): ...   # or a plain loop
