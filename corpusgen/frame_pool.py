@@ -76,3 +76,19 @@ class FramePool:
         flat = np.concatenate([b.reshape(-1) for b in blocks])
         pieces = self.pool.take(pa.array(flat))
         return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), "")
+
+
+def render(tables, lang: str, frame: str, slots: dict[str, str], sentence: bool = False) -> str:
+    """One frame realised for named concepts of `tables` (a SceneTables), for trying frames
+    out and for tests: `render(t, code, "{element.<form>}", {"element": "water"})`."""
+    from corpusgen.frames import compile_frames
+
+    index = {c: i for i, c in enumerate(tables.concepts)}
+    variants = [v for v in compile_frames([frame]) if v.slots == set(slots)]
+    if not variants:
+        raise ValueError(f"no variant of {frame!r} uses exactly the slots {sorted(slots)}")
+    tab = tables.tables[lang]
+    concepts = {s: np.array([index[c]]) for s, c in slots.items()}
+    pool = FramePool({"frame": [tab.language.rewrite(variants[0])]}, tab.forms)
+    text = pool.join([pool.positions("frame", 0, concepts, rows=1)])
+    return tab.language.finish(text, sentence)[0].as_py()

@@ -302,20 +302,3 @@ def _inverse(order: np.ndarray) -> np.ndarray:
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return back
-
-
-def render(tables: SceneTables, lang: str, frame: str, slots: dict[str, str],
-           sentence: bool = False) -> str:
-    """One frame realised for named concepts — for trying frames out and for tests:
-    render(t, "ru", "у {element.gent}", {"element": "water"}) == "у воды"."""
-    from corpusgen.frames import compile_frames
-
-    index = {c: i for i, c in enumerate(tables.concepts)}
-    variants = [v for v in compile_frames([frame]) if v.slots == set(slots)]
-    if not variants:
-        raise ValueError(f"no variant of {frame!r} uses exactly the slots {sorted(slots)}")
-    tab = tables.tables[lang]
-    concepts = {s: np.array([index[c]]) for s, c in slots.items()}
-    pool = FramePool({"frame": [tab.language.rewrite(variants[0])]}, tab.forms)
-    text = pool.join([pool.positions("frame", 0, concepts, rows=1)])
-    return tab.language.finish(text, sentence)[0].as_py()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpusgen.generate import render
+from corpusgen.frame_pool import render
 from corpusgen.lexicon import load_lexicon
 from corpusgen.scenes import SceneTables
 
