@@ -213,8 +213,12 @@ def _markdown(res: Results, s: dict) -> str:
              f"batch {sizes['batch_size']}, AdamW lr {sizes['lr']} constant. Languages: "
              f"{', '.join(data['languages'])}. Wall time {run['wall_seconds'] / 60:.1f} min. "
              f"Versions: {versions}.")
-    arms = (f"Arms reported: {', '.join(res.arms)}. {dropped}Every figure is the mean over "
-            "seeds with a 95 % interval (bootstrap over rows nested in a bootstrap over seeds).")
+    if not run.get("finished", True):  # a run stopped before its end says so first
+        why = run.get("stopped", "no reason given")
+        dropped = f"The run was stopped before its end: {why}. " + dropped
+    arms = (f"Arms reported: {', '.join(res.arms) or 'none'}. {dropped}Every figure is the "
+            "mean over seeds with a 95 % interval (bootstrap over rows nested in a bootstrap "
+            "over seeds).")
     return "\n".join([
         "# mnemo experiment: results", "",
         f"Command: `{run['command']}`", "", setup, "", arms, "",
