@@ -10,9 +10,8 @@ Shared by the tokenizer and the training plugin, so neither reaches into the oth
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from .errors import BaseModelError
+from .extra import lazy_attribute
 
 _LAZY = {
     "cache_root": ".cache",
@@ -33,13 +32,6 @@ __all__ = ["BaseModelError"] + list(_LAZY)
 
 def __getattr__(name: str):
     if name in _LAZY:
-        if _LAZY[name] in (".smollm2", ".tiny"):
-            from .extra import training_extra_message
-
-            message = training_extra_message(f"basemodel.{name}")
-            if message:
-                raise BaseModelError(message)
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
+        return lazy_attribute(globals(), __name__, _LAZY, name, BaseModelError,
+                              light=frozenset({".cache"}))
     raise AttributeError(f"module 'basemodel' has no attribute {name!r}")

@@ -12,7 +12,7 @@ name that needs them is first used.
 
 from __future__ import annotations
 
-from importlib import import_module
+from basemodel.extra import lazy_attribute
 
 from .errors import StagePluginError
 from .schedule import FORMATS, REGIMES, Stage, StageSchedule, read_stage_order
@@ -45,12 +45,5 @@ __all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError",
 
 def __getattr__(name: str):
     if name in _LAZY:
-        from basemodel.extra import training_extra_message
-
-        message = training_extra_message(f"train_plugin.{name}")
-        if message:
-            raise StagePluginError(message)
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
+        return lazy_attribute(globals(), __name__, _LAZY, name, StagePluginError)
     raise AttributeError(f"module 'train_plugin' has no attribute {name!r}")
