@@ -42,10 +42,10 @@ def load_base(quick: bool, data, device: str, dtype: str):
 def _build_texts(root: Path) -> list[str]:
     from datasets import load_from_disk
 
-    from corpusgen.contract import ARROW_DIR
+    from corpusgen.contract import ARROW_DIR, STAGES
 
     out = []
-    for stage in ("mnemo", "bridge", "language"):
+    for stage in STAGES:
         for split in load_from_disk(str(root / ARROW_DIR / stage)).values():
             out += list(split["text"]) + [m["content"] for ms in split["messages"] for m in ms]
     return out
