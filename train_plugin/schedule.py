@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from corpusgen.contract import STAGES as DEFAULT_STAGE_ORDER  # curriculum order
+
 from .errors import StagePluginError
 
-# DESIGN.md: stages in curriculum order, recorded in the card and stats as `stage_order`
-DEFAULT_STAGE_ORDER = ("mnemo", "bridge", "language")
 CORE_ADAPTER = "mnemo"
 FORMATS = ("chat", "prompt", "text")  # see train_plugin.formats
 REGIMES = ("sequential", "mixed", "reverse")
