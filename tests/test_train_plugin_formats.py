@@ -209,3 +209,32 @@ def test_a_chat_stage_without_messages_is_refused(published_dataset, chat_tokeni
     staged = StagedLoRA([Stage("mine", data=str(mine))], chat_tokenizer, lora=TINY_LORA)
     with pytest.raises(StagePluginError, match="format 'chat' needs column.s. messages"):
         _ = staged.dataset
+
+
+def test_system_turn_replaces_the_template_default_in_training_and_decoding(
+    published_dataset, chat_tokenizer
+):
+    rows = _rows(published_dataset, "mnemo")
+    default = RowEncoder(chat_tokenizer, "chat")
+    short = RowEncoder(chat_tokenizer, "chat", system="Gloss.")
+    (plain_ids,), _ = default.encode(_columns(rows[:1]), "mnemo")
+    (ids,), (labels,) = short.encode(_columns(rows[:1]), "mnemo")
+    text = chat_tokenizer.decode(ids)
+    assert "Gloss." in text and "tiny test model" not in text
+    assert "tiny test model" in chat_tokenizer.decode(plain_ids)
+    # the same learned tokens, and decoding asks exactly what was trained
+    assert _learned(chat_tokenizer, ids, labels) == _learned(
+        chat_tokenizer, plain_ids, default.encode(_columns(rows[:1]), "mnemo")[1][0])
+    first = next(n for n, v in enumerate(labels) if v != IGNORE_INDEX)
+    assert short.prompt_ids(rows[0]) == ids[:first]
+    # a conversation with a system turn of its own keeps it
+    own = [{"role": "system", "content": "Mine."}, *rows[0]["messages"]]
+    (own_ids,), _ = short.encode({"messages": [own]}, "mnemo")
+    assert "Mine." in chat_tokenizer.decode(own_ids)
+    assert "Gloss." not in chat_tokenizer.decode(own_ids)
+    staged = StagedLoRA([Stage("mnemo", rows=4)], chat_tokenizer, source=published_dataset,
+                        system="Gloss.")
+    assert staged.encoder().prompt_ids(rows[0]) == ids[:first]
+    with pytest.raises(StagePluginError, match="system"):
+        StagedLoRA([Stage("mnemo", rows=4)], chat_tokenizer, source=published_dataset,
+                   system=3)

@@ -21,7 +21,7 @@ from .formats import RowEncoder, check_format
 
 def generate(model, tokenizer, prompts: list[Any], *, format: str | None = None,
              max_new_tokens: int = 64, batch_size: int = 16, max_length: int | None = None,
-             device=None) -> list[str]:
+             system: str | None = None, device=None) -> list[str]:
     """Greedy continuations of `prompts`, one string each (special tokens removed).
 
     `prompts` are what the format decodes from: rows of a dataset (dicts with `messages`,
@@ -37,7 +37,8 @@ def generate(model, tokenizer, prompts: list[Any], *, format: str | None = None,
 def generate_gloss(model, tokenizer, rows_or_hyperwords: list[Any], *,
                    format: str | None = None, lang: str | None = None,
                    language: str | None = None, stage: str = "mnemo",
-                   max_new_tokens: int = 48, batch_size: int = 16, device=None) -> list[str]:
+                   max_new_tokens: int = 48, batch_size: int = 16, system: str | None = None,
+                   device=None) -> list[str]:
     """The model's gloss of each hyperword.
 
     Give rows of the dataset's `stage` (their own `messages` / `prompt` carry the task
@@ -49,7 +50,7 @@ def generate_gloss(model, tokenizer, rows_or_hyperwords: list[Any], *,
     prompts = [_task_row(x, fmt, stage, lang, language) if isinstance(x, str) else x
                for x in rows_or_hyperwords]
     return generate(model, tokenizer, prompts, format=fmt, max_new_tokens=max_new_tokens,
-                    batch_size=batch_size, device=device)
+                    batch_size=batch_size, system=system, device=device)
 
 
 def _task_row(hyperword: str, fmt: str, stage: str, lang: str | None,

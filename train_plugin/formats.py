@@ -1,7 +1,9 @@
 """Task formats: how a row becomes token ids and labels, and how a prompt is built to decode.
 
     chat    the row's `messages` through the tokenizer's chat template; loss on the
-            assistant turns (and the token that ends each of them), nothing else
+            assistant turns (and the token that ends each of them), nothing else. With
+            `system=` that system turn opens every conversation that has none (else the
+            template's own default applies: SmolLM2's is 27 tokens on every row)
     prompt  `prompt` + `completion`; loss on the completion and the EOS
     text    `text`; loss on every token
 
@@ -70,10 +72,14 @@ def start_token(tokenizer) -> list[int]:
 class RowEncoder:
     """Rows of one format to (input_ids, labels); prompts of the same rows for decoding."""
 
-    def __init__(self, tokenizer, format: str, max_length: int | None = None):
+    def __init__(self, tokenizer, format: str, max_length: int | None = None,
+                 system: str | None = None):
         self.tokenizer = tokenizer
         self.format = check_format(format, tokenizer)
         self.max_length = max_length
+        if system is not None and not isinstance(system, str):
+            raise StagePluginError(f"system must be a string or None (got {system!r})")
+        self.system = system
         self.eos = [int(tokenizer.eos_token_id)] if tokenizer.eos_token_id is not None else []
         self.start = start_token(tokenizer)  # prompt and text rows; chat has its template's
         self._specials = sorted(set(tokenizer.all_special_tokens) | {
@@ -139,6 +145,8 @@ class RowEncoder:
         messages = _as_messages(messages)
         if not any(m["role"] == "assistant" for m in messages):
             raise StagePluginError("a chat row needs at least one assistant turn")
+        if self.system is not None and messages[0]["role"] != "system":
+            messages = [{"role": "system", "content": self.system}, *messages]
         marked, contents = [], []
         for m in messages:
             if m["role"] == "assistant":

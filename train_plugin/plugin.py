@@ -52,6 +52,8 @@ class StagedLoRA:
     adapters_dir  if set, each adapter is written to adapters_dir/<name>/ when its stage ends
     format        "chat" | "prompt" | "text": how rows become tokens (default: chat when the
                   tokenizer has a chat template, else prompt; see train_plugin.formats)
+    system        chat: the system turn of every row without one (None: the template's
+                  default); decode with the same `system=`
     replay, keep_core, core_dropout  ways to keep the core, for every stage after the first
                   (a Stage's own setting wins; see Stage and docs/train_plugin.md)
     """
@@ -62,7 +64,8 @@ class StagedLoRA:
                  trainable_token_indices: Any = None, lr_shape: str | None = None,
                  warmup: float | None = None, adapters_dir: str | Path | None = None,
                  collator=None, format: str | None = None, replay: float = 0.0,
-                 keep_core: float = 0.0, core_dropout: float = 0.0):
+                 keep_core: float = 0.0, core_dropout: float = 0.0,
+                 system: str | None = None):
         if not isinstance(schedule, StageSchedule):
             try:
                 schedule = StageSchedule(tuple(schedule))
@@ -84,6 +87,8 @@ class StagedLoRA:
         self.padding_free = padding_free
         self._collator = collator
         self.max_length = max_length
+        RowEncoder(tokenizer, self.format, max_length, system)  # refuses a bad `system` now
+        self.system = system
         self.core = core
         self.trainable_token_indices = trainable_token_indices
         self.lr_shape = lr_shape
@@ -186,7 +191,8 @@ class StagedLoRA:
         prompts come from the same one."""
         fmt = format or self.format
         if fmt not in self._encoders:
-            self._encoders[fmt] = RowEncoder(self.tokenizer, fmt, self.max_length)
+            self._encoders[fmt] = RowEncoder(self.tokenizer, fmt, self.max_length,
+                                             self.system)
         return self._encoders[fmt]
 
     # ---- model --------------------------------------------------------------------------
