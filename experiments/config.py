@@ -77,6 +77,8 @@ class Sizes:
     rank: int = 16
     lora_layers: int = 15  # LoRA on the top N decoder layers (0: all)
     max_length: int = 160
+    # the chat rows' system turn: SmolLM2's default one is 27 tokens, a third of a gloss row
+    system: str | None = "You are a helpful assistant."
     eval_rows: int = 256  # rows per evaluation set
     recall_rows: int = 128  # hyperwords decoded for concept recall
     max_new_tokens: int = 40

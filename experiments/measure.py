@@ -67,7 +67,7 @@ class Evaluator:
 
         self.tokenizer, self.data, self.format = tokenizer, data, fmt
         self.sizes, self.device = sizes, device
-        encoder = RowEncoder(tokenizer, fmt, sizes.max_length)
+        encoder = RowEncoder(tokenizer, fmt, sizes.max_length, sizes.system)
         self.collate = FlatteningCollator()
         self.sets: dict[str, tuple[list, list, np.ndarray]] = {}
         for name, es in data.sets.items():
@@ -151,7 +151,8 @@ class Evaluator:
         rows = self.data.recall_rows
         texts = generate_gloss(model, self.tokenizer, rows, format=self.format,
                                max_new_tokens=self.sizes.max_new_tokens,
-                               batch_size=self.sizes.eval_batch, device=self.device)
+                               batch_size=self.sizes.eval_batch, system=self.sizes.system,
+                               device=self.device)
         hits, wanted = np.zeros(len(rows)), np.zeros(len(rows))
         by_lang: dict[str, list[int]] = {}
         for i, r in enumerate(rows):

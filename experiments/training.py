@@ -43,7 +43,8 @@ class Run:
         self.staged = StagedLoRA(schedule, tokenizer, source=source,
                                  lora=lora_settings(base, sizes), max_length=sizes.max_length,
                                  lr_shape="constant", warmup=0.0, format=fmt, replay=replay,
-                                 keep_core=keep_core, core_dropout=core_dropout)
+                                 keep_core=keep_core, core_dropout=core_dropout,
+                                 system=sizes.system)
         torch.manual_seed(seed)  # the same initial adapters in every arm of a seed
         self.model = self.staged.wrap(copy.deepcopy(base)).to(device)
         self.optimizer = torch.optim.AdamW(self.staged.parameters(self.model), lr=sizes.lr,
