@@ -238,9 +238,12 @@ def sample_requests(data: Data, count: int) -> list[str]:
 
 def add_base_samples(data: Data, cache: Path, model_key: str, generate_answers, count: int,
                      log) -> None:
-    """The base model's answers to `count` requests, generated once per model and cached."""
+    """The base model's answers to `count` requests, generated once per model and decoding
+    setting (`generate_answers.settings`) and cached."""
     requests = sample_requests(data, count)
-    key = hashlib.sha256(json.dumps([model_key, requests]).encode()).hexdigest()[:16]
+    settings = getattr(generate_answers, "settings", {})
+    key = hashlib.sha256(json.dumps([model_key, settings, requests], sort_keys=True)
+                         .encode()).hexdigest()[:16]
     file = cache / f"base_samples-{key}.json"
     if file.is_file():
         answers = json.loads(file.read_text(encoding="utf-8"))

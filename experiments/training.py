@@ -66,22 +66,13 @@ class Run:
     def load_first_stage(self, folder: Path) -> None:
         """The first stage's adapter from `folder` (saved by another run); training then
         starts at the second stage."""
-        from peft.utils import load_peft_weights, set_peft_model_state_dict
-
         from train_plugin.adapters import peft_model_of
 
         first = self.plan.spans[0]
-        if not (folder / first.adapter / "adapter_config.json").is_file():
-            raise FileNotFoundError(f"{folder / first.adapter}: no saved adapter to branch from")
-        peft = peft_model_of(self.model)
-        result = set_peft_model_state_dict(peft, load_peft_weights(str(folder / first.adapter)),
-                                           adapter_name=first.adapter)
-        missing = [k for k in getattr(result, "missing_keys", []) if f".{first.adapter}." in k]
-        if missing:
-            raise RuntimeError(f"{folder / first.adapter}: {len(missing)} weights missing")
-        self._loaded = {n: p.detach().clone() for n, p in peft.named_parameters()
+        self.steps.start_after(first.name, folder)
+        self._loaded = {n: p.detach().clone() for n, p in
+                        peft_model_of(self.model).named_parameters()
                         if f".{first.adapter}." in n}
-        self.steps.next_step = first.end
 
     def loaded_adapter_change(self) -> float | None:
         """Largest |change| of the loaded first-stage adapter since loading (0: frozen)."""

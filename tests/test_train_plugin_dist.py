@@ -19,26 +19,7 @@ WORKER = Path(__file__).parent / "train_dist_worker.py"
 
 @pytest.mark.parametrize("mode", ["trainer", "loop"])
 def test_two_processes_split_every_stage_without_loss_or_repeat(mode, published_dataset, tmp_path):
-    torchrun = Path(sys.executable).parent / "torchrun"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(
-        [
-            str(torchrun),
-            "--nproc_per_node",
-            "2",
-            "--master_port",
-            str(_free_port()),
-            str(WORKER),
-            mode,
-            str(published_dataset),
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
+    proc = _torchrun(mode, published_dataset, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
     assert r0["world"] == r1["world"] == 2
@@ -70,6 +51,34 @@ def test_two_processes_split_every_stage_without_loss_or_repeat(mode, published_
     assert len(snapshot) == len([k for k in w0 if ".mnemo." in k]) > 0
     for key, value in snapshot.items():  # saved files drop the adapter name from the key
         assert torch.equal(w0[key.replace(".weight", ".mnemo.weight")], value), key
+
+
+def test_two_processes_with_every_protection_keep_replicas_equal_and_the_core_frozen(
+    published_dataset, tmp_path
+):
+    """Replay, keep_core and core dropout under DDP: no rank drifts, the core stays as its
+    stage left it."""
+    proc = _torchrun("protected", published_dataset, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r0, r1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert r0["transitions"] == r1["transitions"] == [[0, "mnemo"], [5, "bridge"], [10, "language"]]
+    w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    for name in w0:
+        assert torch.equal(w0[name], w1[name]), name
+    snapshot = load_file(tmp_path / "adapters" / "mnemo" / "adapter_model.safetensors")
+    assert len(snapshot) > 0
+    for key, value in snapshot.items():
+        assert torch.equal(w0[key.replace(".weight", ".mnemo.weight")], value), key
+
+
+def _torchrun(mode, published_dataset, tmp_path):
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    return subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()),
+         str(WORKER), mode, str(published_dataset), str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env=env, check=False,
+    )
 
 
 def _free_port() -> int:

@@ -199,3 +199,61 @@ def test_the_cards_parquet_configs_load_the_same_rows_as_arrow(
         rows[name] = staged.dataset.input_ids
     assert rows["parquet"] == rows["arrow"] and len(rows["arrow"]) == 32
     assert sorted(p.relative_to(card_only) for p in card_only.rglob("*")) == before  # read-only
+
+
+def test_start_after_branches_from_a_saved_stage_and_keeps_it_frozen(
+    published_dataset, dataset_tokenizer, tmp_path
+):
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer)
+    steps = staged.steps(model, optimizer, batch_size=8)
+    _train(steps, model, optimizer, stop_after=4, checkpoint=tmp_path / "ckpt")
+    staged.save_adapters(model, tmp_path / "saved")
+    saved = {n: v for n, v in _weights(model).items() if ".mnemo." in n}
+
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, seed=1)
+    steps = staged.steps(model, optimizer, batch_size=8)
+    steps.start_after("mnemo", tmp_path / "saved")
+    loaded = {n: v for n, v in _weights(model).items() if ".mnemo." in n}
+    assert loaded.keys() == saved.keys()
+    for name, value in saved.items():
+        torch.testing.assert_close(loaded[name], value, rtol=0, atol=0, msg=name)
+    seen = _train(steps, model, optimizer)
+    assert [s for _, s, _ in seen] == ["bridge"] * 5 + ["language"] * 5
+    assert seen[0][0] == 5 and staged.finished == ["mnemo", "bridge", "language"]
+    for name, value in _weights(model).items():  # the branched-from core stays as loaded
+        if ".mnemo." in name:
+            torch.testing.assert_close(value, saved[name], rtol=0, atol=0, msg=name)
+
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer)
+    steps = staged.steps(model, optimizer, batch_size=8)
+    with pytest.raises(StagePluginError, match="not in this plan"):
+        steps.start_after("grammar", tmp_path / "saved")
+    with pytest.raises(StagePluginError, match="no saved adapter"):
+        steps.start_after("bridge", tmp_path / "nowhere")
+
+
+def test_rows_with_nothing_to_learn_are_left_out_with_a_warning(
+    published_dataset, dataset_tokenizer
+):
+    from train_plugin.formats import IGNORE_INDEX, RowEncoder
+
+    from datasets import load_from_disk
+
+    rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["train"]["prompt"]
+    encoder = RowEncoder(dataset_tokenizer, "prompt")
+    prompt_lengths = sorted(len(encoder.prompt_ids(p)) for p in rows)
+    cut = prompt_lengths[len(prompt_lengths) // 2]  # about half the rows keep no completion
+    with pytest.warns(UserWarning, match="no token to learn"):
+        staged = StagedLoRA([Stage("mnemo", rows=8)], dataset_tokenizer,
+                            source=published_dataset, format="prompt", max_length=cut)
+        model = staged.wrap(tiny_model(dataset_tokenizer))
+        optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
+        steps = staged.steps(model, optimizer, batch_size=8)
+    assert all(any(t != IGNORE_INDEX for t in lab) for lab in staged.dataset.labels)
+    for step in steps:
+        for batch in step.batches:
+            assert torch.isfinite(model(**batch).loss)
+    with pytest.raises(StagePluginError, match="no row has a token to learn"):
+        StagedLoRA([Stage("mnemo", rows=8)], dataset_tokenizer, source=published_dataset,
+                   format="prompt", max_length=2).steps(
+            model, optimizer, batch_size=8)

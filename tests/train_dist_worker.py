@@ -1,10 +1,11 @@
 """One rank of the two-process test (started by torchrun from test_train_plugin_dist.py).
 
-    torchrun --nproc_per_node 2 tests/train_dist_worker.py trainer|loop DATA OUT
+    torchrun --nproc_per_node 2 tests/train_dist_worker.py trainer|loop|protected DATA OUT
 
 Each rank writes OUT/rank<r>.json (rows it read, stage transitions) and OUT/rank<r>.pt
 (its final adapter weights) for the test to compare; in trainer mode also
 OUT/rank<r>-resumed.pt, from a second run resumed mid-stage from the first one's checkpoint.
+`protected` is the plain loop with replay, keep_core and core dropout on.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ BATCH = 4
 RESUME_AT = 7  # mid-bridge (steps 5-9)
 
 
-def _staged(data, tok, out):
+PROTECTION = {"replay": 0.25, "keep_core": 1.0, "core_dropout": 0.25}
+
+
+def _staged(data, tok, out, **protection):
     torch.manual_seed(0)
     return StagedLoRA.from_dataset(
-        data, tok, rows=ROWS, lora=TINY_LORA, adapters_dir=out / "adapters"
+        data, tok, rows=ROWS, lora=TINY_LORA, adapters_dir=out / "adapters", **protection
     )
 
 
@@ -79,9 +83,9 @@ def run_trainer(data, tok, out, resume=None):
     return staged, model, callback.transitions, consumed, trainer.args.world_size
 
 
-def run_loop(data, tok, out):
+def run_loop(data, tok, out, **protection):
     dist.init_process_group("gloo")
-    staged = _staged(data, tok, out)
+    staged = _staged(data, tok, out, **protection)
     model = staged.wrap(tiny_model(tok))
     consumed = _record(staged)
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
@@ -111,7 +115,8 @@ def main() -> None:
         )
         torch.save(_weights(resumed), out / f"rank{rank}-resumed.pt")
     else:
-        staged, model, transitions, consumed, world = run_loop(data, tok, out)
+        protection = PROTECTION if mode == "protected" else {}
+        staged, model, transitions, consumed, world = run_loop(data, tok, out, **protection)
         resumed_transitions, resumed_rows = [], []
     torch.save(_weights(model), out / f"rank{rank}.pt")
     report = {

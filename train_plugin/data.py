@@ -8,6 +8,7 @@ in DIR/arrow/..., so tokenised rows stay in memory and `load_dataset` gets a pri
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,18 @@ def tokenize_rows(ds, encoder, stage_name: str) -> TokenizedStage:
             f"(has {', '.join(sorted(ds.column_names))})"
         )
     input_ids, labels = encoder.encode(columns, stage_name)
+    # a row whose prompt fills max_length has nothing left to learn; a micro-batch of such
+    # rows would average a loss over no tokens (NaN) and poison the adapter
+    keep = [i for i, lab in enumerate(labels) if any(t != IGNORE_INDEX for t in lab)]
+    if len(keep) < len(labels):
+        if not keep:
+            raise StagePluginError(
+                f"stage {stage_name!r}: no row has a token to learn within max_length="
+                f"{encoder.max_length}; raise max_length")
+        warnings.warn(f"stage {stage_name!r}: {len(labels) - len(keep)} of {len(labels)} rows "
+                      f"have no token to learn within max_length={encoder.max_length} and "
+                      "are left out", stacklevel=2)
+        input_ids, labels = [input_ids[i] for i in keep], [labels[i] for i in keep]
     return TokenizedStage(input_ids, labels)
 
 

@@ -97,6 +97,33 @@ class Stepper:
             return batch
         return {k: v.to(self.device) if hasattr(v, "to") else v for k, v in batch.items()}
 
+    def start_after(self, stage: str, adapters_from: str | Path) -> None:
+        """Branch from a stage another run trained: load its adapter (and those of the stages
+        before it) from `adapters_from` (as `save_adapters` wrote them) and begin at the step
+        after it; the stages loaded are not trained again."""
+        from peft.utils import load_peft_weights, set_peft_model_state_dict
+
+        names = [sp.name for sp in self.plan.spans]
+        if stage not in names:
+            raise StagePluginError(f"stage {stage!r} is not in this plan ({', '.join(names)})")
+        if self.next_step:
+            raise StagePluginError("start_after: training has already begun")
+        last = names.index(stage)
+        peft = peft_model_of(self.model)
+        for span in self.plan.spans[: last + 1]:
+            folder = Path(adapters_from) / span.adapter
+            if not (folder / "adapter_config.json").is_file():
+                raise StagePluginError(f"{folder}: no saved adapter {span.adapter!r}")
+            result = set_peft_model_state_dict(peft, load_peft_weights(str(folder)),
+                                               adapter_name=span.adapter)
+            missing = [k for k in getattr(result, "missing_keys", [])
+                       if f".{span.adapter}." in k]
+            if missing:
+                raise StagePluginError(f"{folder}: {len(missing)} weights of {span.adapter!r} "
+                                       "missing (saved with other LoRA settings?)")
+            self.staged.finished.append(span.name)
+        self.next_step = self.plan.spans[last].end
+
     # ---- checkpoints --------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
