@@ -235,20 +235,21 @@ def test_start_after_branches_from_a_saved_stage_and_keeps_it_frozen(
 def test_rows_with_nothing_to_learn_are_left_out_with_a_warning(
     published_dataset, dataset_tokenizer
 ):
-    from train_plugin.formats import IGNORE_INDEX, RowEncoder
-
     from datasets import load_from_disk
+
+    from train_plugin.formats import IGNORE_INDEX, RowEncoder
 
     rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["train"]["prompt"]
     encoder = RowEncoder(dataset_tokenizer, "prompt")
     prompt_lengths = sorted(len(encoder.prompt_ids(p)) for p in rows)
     cut = prompt_lengths[len(prompt_lengths) // 2]  # about half the rows keep no completion
+    staged = StagedLoRA([Stage("mnemo", rows=8)], dataset_tokenizer,
+                        source=published_dataset, format="prompt", max_length=cut)
     with pytest.warns(UserWarning, match="no token to learn"):
-        staged = StagedLoRA([Stage("mnemo", rows=8)], dataset_tokenizer,
-                            source=published_dataset, format="prompt", max_length=cut)
-        model = staged.wrap(tiny_model(dataset_tokenizer))
-        optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
-        steps = staged.steps(model, optimizer, batch_size=8)
+        staged.dataset  # noqa: B018 - the rows are read and tokenised here
+    model = staged.wrap(tiny_model(dataset_tokenizer))
+    optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
+    steps = staged.steps(model, optimizer, batch_size=8)
     assert all(any(t != IGNORE_INDEX for t in lab) for lab in staged.dataset.labels)
     for step in steps:
         for batch in step.batches:
