@@ -44,10 +44,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# the mnemo experiment on SmolLM2-135M-Instruct: arms x 3 seeds, at most 60 min on 2 CPU cores
-# (arms at the end of the list are dropped when they would not fit; results.md says which)
+# the mnemo experiment on SmolLM2-135M-Instruct: the base model, one core and one language
+# reference per seed, and the combined arm, 3 seeds; about two hours on 2 CPU cores (README).
+# More arms: --arms combined,formats,...; a time limit: --budget-minutes
 experiment: $(STAMP)
-	$(BIN)/python -m experiments --out build/experiment --budget-minutes 58
+	$(BIN)/python -m experiments --out build/experiment --arms combined --workers 3
 
 clean:
 	rm -rf build .pytest_cache
