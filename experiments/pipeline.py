@@ -75,7 +75,11 @@ class BaseAnswers:
     def __init__(self, model, tokenizer, max_new_tokens: int, batch_size: int, device):
         self.model, self.tokenizer, self.device = model, tokenizer, device
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
-        self.settings = {"max_new_tokens": max_new_tokens, "greedy": True}  # the cache key
+
+    @property
+    def settings(self) -> dict:
+        """What shapes the answers besides model and requests: part of their cache key."""
+        return {"max_new_tokens": self.max_new_tokens, "greedy": True}
 
     def __call__(self, requests: list[str]) -> list[str]:
         from train_plugin import generate

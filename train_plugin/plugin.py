@@ -87,8 +87,9 @@ class StagedLoRA:
         self.padding_free = padding_free
         self._collator = collator
         self.max_length = max_length
-        RowEncoder(tokenizer, self.format, max_length, system)  # refuses a bad `system` now
         self.system = system
+        # the run's own encoder, made now so that a bad `system` is refused here
+        self._encoders = {self.format: RowEncoder(tokenizer, self.format, max_length, system)}
         self.core = core
         self.trainable_token_indices = trainable_token_indices
         self.lr_shape = lr_shape
@@ -99,7 +100,6 @@ class StagedLoRA:
                                      core_dropout=core_dropout)
         self.adapters = schedule.adapters()
         self.step_state = StepState()
-        self._encoders: dict[str, RowEncoder] = {}
         self._entered: int | None = None  # the stage whose adapters are set up
         self._core_off = False
         self.finished: list[str] = []  # stages completed in this process, in order
