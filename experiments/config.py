@@ -24,11 +24,12 @@ class Arm:
     replay: float = 0.0
     keep_core: float = 0.0
     core_dropout: float = 0.0
+    extended: bool = False  # the mnemo stage alone, on the model extended by our tokenizer
 
     @property
     def root(self) -> str | None:
         """The saved first stage this arm branches from: "core", "language" or None."""
-        if self.regime == "mixed":
+        if self.regime == "mixed" or self.extended:
             return None
         return "language" if self.regime == "reverse" else "core"
 
@@ -48,6 +49,9 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
     Arm("combined", f"formats + replay {REPLAY:g} + keep_core {KEEP_CORE:g} + core dropout "
         f"{CORE_DROPOUT:g} (fixed in advance, not chosen after the results)",
         replay=REPLAY, keep_core=KEEP_CORE, core_dropout=CORE_DROPOUT),
+    Arm("extension", "the mnemo stage on the model extended by the training build's "
+        "tokenizer (marked hyperwords, new rows trained), paired with the plain core",
+        stages=("mnemo",), extended=True),
     Arm("formats", "sequential mnemo -> language, chat rows naming the task"),
     Arm("reverse", "language first (on the base alone: the reference), then the mnemo core",
         regime="reverse"),
@@ -85,6 +89,8 @@ class Sizes:
     holdout: float = 0.1  # share of lexicon concepts kept out of the training build
     concepts: int | None = None  # use only this many lexicon concepts (None: all)
     seeds: tuple[int, ...] = (0, 1, 2)
+    tokenizer_vocab: int = 40000  # the extension arm's tokenizer: pieces asked for
+    tokenizer_background: int = 10000  # and background words per language
     bootstrap: int = 1000
     eval_batch: int = 32  # rows per decoding batch
     eval_tokens: int = 384  # tokens per flattened loss batch (attention is dense over it)
@@ -96,7 +102,9 @@ def full_sizes() -> Sizes:
 
 
 def quick_sizes() -> Sizes:
-    """A tiny random Llama over a small build: every arm and measure, in seconds."""
+    """A tiny random Llama over a small build: every arm and measure, in seconds (the
+    extension's tokenizer without background lists, sized for a 40-concept build)."""
     return Sizes(scenes=400, rows=32, concepts=40, batch_size=8, grad_accum=1, lr=5e-3,
                  rank=4, lora_layers=0, max_length=320, eval_rows=8, recall_rows=4,
-                 max_new_tokens=8, seeds=(0, 1), bootstrap=200, eval_batch=8, eval_tokens=512)
+                 max_new_tokens=8, seeds=(0, 1), tokenizer_vocab=600,
+                 tokenizer_background=0, bootstrap=200, eval_batch=8, eval_tokens=512)

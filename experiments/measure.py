@@ -62,10 +62,11 @@ def apply_combo(model, combo: Combo, core: str | None) -> None:
 class Evaluator:
     """The evaluation sets of one format, tokenised once, measured under any combination."""
 
-    def __init__(self, tokenizer, data: Data, fmt: str, sizes, device):
+    def __init__(self, tokenizer, data: Data, fmt: str, sizes, device, clean=None):
         from train_plugin import FlatteningCollator, RowEncoder
 
         self.tokenizer, self.data, self.format = tokenizer, data, fmt
+        self.clean = clean  # decoded text -> plain text (an extension's markers removed)
         self.sizes, self.device = sizes, device
         encoder = RowEncoder(tokenizer, fmt, sizes.max_length, sizes.system)
         self.collate = FlatteningCollator()
@@ -153,6 +154,8 @@ class Evaluator:
                                max_new_tokens=self.sizes.max_new_tokens,
                                batch_size=self.sizes.eval_batch, system=self.sizes.system,
                                device=self.device)
+        if self.clean is not None:
+            texts = [self.clean(t) for t in texts]
         hits, wanted = np.zeros(len(rows)), np.zeros(len(rows))
         by_lang: dict[str, list[int]] = {}
         for i, r in enumerate(rows):
@@ -171,7 +174,7 @@ class Evaluator:
 
 
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
-CORE_SETS = ("gloss_seen", "gloss_unseen", "sentences")  # the core alone, before language
+CORE_SETS = FULL_SETS  # the core alone, before language
 REFERENCE_SETS = ("gloss_seen", "sentences", "language_data", "base_samples")
 CORE_OFF_SETS = ("gloss_seen", "sentences")
 SWEEP_SETS = ("gloss_seen", "sentences")

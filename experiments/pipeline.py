@@ -8,7 +8,9 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from .config import ARMS
 from .data import add_base_samples, prepare
+from .extension import train_build_tokenizer
 from .runner import run_units
 from .units import Context, plan_units
 
@@ -113,6 +115,8 @@ def run_experiment(args, sizes, command: str, started: float) -> dict:
     answers = BaseAnswers(model, tok, 16 if args.quick else 24, sizes.eval_batch, args.device)
     add_base_samples(data, out / "cache", model_name, answers, sizes.eval_rows, log)
     del model, answers  # each worker loads its own copy
+    if any(ARMS[a].extended for a in args.arms):  # before the workers: they all read it
+        train_build_tokenizer(data, sizes, log)
     summary = data.summary()
     for name, s in summary["sets"].items():
         log(f"set {name}: {s['rows']} rows ({s['label']}); {s['words_in_trained_rows']} of "

@@ -27,9 +27,16 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     rows = [(f"base model ({f})", f"base:{f}", "none", 0) for f in formats]
     rows += [(f"after mnemo: core alone ({f})", f"core:{f}", "core", 0) for f in formats
              if any(ARMS[a].root == "core" and ARMS[a].format == f for a in res.arms)]
-    rows.append(("language adapter on the base alone (reference)", "reference", "language", 0))
+    if any("language" in ARMS[a].stages for a in res.arms):
+        rows.append(("language adapter on the base alone (reference)", "reference", "language",
+                     0))
     for arm in res.arms:
         a = ARMS[arm]
+        if a.extended:
+            rows.append((f"{arm}: extended base model, before training", f"base:{a.format}"
+                         "-extended", "none", 0))
+            rows.append((f"{arm}: core alone on the extended model", arm, "core", -1))
+            continue
         if a.regime == "mixed":
             rows.append((f"{arm}: after half its steps", arm, "core+language", 0))
             rows.append((f"{arm}: after all steps", arm, "core+language", -1))
@@ -102,6 +109,11 @@ def hopes(res: Results) -> list[dict]:
             res.value(f"core:{f}", "core", "gloss_seen", "recall"), lo=0.8)
     for arm in res.arms:
         a = ARMS[arm]
+        for s in ORDINARY if a.extended else ():
+            add(f"{arm}: {s} loss/char of the extended model before training <= 1.01 x the "
+                "base model's (same ids; the new rows take probability)",
+                res.compare((f"base:{a.format}-extended", "none"), (f"base:{a.format}", "none"),
+                            s, "char", "ratio"), hi=1.01)
         if a.root != "core":
             continue
         add(f"{arm}: recall of core+language minus core alone >= -0.05",
@@ -145,6 +157,26 @@ def curricula(res: Results) -> list[str]:
     return lines
 
 
+EXTENSION_EFFECTS = (("gloss_seen", "char", "ratio"), ("gloss_unseen", "char", "ratio"),
+                     ("gloss_seen", "recall", "diff"), ("sentences", "char", "ratio"),
+                     ("language_data", "char", "ratio"), ("base_samples", "char", "ratio"))
+
+
+def extension_effects(res: Results) -> list[str]:
+    """The extension arm against the plain core of the same seeds: paired ratios or
+    differences, extended / plain (a ratio below 1 is lower loss with the extension)."""
+    lines = []
+    for arm in (a for a in res.arms if ARMS[a].extended):
+        plain = (f"core:{ARMS[arm].format}", "core")
+        for s, metric, how in EXTENSION_EFFECTS:
+            d = res.compare((arm, "core"), plain, s, metric, how)
+            if d is not None:
+                what = "extended / plain" if how == "ratio" else "extended − plain"
+                lines.append(f"- {s} {metric if metric == 'recall' else 'loss/' + metric}, "
+                             f"core alone, {what}: {fmt(d)}")
+    return lines
+
+
 def pareto_points(res: Results) -> list[dict]:
     pts = []
     for arm in res.arms:
@@ -176,6 +208,7 @@ def write_report(out: Path, results: dict | None, log) -> dict:
     summary = {**run, "hopes": hope_list, "pareto": pareto,
                "tables": {"gloss": gloss_table(res), "ordinary": ordinary_table(res),
                           "training": training_table(res)},
+               "extension": extension_effects(res),
                "samples": _samples(res)}
     (out / "results.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False),
                                       encoding="utf-8")
@@ -231,5 +264,7 @@ def _markdown(res: Results, s: dict) -> str:
         "## Ordinary text (nats per character)", "", *s["tables"]["ordinary"], "",
         "## Hopes", "", hope_lines, "",
         "## Curricula", "", *(curricula(res) or ["- (mixed or reverse not run)"]), "",
+        "## Tokenizer extension (the mnemo stage with and without it)", "",
+        *(extension_effects(res) or ["- (the extension arm not run)"]), "",
         "![Pareto](pareto.png)", "", "![loss curves](loss_curves.png)", "",
     ])

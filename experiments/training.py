@@ -33,18 +33,21 @@ class Run:
 
     def __init__(self, base, tokenizer, source: Path, sizes, *, stages: tuple[str, ...],
                  fmt: str, seed: int, device, regime: str = "sequential", replay: float = 0.0,
-                 keep_core: float = 0.0, core_dropout: float = 0.0):
+                 keep_core: float = 0.0, core_dropout: float = 0.0,
+                 data: dict | None = None, trainable_token_indices=None):
         import torch
 
         from train_plugin import Stage, StagedLoRA, StageSchedule
 
-        schedule = StageSchedule(tuple(Stage(s, rows=sizes.rows, lr=sizes.lr) for s in stages),
-                                 regime=regime, seed=seed)
+        data = data or {}  # stage -> its own rows (default: the stage of `source`)
+        schedule = StageSchedule(tuple(Stage(s, rows=sizes.rows, lr=sizes.lr, data=data.get(s))
+                                       for s in stages), regime=regime, seed=seed)
         self.staged = StagedLoRA(schedule, tokenizer, source=source,
                                  lora=lora_settings(base, sizes), max_length=sizes.max_length,
                                  lr_shape="constant", warmup=0.0, format=fmt, replay=replay,
                                  keep_core=keep_core, core_dropout=core_dropout,
-                                 system=sizes.system)
+                                 system=sizes.system,
+                                 trainable_token_indices=trainable_token_indices)
         torch.manual_seed(seed)  # the same initial adapters in every arm of a seed
         self.model = self.staged.wrap(copy.deepcopy(base)).to(device)
         self.optimizer = torch.optim.AdamW(self.staged.parameters(self.model), lr=sizes.lr,

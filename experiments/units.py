@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ARMS, LANGUAGE_WEIGHTS
+from .extension import Extended
 from .measure import (
     CORE_OFF_SETS,
     CORE_SETS,
@@ -39,8 +40,8 @@ class Unit:
 
     @property
     def id(self) -> str:
-        if self.kind == "base":
-            return f"base-{self.fmt}"
+        if self.kind == "base":  # name: the format, or "extended" (the extension arm's model)
+            return f"base-{self.fmt}" + ("-extended" if self.name == "extended" else "")
         return f"{self.kind}-{self.name}-{self.fmt}-s{self.seed}"
 
     @property
@@ -61,17 +62,20 @@ class Unit:
 
 
 def plan_units(arm_names: list[str], seeds) -> list[Unit]:
-    """Every unit, in priority order: the base model, the shared first stages (the chat core
-    and the language-only reference), then each arm with all its seeds before the next arm
-    (a unit it needs goes right before it). A run short of time drops arms from the end."""
+    """Every unit, in priority order: the base model, the shared first stages (the chat core,
+    and the language-only reference when an arm has a language stage), then each arm with
+    all its seeds before the next arm (a unit it needs goes right before it). A run short
+    of time drops arms from the end."""
     units: list[Unit] = [Unit("base", "chat", "chat")]
     units += [Unit("root", "core", "chat", s) for s in seeds]
-    units += [Unit("root", "language", "chat", s) for s in seeds]
+    if any("language" in ARMS[a].stages for a in arm_names):
+        units += [Unit("root", "language", "chat", s) for s in seeds]
     for name in arm_names:
         arm = ARMS[name]
+        base = Unit("base", "extended" if arm.extended else arm.format, arm.format)
         for seed in seeds:
             u = Unit("arm", name, arm.format, seed)
-            for dep in (Unit("base", arm.format, arm.format), u.needs):
+            for dep in (base, u.needs):
                 if dep is not None and dep not in units:
                     units.append(dep)
             units.append(u)
@@ -84,13 +88,30 @@ class Context:
     def __init__(self, base, tokenizer, data, sizes, out: Path, device, log):
         self.base, self.tokenizer, self.data = base, tokenizer, data
         self.sizes, self.out, self.device, self.log = sizes, out, device, log
-        self._evaluators: dict[str, Evaluator] = {}
+        self._evaluators: dict[tuple[str, bool], Evaluator] = {}
+        self._extended: Extended | None = None
 
-    def evaluator(self, fmt: str) -> Evaluator:
-        if fmt not in self._evaluators:
-            self._evaluators[fmt] = Evaluator(self.tokenizer, self.data, fmt, self.sizes,
-                                              self.device)
-        return self._evaluators[fmt]
+    def extended(self) -> Extended:
+        """The base model extended by the training build's tokenizer (made once)."""
+        if self._extended is None:
+            from corpusgen.contract import TOKENIZER_DIR
+
+            self._extended = Extended(self.base, self.tokenizer, self.data,
+                                      self.data.train_build / TOKENIZER_DIR)
+            self._extended.model.to(self.device)
+        return self._extended
+
+    def evaluator(self, fmt: str, extended: bool = False) -> Evaluator:
+        if (fmt, extended) not in self._evaluators:
+            if extended:
+                from tokenizer.marking import unmark
+
+                x = self.extended()
+                ev = Evaluator(x.tokenizer, x.data, fmt, self.sizes, self.device, clean=unmark)
+            else:
+                ev = Evaluator(self.tokenizer, self.data, fmt, self.sizes, self.device)
+            self._evaluators[fmt, extended] = ev
+        return self._evaluators[fmt, extended]
 
     def root_folder(self, root: str, fmt: str, seed: int) -> Path:
         return self.out / "adapters" / f"{root}-{fmt}-s{seed}"
@@ -98,13 +119,17 @@ class Context:
 
 def run_unit(ctx: Context, unit: Unit) -> dict:
     log = (lambda m: ctx.log(f"[{unit.id}] {m}"))
-    ev = ctx.evaluator(unit.fmt)
+    extended = unit.name == "extended" or (unit.kind == "arm" and ARMS[unit.name].extended)
+    ev = ctx.evaluator(unit.fmt, extended)
     if unit.kind == "base":
-        ctx.base.eval()
-        measures = measure(ev, ctx.base, [(NONE, FULL_SETS)], None, recall=(NONE,))
+        model = ctx.extended().model if extended else ctx.base
+        model.eval()
+        measures = measure(ev, model, [(NONE, FULL_SETS)], None, recall=(NONE,))
         return {"unit": unit.id, "points": [{"after": "base", "step": 0, "measures": measures}]}
     if unit.kind == "root":
         return _run_root(ctx, unit, ev, log)
+    if extended:
+        return _run_extended(ctx, unit, ev, log)
     return _run_arm(ctx, unit, ev, log)
 
 
@@ -121,6 +146,23 @@ def _run_root(ctx, unit: Unit, ev, log) -> dict:
                "measures": measure(ev, run.model, [(combo, sets)], CORE, recall=(combo,))}]
     _log_times(log, run, time.time() - t)
     return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points}
+
+
+def _run_extended(ctx, unit: Unit, ev, log) -> dict:
+    """The mnemo stage alone on the extended model: the same rows (marked), steps and seed
+    as the chat core it is paired with; the new vocabulary rows train with the core."""
+    x = ctx.extended()
+    trained = x.trained_rows(ctx.sizes.rows)
+    run = Run(x.model, x.tokenizer, ctx.data.train_build, ctx.sizes, stages=("mnemo",),
+              fmt=unit.fmt, seed=unit.seed, device=ctx.device, data={"mnemo": trained},
+              trainable_token_indices=list(x.ext.new_ids))
+    run.train(log=log)
+    t = time.time()
+    points = [{"after": "mnemo", "step": run.plan.total_steps, "measures": measure(
+        ev, run.model, [(CORE_ALONE, FULL_SETS)], CORE, recall=(CORE_ALONE,))}]
+    _log_times(log, run, time.time() - t)
+    return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points,
+            "extension": x.checks(trained)}
 
 
 def _run_arm(ctx, unit: Unit, ev, log) -> dict:

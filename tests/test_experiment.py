@@ -16,7 +16,8 @@ from experiments.stats import estimate, part, verdict
 
 ROOT = Path(__file__).parents[1]
 ENV = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}
-ARMS = ("formats", "combined", "mixed", "reverse")
+ARMS = ("formats", "combined", "mixed", "reverse", "extension")
+LANGUAGE_ARMS = ARMS[:4]
 
 
 def run(*args, timeout=400):
@@ -56,7 +57,7 @@ def test_arms_share_rows_steps_and_a_frozen_core(quick):
     out, res, _ = quick
     u = units(out)
     steps = set()
-    for arm in ARMS:
+    for arm in LANGUAGE_ARMS:
         for seed in res["seeds"]:
             unit = u[f"arm-{arm}-chat-s{seed}"]
             root = {"reverse": f"root-language-chat-s{seed}", "mixed": None}.get(
@@ -99,6 +100,27 @@ def test_every_hope_has_an_interval_and_a_verdict(quick):
     points = {(p["arm"], p["weight"]) for p in res["pareto"]}
     assert {("formats", 0.0), ("formats", 0.5), ("formats", 1.0), ("mixed", 1.0),
             ("reference", None)} <= points
+
+
+def test_extension_arm_trains_new_tokens_beside_the_plain_core(quick):
+    out, res, _ = quick
+    u = units(out)
+    for seed in res["seeds"]:
+        ext, plain = u[f"arm-extension-chat-s{seed}"], u[f"root-core-chat-s{seed}"]
+        assert len(ext["curve"]) == len(plain["curve"])  # same steps, same rows
+        assert [c["stage"] for c in ext["curve"]] == ["mnemo"] * len(plain["curve"])
+        checks = ext["extension"]
+        assert checks["added"] > 0 and checks["new_tokens_in_trained_rows"] > 0
+        assert checks["ordinary_rows"] > 0 and checks["ordinary_ids_unchanged"] is True
+        assert "core" in ext["points"][-1]["measures"]
+    before = u["base-chat-extended"]["points"][0]["measures"]["none"]
+    assert {"gloss_seen", "sentences", "recall"} <= set(before)
+    hopes = [h["hope"] for h in res["hopes"] if h["hope"].startswith("extension:")]
+    assert any("sentences loss/char of the extended model before training" in h for h in hopes)
+    # base_samples is left out when the tiny model answers nothing
+    assert len(res["extension"]) >= 5 and all("extended" in line for line in res["extension"])
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "| extension: core alone on the extended model |" in md
 
 
 def test_rerun_reuses_finished_units(quick):
