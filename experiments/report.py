@@ -33,8 +33,9 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     for arm in res.arms:
         a = ARMS[arm]
         if a.extended:
-            rows.append((f"{arm}: extended base model, before training", f"base:{a.format}"
-                         "-extended", "none", 0))
+            extended_base = f"base:{a.format}-extended"
+            rows.append((f"{arm}: extended base model, before training", extended_base, "none",
+                         0))
             rows.append((f"{arm}: core alone on the extended model", arm, "core", -1))
             continue
         if a.regime == "mixed":
