@@ -89,9 +89,10 @@ def loss_per_char(model, tok, texts: list[str], batch: int = 16) -> float:
 
 
 def model_numbers(build: Path, texts: list[str]) -> dict:
-    """SmolLM2 as it is vs extended (both initialisations): ids, usage and loss."""
+    """SmolLM2 as it is vs extended (every initialisation): ids, usage and loss."""
     from basemodel import load_smollm2
     from tokenizer.extend import build_hyperwords, extend_model, usage
+    from tokenizer.init_embeddings import INITS
 
     base_model, base_tok = load_smollm2()
     if base_tok.pad_token is None:
@@ -99,7 +100,7 @@ def model_numbers(build: Path, texts: list[str]) -> dict:
     out: dict = {"texts": len(texts), "loss_per_char": {"base": loss_per_char(base_model,
                                                                               base_tok, texts)}}
     del base_model
-    for init in ("mean", "mean-resizing"):
+    for init in INITS:
         model, tok = load_smollm2()
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token

@@ -194,6 +194,31 @@ def test_mean_resizing_rows_follow_the_base_distribution(trained, base_tok, tie)
         assert out.shape[0] == len(tok) and out.data_ptr() != new.data_ptr()
 
 
+def test_mean_untied_reads_pieces_and_keeps_ordinary_probabilities(trained, base_tok, tmp_path):
+    import copy
+
+    from transformers import AutoModelForCausalLM
+
+    tok = copy.deepcopy(base_tok)
+    model = tiny_llama(len(tok), tie=True)
+    before = model.get_input_embeddings().weight.detach().clone()
+    ext, _ = extend_model(model, tok, trained / "tokenizer", init="mean-untied")
+    weight = model.get_input_embeddings().weight.detach()
+    out = model.get_output_embeddings().weight.detach()
+    assert out.data_ptr() != weight.data_ptr() and not model.config.tie_word_embeddings
+    base = ext.base_vocab_size
+    assert torch.equal(weight[:base], before) and torch.equal(out[:base], before)
+    for new_id, old in list(zip(ext.new_ids, ext.base_ids))[::50]:
+        assert torch.allclose(weight[new_id], before[old].mean(dim=0))
+        assert not torch.allclose(out[new_id], before[old].mean(dim=0), atol=1e-3)
+    assert torch.allclose(out[ext.new_ids].mean(dim=0), before.mean(dim=0), atol=1e-3)
+    # the untied head survives a save and a load
+    model.save_pretrained(tmp_path / "m")
+    again = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
+    assert torch.equal(again.get_output_embeddings().weight, out)
+    assert torch.equal(again.get_input_embeddings().weight, weight)
+
+
 def test_unknown_initialisation_is_refused(trained, base_tok):
     import copy
 

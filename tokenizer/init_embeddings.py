@@ -11,19 +11,45 @@ Two methods:
   It ignores the pieces, but it bounds how much probability the new rows take from the
   base tokens on ordinary text: each new logit is close to the average base logit.
 
-With a tied head (SmolLM2) one matrix serves both sides, so the rows set for the input
-are also the output rows. With an untied head each matrix gets its own rows by the same
-method: for `mean` the output rows are the means of the output rows of the same base ids.
+- `mean-untied`: each method on the side it suits — input rows are the piece means (a new
+  token is read as its pieces were), output rows are drawn as by `mean-resizing` (a new
+  token takes little probability on ordinary text, where it is never the next token). A
+  tied head is untied for this (the output matrix becomes a copy: 28M more parameters on
+  SmolLM2 before the new rows).
+
+Why the third. On SmolLM2 with a 4,000-scene build's 31,867 pieces, `mean` raised the
+ordinary-text loss per character before any training by 49 % (the new rows, as output
+rows, copy the logits of their first pieces and take their probability), `mean-resizing`
+by 0.04 % — but it reads a hyperword through rows that carry nothing of its pieces.
+
+With a tied head (SmolLM2) one matrix serves both sides, so for `mean` and
+`mean-resizing` the rows set for the input are also the output rows. With an untied head
+each matrix gets its own rows by the same method: for `mean` the output rows are the means
+of the output rows of the same base ids.
 """
 
 from __future__ import annotations
 
-INITS = ("mean", "mean-resizing")
+INITS = ("mean", "mean-resizing", "mean-untied")
 
 
 def _tied(model) -> bool:
     out = model.get_output_embeddings()
     return out is None or out.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+
+
+def untie_head(model) -> None:
+    """Give a tied model an output matrix of its own (a copy of the shared one), recorded in
+    its config so that saving and loading keep the two apart."""
+    import torch
+
+    if not _tied(model):
+        return
+    head = model.get_output_embeddings()
+    head.weight = torch.nn.Parameter(head.weight.detach().clone())
+    model.config.tie_word_embeddings = False
+    if hasattr(model, "all_tied_weights_keys"):  # transformers 5 keeps the tying map here
+        model.all_tied_weights_keys = {}
 
 
 def resize_and_init(model, new_size: int, new_ids: list[int], base_ids: list[list[int]],
@@ -36,11 +62,13 @@ def resize_and_init(model, new_size: int, new_ids: list[int], base_ids: list[lis
 
         raise TokenizerError(f"unknown initialisation {method!r}; choose {', '.join(INITS)}")
     old_rows = model.get_input_embeddings().weight.shape[0]
-    model.resize_token_embeddings(new_size, mean_resizing=(method == "mean-resizing"))
+    if method == "mean-untied":
+        untie_head(model)
+    model.resize_token_embeddings(new_size, mean_resizing=(method != "mean"))
     if method == "mean-resizing":
         return
     matrices = [model.get_input_embeddings().weight]
-    if not _tied(model):
+    if method == "mean" and not _tied(model):
         matrices.append(model.get_output_embeddings().weight)
     with torch.no_grad():
         for weight in matrices:

@@ -18,7 +18,7 @@ from corpusgen.cli.base import BUILD_DIR, SEED_MAX
 # parsing needs no import; tests/test_cli.py holds them equal
 MODEL_TYPES = ("unigram", "bpe")
 SPLITTERS = ("bpe", "morfessor", "none")
-INITS = ("mean", "mean-resizing")
+INITS = ("mean", "mean-resizing", "mean-untied")
 
 
 class LibraryDefault(click.Option):
@@ -143,7 +143,8 @@ def eval_command(build_dir: Path, unseen: int, seed: int, baselines: bool, smoll
 @click.option("--init", type=click.Choice(INITS), default="mean", show_default=True,
               help="How the new embedding rows start: `mean`, the mean of the base rows of "
                    "the same string's pieces; `mean-resizing`, drawn around the mean of all "
-                   "base rows.")
+                   "base rows; `mean-untied`, piece means as input rows and drawn output "
+                   "rows (a tied head is untied): ordinary text keeps its loss.")
 @click.option("--overwrite", is_flag=True,
               help="Replace --out when it holds an extension made by this command.")
 def extend_command(build_dir: Path, base: str, out: Path, init: str, overwrite: bool) -> None:
