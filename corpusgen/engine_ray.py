@@ -1,6 +1,9 @@
 """The build's tasks on a Ray cluster (or a local Ray instance): the same tasks the local
 engine runs, as Ray tasks. Needs the optional `ray` extra (`pip install mnemo-corpus[ray]`).
 
+Progress comes from inside the tasks: each writing task reports its shard's scenes after
+every chunk through a Ray queue, so the bar moves as on the local engine, not once a shard.
+
 The build context goes to the object store once; each worker process fetches it the first
 time one of its tasks needs it. Key buckets pass between tasks through the object store,
 never through the driver. The shards' files are written by the workers straight into the
@@ -48,9 +51,33 @@ def _bucket(*slices):
     return repeats, distinct
 
 
-def _write(box: list, work: ShardWork, root: str) -> ShardResult:
+def _write(box: list, work: ShardWork, root: str, queue) -> ShardResult:
     _ensure(box)
-    return shard_tasks.write_shard(work, Path(root))
+    done = 0
+
+    def report(scenes: int) -> None:  # the shard's scenes so far, after each chunk
+        nonlocal done
+        done += scenes
+        queue.put_nowait((work.shard, done))
+
+    return shard_tasks.write_shard(work, Path(root), report)
+
+
+class ShardProgress:
+    """Scenes written per shard as the tasks report them, turned into the bar's advances.
+
+    A retried task starts its shard again from zero, so each shard counts the most it has
+    ever reported: the bar never goes back and never counts a scene twice."""
+
+    def __init__(self, advance):
+        self.advance = advance
+        self.done: dict[int, int] = {}
+
+    def report(self, shard: int, scenes: int) -> None:
+        gain = scenes - self.done.get(shard, 0)
+        if gain > 0:
+            self.done[shard] = scenes
+            self.advance(gain)
 
 
 class RayEngine:
@@ -91,12 +118,14 @@ class RayEngine:
             self.ray.shutdown()
             self.started = False
 
-    def _wait(self, refs: list, should_stop, on_done=None) -> list:
+    def _wait(self, refs: list, should_stop, on_done=None, every=None) -> list:
         ray = self.ray
         index = {ref.hex(): i for i, ref in enumerate(refs)}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=len(pending), timeout=0.2)
+            if every is not None:
+                every()
             if should_stop():
                 for ref in pending:
                     ray.cancel(ref, force=True)
@@ -124,6 +153,23 @@ class RayEngine:
         return self.ray.get(self.bucket_refs[bucket])
 
     def write(self, works: list[ShardWork], root: Path, should_stop, advance) -> list[ShardResult]:
+        from ray.util.queue import Queue
+
         plan = shard_tasks.context().plan
-        refs = [self._write.remote(self.box, w, str(root)) for w in works]
-        return self._wait(refs, should_stop, lambda i: advance(plan.scenes[works[i].shard]))
+        shown = ShardProgress(advance)
+        # a queue actor that takes no CPU: every CPU stays with the writing tasks
+        queue = Queue(actor_options={"num_cpus": 0})
+
+        def drain() -> None:
+            for shard, scenes in queue.get_nowait_batch(queue.qsize()):
+                shown.report(shard, scenes)
+
+        def finished(i: int) -> None:
+            drain()
+            shown.report(works[i].shard, plan.scenes[works[i].shard])
+
+        try:
+            refs = [self._write.remote(self.box, w, str(root), queue) for w in works]
+            return self._wait(refs, should_stop, finished, every=drain)
+        finally:
+            queue.shutdown()

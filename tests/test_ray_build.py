@@ -89,3 +89,44 @@ def test_a_task_killed_mid_shard_is_retried_with_the_same_bytes(local_ray, lexic
     local, on_ray = _both(lexicon, tmp_path, 40_000, 20_000, during=kill_one_writer)
     assert killed, "no Ray task was caught writing"
     assert on_ray == local
+
+
+class _Recorder:
+    """Stands in for the build's Progress: every advance of every step, in order."""
+
+    def __init__(self, total, enabled=True):
+        self.steps: dict[str, list[int]] = {}
+        self._step = None
+
+    def step(self, name, total=None):
+        self._step = self.steps.setdefault(name, [])
+
+    def advance(self, scenes):
+        self._step.append(scenes)
+
+    def close(self):
+        pass
+
+
+def test_writing_progress_moves_chunk_by_chunk(local_ray, lexicon, tmp_path, monkeypatch):
+    import corpusgen.build as build_module
+
+    bars: list[_Recorder] = []
+    monkeypatch.setattr(build_module, "Progress",
+                        lambda *a, **k: bars.append(_Recorder(*a, **k)) or bars[-1])
+    n = 120_000  # two shards of two chunks each (chunks are CHUNK_ROWS = 50,000 scenes)
+    options = BuildOptions(LANGS, n, seed=5, shard_scenes=60_000, workers=1)
+    build(lexicon, options, tmp_path / "ray", progress=False, engine=RayEngine())
+    writing = bars[0].steps["writing"]
+    # reported after each chunk: more advances than shards, every scene counted once
+    assert sum(writing) == n and len(writing) > 2 and all(s > 0 for s in writing)
+
+
+def test_shard_progress_counts_a_retried_shard_once():
+    from corpusgen.engine_ray import ShardProgress
+
+    seen: list[int] = []
+    shown = ShardProgress(seen.append)
+    for shard, scenes in [(0, 100), (1, 50), (0, 200), (0, 100), (0, 200), (0, 300), (1, 80)]:
+        shown.report(shard, scenes)  # shard 0's task died at 200 and started again
+    assert seen == [100, 50, 100, 100, 30] and sum(seen) == 300 + 80
