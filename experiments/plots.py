@@ -53,30 +53,38 @@ def plot_pareto(points: list[dict], path: Path) -> None:
 
 
 def plot_curves(res, path: Path) -> None:
-    """Training loss per step, mean over seeds; a branching arm starts from its first stage."""
+    """Training loss per step, mean over seeds; a branching arm starts from its first stage,
+    and an extension arm is drawn beside the plain core it is paired with."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 5))
     colours = plt.get_cmap("tab10")
-    for k, arm in enumerate(res.arms):
+    series = []  # (label, unit ids per seed, each seed's units in run order)
+    for arm in res.arms:
         a = ARMS[arm]
+        root = None
+        if a.root:
+            root = ("root-{}-{}-s{{}}".format(a.root, "chat" if a.root == "language"
+                                               else a.format))
+        if a.extended:
+            series.append(("core (plain tokenizer)",
+                           [[f"root-core-{a.format}-s{s}"] for s in res.seeds]))
+        series.append((arm, [([root.format(s)] if root else []) + [f"arm-{arm}-{a.format}-s{s}"]
+                             for s in res.seeds]))
+    for k, (label, per_seed) in enumerate(series):
         curves = []
-        for s in res.seeds:
-            unit = res.units.get(f"arm-{arm}-{a.format}-s{s}")
-            if unit is None:
+        for ids in per_seed:
+            units = [res.units.get(i) for i in ids]
+            if units[-1] is None:
                 continue
-            losses = [c["loss"] for c in unit["curve"]]
-            if a.root:
-                fmt = "chat" if a.root == "language" else a.format
-                root = res.units.get(f"root-{a.root}-{fmt}-s{s}")
-                losses = [c["loss"] for c in (root or {}).get("curve", [])] + losses
-            curves.append(losses)
+            curves.append([c["loss"] for u in units if u for c in u["curve"]])
         if not curves:
             continue
         width = min(map(len, curves))
         mean = np.mean([c[:width] for c in curves], axis=0)
         window = max(1, width // 40)  # a light moving average: single batches are noisy
         smooth = np.convolve(mean, np.ones(window) / window, mode="valid")
-        ax.plot(np.arange(len(smooth)) + window, smooth, color=colours(k % 10), label=arm, lw=1)
+        ax.plot(np.arange(len(smooth)) + window, smooth, color=colours(k % 10), label=label,
+                lw=1)
     ax.set_xlabel("optimizer step (the shared first stage included)")
     ax.set_ylabel("training loss (nats/token, smoothed, mean over seeds)")
     ax.legend(fontsize=7)

@@ -26,7 +26,8 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     formats = sorted({ARMS[a].format for a in res.arms} | {"chat"})
     rows = [(f"base model ({f})", f"base:{f}", "none", 0) for f in formats]
     rows += [(f"after mnemo: core alone ({f})", f"core:{f}", "core", 0) for f in formats
-             if any(ARMS[a].root == "core" and ARMS[a].format == f for a in res.arms)]
+             if any((ARMS[a].root == "core" or ARMS[a].extended) and ARMS[a].format == f
+                    for a in res.arms)]
     if any("language" in ARMS[a].stages for a in res.arms):
         rows.append(("language adapter on the base alone (reference)", "reference", "language",
                      0))

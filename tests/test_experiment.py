@@ -121,6 +121,7 @@ def test_extension_arm_trains_new_tokens_beside_the_plain_core(quick):
     assert len(res["extension"]) >= 5 and all("extended" in line for line in res["extension"])
     md = (out / "results.md").read_text(encoding="utf-8")
     assert "| extension: core alone on the extended model |" in md
+    assert "| after mnemo: core alone (chat) |" in md  # the plain core it is paired with
 
 
 def test_rerun_reuses_finished_units(quick):
