@@ -46,7 +46,8 @@ lint: $(STAMP)
 
 # the mnemo experiment on SmolLM2-135M-Instruct: the base model, one core and one language
 # reference per seed, the combined arm and the tokenizer-extension arm, 3 seeds; about two
-# and a half hours on 2 CPU cores (126.5 + 43.1 min measured, shared units counted once).
+# and a half hours on 2 CPU cores (measured: 126.5 min without the extension arm, which
+# added 19 min to a run that had the base model and the cores already to do).
 # More arms: --arms combined,formats,...; a time limit: --budget-minutes
 experiment: $(STAMP)
 	$(BIN)/python -m experiments --out build/experiment --arms combined,extension --workers 3
