@@ -70,7 +70,6 @@ class Extended:
         split = split.select(range(min(rows, len(split))))
         return Dataset.from_list([self.marker.mark_row(r) for r in split.to_list()])
 
-
     def checks(self, trained) -> dict:
         """What the arm relies on, counted: how many distinct new tokens the trained rows
         use, and whether every ordinary-text row gets the base tokenizer's ids."""
