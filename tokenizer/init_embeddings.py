@@ -1,6 +1,6 @@
 """Starting rows for the new tokens, input and output, for tied and untied heads.
 
-Two methods:
+Three methods:
 
 - `mean` (Gee et al. 2022, "Fast Vocabulary Transfer"): each new row is the mean of the
   base rows the base tokenizer uses for the same string, so a new token first means what
@@ -18,9 +18,10 @@ Two methods:
   SmolLM2 before the new rows).
 
 Why the third. On SmolLM2 with a 4,000-scene build's 31,867 pieces, `mean` raised the
-ordinary-text loss per character before any training by 49 % (the new rows, as output
-rows, copy the logits of their first pieces and take their probability), `mean-resizing`
-by 0.04 % — but it reads a hyperword through rows that carry nothing of its pieces.
+ordinary-text loss per character before any training by 49 % (as output rows, piece means
+score like the pieces they average and take their probability; measured with
+bench/bench_tokenizer.py's loss on 300 of the build's sentences), `mean-resizing` by 0.04 %
+— but it reads a hyperword through rows that carry nothing of its pieces.
 
 With a tied head (SmolLM2) one matrix serves both sides, so for `mean` and
 `mean-resizing` the rows set for the input are also the output rows. With an untied head
