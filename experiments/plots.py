@@ -61,15 +61,11 @@ def plot_curves(res, path: Path) -> None:
     series = []  # (label, unit ids per seed, each seed's units in run order)
     for arm in res.arms:
         a = ARMS[arm]
-        root = None
-        if a.root:
-            root = ("root-{}-{}-s{{}}".format(a.root, "chat" if a.root == "language"
-                                               else a.format))
         if a.extended:
             series.append(("core (plain tokenizer)",
                            [[f"root-core-{a.format}-s{s}"] for s in res.seeds]))
-        series.append((arm, [([root.format(s)] if root else []) + [f"arm-{arm}-{a.format}-s{s}"]
-                             for s in res.seeds]))
+        series.append((arm, [[i for i in (res.root_id(arm, s), f"arm-{arm}-{a.format}-s{s}")
+                              if i] for s in res.seeds]))
     for k, (label, per_seed) in enumerate(series):
         curves = []
         for ids in per_seed:

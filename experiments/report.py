@@ -21,6 +21,11 @@ from .stats import fmt, verdict
 ORDINARY = ("sentences", "language_data", "base_samples")
 
 
+def extended_base(fmt: str) -> str:
+    """The results key of the extended base model, before training (unit base-FMT-extended)."""
+    return f"base:{fmt}-extended"
+
+
 def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     """(label, arm key, combo, point) of every model state in the tables."""
     formats = sorted({ARMS[a].format for a in res.arms} | {"chat"})
@@ -34,9 +39,8 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     for arm in res.arms:
         a = ARMS[arm]
         if a.extended:
-            extended_base = f"base:{a.format}-extended"
-            rows.append((f"{arm}: extended base model, before training", extended_base, "none",
-                         0))
+            rows.append((f"{arm}: extended base model, before training",
+                         extended_base(a.format), "none", 0))
             rows.append((f"{arm}: core alone on the extended model", arm, "core", -1))
             continue
         if a.regime == "mixed":
@@ -114,7 +118,7 @@ def hopes(res: Results) -> list[dict]:
         for s in ORDINARY if a.extended else ():
             add(f"{arm}: {s} loss/char of the extended model before training <= 1.01 x the "
                 "base model's (same ids; the new rows take probability)",
-                res.compare((f"base:{a.format}-extended", "none"), (f"base:{a.format}", "none"),
+                res.compare((extended_base(a.format), "none"), (f"base:{a.format}", "none"),
                             s, "char", "ratio"), hi=1.01)
         if a.root != "core":
             continue

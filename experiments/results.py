@@ -32,11 +32,18 @@ class Results:
         self.dropped = [a for a in run["arms"] if a not in self.arms]
 
     def _root_done(self, arm: str, seed: int) -> bool:
+        root = self.root_id(arm, seed)
+        return root is None or root in self.units
+
+    @staticmethod
+    def root_id(arm: str, seed: int) -> str | None:
+        """The unit id of the saved first stage `arm` branches from in `seed` (None: none).
+        The language reference is trained in chat format for every arm."""
         a = ARMS[arm]
         if a.root is None:
-            return True
+            return None
         fmt = "chat" if a.root == "language" else a.format
-        return f"root-{a.root}-{fmt}-s{seed}" in self.units
+        return f"root-{a.root}-{fmt}-s{seed}"
 
     @classmethod
     def load(cls, out: Path) -> Results:
@@ -118,10 +125,7 @@ class Results:
         units = [self.units.get(f"arm-{arm}-{a.format}-s{s}") for s in self.seeds]
         if any(u is None for u in units):
             return None
-        roots = []
-        if a.root:
-            fmt = "chat" if a.root == "language" else a.format
-            roots = [self.units.get(f"root-{a.root}-{fmt}-s{s}") for s in self.seeds]
+        roots = [self.units.get(self.root_id(arm, s)) for s in self.seeds] if a.root else []
         steps = [len(u["curve"]) + (len(r["curve"]) if r else 0) for u, r in
                  zip(units, roots or [None] * len(units))]
         tps = [u["training"]["tokens_per_second"] for u in units]

@@ -45,6 +45,12 @@ class Unit:
         return f"{self.kind}-{self.name}-{self.fmt}-s{self.seed}"
 
     @property
+    def extended(self) -> bool:
+        """Runs on the model extended by the training build's tokenizer."""
+        return self.name == "extended" if self.kind == "base" else (
+            self.kind == "arm" and ARMS[self.name].extended)
+
+    @property
     def needs(self) -> Unit | None:
         if self.kind != "arm":
             return None
@@ -119,16 +125,15 @@ class Context:
 
 def run_unit(ctx: Context, unit: Unit) -> dict:
     log = (lambda m: ctx.log(f"[{unit.id}] {m}"))
-    extended = unit.name == "extended" or (unit.kind == "arm" and ARMS[unit.name].extended)
-    ev = ctx.evaluator(unit.fmt, extended)
+    ev = ctx.evaluator(unit.fmt, unit.extended)
     if unit.kind == "base":
-        model = ctx.extended().model if extended else ctx.base
+        model = ctx.extended().model if unit.extended else ctx.base
         model.eval()
         measures = measure(ev, model, [(NONE, FULL_SETS)], None, recall=(NONE,))
         return {"unit": unit.id, "points": [{"after": "base", "step": 0, "measures": measures}]}
     if unit.kind == "root":
         return _run_root(ctx, unit, ev, log)
-    if extended:
+    if unit.extended:
         return _run_extended(ctx, unit, ev, log)
     return _run_arm(ctx, unit, ev, log)
 
