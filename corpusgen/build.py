@@ -27,11 +27,10 @@ import pyarrow as pa
 from corpusgen.build_options import BuildError, BuildOptions, check_options
 from corpusgen.build_stats import Stats, stats_record
 from corpusgen.card import write_card
-from corpusgen.contract import ARROW_DIR, SPLITS, STAGES, STATS
+from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, STATS
 from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
 from corpusgen.hf_arrow import arrow_schema, write_arrow_metadata
-from corpusgen.integrity import file_record
 from corpusgen.interrupt import STOP
 from corpusgen.lexicon import Lexicon
 from corpusgen.output import Output
@@ -40,7 +39,8 @@ from corpusgen.scenes import SceneTables
 from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork, topup_keys
 from corpusgen.shards import ShardPlan, bucket_of, final_arrow, final_parquet
 from corpusgen.uniqueness import fresh_in_round
-from corpusgen.writers import make_folders, part_paths
+from corpusgen.url_output import UrlOutput, is_url
+from corpusgen.writers import part_paths
 
 __all__ = ["STOP", "BuildError", "BuildOptions", "build"]
 
@@ -49,11 +49,11 @@ __all__ = ["STOP", "BuildError", "BuildOptions", "build"]
 STALE_ROUNDS = 20
 
 
-def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite: bool = False,
-          progress: bool = True, tables: SceneTables | None = None, finishers: tuple = (),
-          engine=None) -> dict:
-    """Build the dataset into `out` (a path, or an `Output` the caller has claimed already);
-    returns the stats written to stats.json.
+def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | UrlOutput,
+          overwrite: bool = False, progress: bool = True, tables: SceneTables | None = None,
+          finishers: tuple = (), engine=None) -> dict:
+    """Build the dataset into `out` (a path, an fsspec URL given as a str, or an `Output` /
+    `UrlOutput` the caller has claimed already); returns the stats written to stats.json.
 
     Each of `finishers` is called with the finished (still temporary) folder before the card
     is written and the folder is put in place — e.g. tokenizer training, which adds
@@ -62,8 +62,13 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite
     `engine` runs the tasks (default: a local pool of `options.workers` processes).
     """
     check_options(options)
-    claim = out if isinstance(out, Output) else Output(out, overwrite)
-    with nullcontext(claim) if isinstance(out, Output) else claim as output:
+    claimed = isinstance(out, (Output, UrlOutput))
+    claim = out if claimed else (UrlOutput(out, overwrite) if is_url(out)
+                                 else Output(out, overwrite))
+    if finishers and isinstance(claim, UrlOutput):
+        raise BuildError("a build into a URL cannot train a tokenizer as it finishes: build "
+                         "into a folder, or train it afterwards")
+    with nullcontext(claim) if claimed else claim as output:
         if STOP.is_set():
             raise KeyboardInterrupt
         tables = tables or SceneTables(lexicon, list(options.langs))
@@ -78,28 +83,30 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | Output, overwrite
                 f"--n {options.n:,} is more than these options can make unique: at most "
                 f"{capacity:,} hyperwords")
         engine = engine or LocalEngine(options.workers)
-        written = _write(tables, drawer, options, output.tmp, progress, engine)
+        written = _write(tables, drawer, options, output.files, output.tmp / ".scratch",
+                         progress, engine)
         settings = {}
         for finish in finishers:
             settings.update(finish(output.tmp) or {})
         if STOP.is_set():
             raise KeyboardInterrupt
-        stats = _seal(output.tmp, written, settings)
+        stats = _seal(output.files, written, settings)
         output.publish()
     return stats
 
 
-def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp: Path,
-           progress: bool, engine) -> dict:
-    """Steps 1-4, then the files named and the first stats.json; returns the files' sizes
-    and checksums as the writers saw them."""
+def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files,
+           scratch: Path, progress: bool, engine) -> dict:
+    """Steps 1-4 into `files` (the output's LocalFiles or UrlFiles), then the files named
+    and the first stats.json; returns the shards' sizes and checksums as the writers saw
+    them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
     context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan,
                            arrow_schema())
-    make_folders(tmp)
+    files.make_folders()
     bar = Progress(options.n, progress)
     try:
-        engine.start(context, tmp / ".scratch")
+        engine.start(context, scratch)
         bar.step("checking uniqueness")
         engine.keys(plan.count, STOP.is_set, bar.advance)
         per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
@@ -107,22 +114,22 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, tmp:
                  for s in range(plan.count)]
         _top_up(works, plan, engine)
         bar.step("writing")
-        results = engine.write(works, tmp, STOP.is_set, bar.advance)
+        results = engine.write(works, files.shard_root, STOP.is_set, bar.advance)
     except Interrupted:
         raise KeyboardInterrupt from None
     finally:
         engine.close()
         bar.close()
-    shutil.rmtree(tmp / ".scratch", ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     total = Stats()
     for result in results:
         total.merge(result.stats)
     record = stats_record(total, options, tables)
-    files, arrow_files = _name_shards(tmp, results)
-    write_arrow_metadata(tmp, record, arrow_files)
-    (tmp / STATS).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                             encoding="utf-8")
-    return files
+    written, arrow_files = _name_shards(files, results)
+    write_arrow_metadata(files.small, record, arrow_files)
+    (files.small / STATS).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+                                     encoding="utf-8")
+    return written
 
 
 def _top_up(works: list[ShardWork], plan: ShardPlan, engine) -> None:
@@ -174,7 +181,7 @@ def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return sorted_keys[at] == values
 
 
-def _name_shards(tmp: Path, results: list[ShardResult]):
+def _name_shards(folder, results: list[ShardResult]):
     """Give the part files their Hub names, numbering per split only the shards that got
     rows of it (datasets cannot load an empty Parquet file; a split with no row at all is
     left out). Returns {relative path: (bytes, sha256)} and each split's Arrow file names."""
@@ -185,30 +192,35 @@ def _name_shards(tmp: Path, results: list[ShardResult]):
         for stage in STAGES:
             names = []
             for r in results:
-                parts = part_paths(tmp, r.shard)
+                parts = part_paths(Path(), r.shard)  # relative to the build's root
                 if not r.rows[split]:
-                    parts["parquet", stage, split].unlink()
-                    parts["arrow", stage, split].unlink()
+                    folder.remove(parts["parquet", stage, split].as_posix())
+                    folder.remove(parts["arrow", stage, split].as_posix())
                     continue
                 index = having.index(r)
                 for kind, final in (("parquet", final_parquet(stage, split, index, len(having))),
                                     ("arrow", final_arrow(stage, split, index, len(having)))):
-                    parts[kind, stage, split].rename(tmp / final)
+                    folder.rename(parts[kind, stage, split].as_posix(), final)
                     files[final] = r.files[kind, stage, split]
                 names.append(Path(final_arrow(stage, split, index, len(having))).name)
             if not having:
-                shutil.rmtree(tmp / ARROW_DIR / stage / split)
+                folder.remove_dir(f"{ARROW_DIR}/{stage}/{split}")
             arrow_files[stage, split] = names
     return files, arrow_files
 
 
-def _seal(tmp: Path, written: dict[str, tuple[int, str]], settings: dict) -> dict:
+def _seal(files, written: dict[str, tuple[int, str]], settings: dict) -> dict:
     """The card, then stats.json with the finishers' settings and the size and sha256 of
     every other file of the build (the shards' as their writers saw them; the rest read
     back, all small)."""
-    stats = {**json.loads((tmp / STATS).read_text(encoding="utf-8")), **settings}
-    write_card(tmp, stats)
-    stats["files"] = file_record(tmp, known=written)
-    (tmp / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
-                             encoding="utf-8")
+    stats = {**json.loads((files.small / STATS).read_text(encoding="utf-8")), **settings}
+    first_train: dict[str, str] = {}  # stage -> its first train shard, for the card
+    for rel in sorted(written):
+        if rel.startswith(f"{DATA_DIR}/") and Path(rel).name.startswith("train-"):
+            first_train.setdefault(Path(rel).parts[1], rel)
+    write_card(files.small, stats, shard=lambda stage: (
+        files.open(first_train[stage]) if stage in first_train else None))
+    stats["files"] = files.record(written)
+    (files.small / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
+                                     encoding="utf-8")
     return stats

@@ -68,17 +68,21 @@ def stats_table(stats: dict) -> str:
     return "\n".join(lines)
 
 
-def _examples(root: Path, per_stage: int = 3) -> str:
+def _examples(shard, per_stage: int = 3) -> str:
+    """The first rows of each stage's first train shard; `shard(stage)` gives that shard
+    (a path or an open file), or None when the stage has no train rows."""
     out = []
     for stage in STAGES:
-        shards = data_files(root, stage, "train")
-        if not shards:
+        source = shard(stage)
+        if source is None:
             continue
-        path = shards[0]
         # the first rows only: reading a whole column of a large build would cost its size
-        first = pq.ParquetFile(path).iter_batches(
-            batch_size=per_stage, columns=["lang", "hyperword", "gloss", "sentence"])
-        rows = next(first).to_pylist()
+        with pq.ParquetFile(source) as parquet:
+            rows = next(parquet.iter_batches(
+                batch_size=per_stage, columns=["lang", "hyperword", "gloss", "sentence"])
+            ).to_pylist()
+        if hasattr(source, "close"):
+            source.close()
         out.append(f"**{stage}**\n")
         for r in rows:
             if stage == "language":
@@ -107,8 +111,15 @@ def card_data(stats: dict):
     )
 
 
-def write_card(root: Path, stats: dict) -> None:
+def write_card(root: Path, stats: dict, shard=None) -> None:
+    """README.md in `root`; the examples come from `shard(stage)` (see `_examples`),
+    by default the first train shard under `root`."""
     from huggingface_hub import DatasetCard
+
+    if shard is None:
+        def shard(stage):
+            found = data_files(root, stage, "train")
+            return found[0] if found else None
 
     langs = ", ".join(language_names(stats).values())
     body = f"""
@@ -141,7 +152,7 @@ end — `hyperword[start:end] == surface`), `gloss`, `sentence`, `prompt`/`compl
 
 ## Examples
 
-{_examples(root)}
+{_examples(shard)}
 """
     card = DatasetCard(f"---\n{card_data(stats).to_yaml()}\n---\n{body}")
     (root / "README.md").write_text(str(card), encoding="utf-8")

@@ -71,7 +71,7 @@ def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
     return repeats
 
 
-def _write_task(work: ShardWork, root: Path) -> ShardResult:
+def _write_task(work: ShardWork, root: Path | str) -> ShardResult:
     def progress(scenes: int) -> None:
         with _COUNTER.get_lock():
             _COUNTER.value += scenes
@@ -134,7 +134,8 @@ class LocalEngine:
         """The distinct keys of a bucket's planned draws, sorted."""
         return np.load(self.scratch / f"bucket-{bucket:05d}.npy")
 
-    def write(self, works: list[ShardWork], root: Path, should_stop, advance) -> list[ShardResult]:
+    def write(self, works: list[ShardWork], root: Path | str, should_stop,
+              advance) -> list[ShardResult]:
         if self.pool is None:
             return [shard_tasks.write_shard(w, root, advance, stop=should_stop) for w in works]
         self._counter.value = 0

@@ -8,9 +8,10 @@ The build context goes to the object store once; each worker process fetches it 
 time one of its tasks needs it. Key buckets pass between tasks through the object store,
 never through the driver. The shards' files are written by the workers straight into the
 build's temporary folder, which must therefore be on a filesystem every node mounts at the
-same path. A task whose worker dies is run again by Ray (`max_retries`): the tasks are pure
-functions of the seed, the options and their arguments, and a retry rewrites its files from
-the start, so the output is byte-identical.
+same path, or uploaded by them to a URL `--out` (`corpusgen.url_output`). A task whose
+worker dies is run again by Ray (`max_retries`): the tasks are pure functions of the seed,
+the options and their arguments, and a retry rewrites its files from the start, so the
+output is byte-identical.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _bucket(*slices):
     return repeats, distinct
 
 
-def _write(box: list, work: ShardWork, root: str, queue) -> ShardResult:
+def _write(box: list, work: ShardWork, root: Path | str, queue) -> ShardResult:
     _ensure(box)
     done = 0
 
@@ -60,7 +61,7 @@ def _write(box: list, work: ShardWork, root: str, queue) -> ShardResult:
         done += scenes
         queue.put_nowait((work.shard, done))
 
-    return shard_tasks.write_shard(work, Path(root), report)
+    return shard_tasks.write_shard(work, root, report)  # a Path, or a URL (str)
 
 
 class ShardProgress:
@@ -152,7 +153,8 @@ class RayEngine:
     def bucket_keys(self, bucket: int) -> np.ndarray:
         return self.ray.get(self.bucket_refs[bucket])
 
-    def write(self, works: list[ShardWork], root: Path, should_stop, advance) -> list[ShardResult]:
+    def write(self, works: list[ShardWork], root: Path | str, should_stop,
+              advance) -> list[ShardResult]:
         from ray.util.queue import Queue
 
         plan = shard_tasks.context().plan
@@ -169,7 +171,7 @@ class RayEngine:
             shown.report(works[i].shard, plan.scenes[works[i].shard])
 
         try:
-            refs = [self._write.remote(self.box, w, str(root), queue) for w in works]
+            refs = [self._write.remote(self.box, w, root, queue) for w in works]
             return self._wait(refs, should_stop, finished, every=drain)
         finally:
             queue.shutdown()

@@ -82,6 +82,36 @@ def _rename(src: Path, dst: Path, flags: int) -> bool:
     raise OSError(code, os.strerror(code), str(dst))
 
 
+class LocalFiles:
+    """The build's files while it runs, all in the temporary folder on this machine (the
+    same methods as a URL build's `UrlFiles`, which keeps shards and small files apart)."""
+
+    def __init__(self, root: Path):
+        self.root = self.small = self.shard_root = root
+
+    def make_folders(self) -> None:
+        from corpusgen.writers import make_folders
+
+        make_folders(self.root)
+
+    def rename(self, src: str, dst: str) -> None:
+        (self.root / src).rename(self.root / dst)
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink()
+
+    def remove_dir(self, rel: str) -> None:
+        shutil.rmtree(self.root / rel)
+
+    def open(self, rel: str):
+        return open(self.root / rel, "rb")
+
+    def record(self, written: dict[str, tuple[int, str]]) -> dict:
+        from corpusgen.integrity import file_record
+
+        return file_record(self.root, known=written)
+
+
 class Output:
     """A claimed output folder. Use as a context manager around the whole build:
 
@@ -105,6 +135,7 @@ class Output:
         self._lock_fd: int | None = None
         self._created: list[Path] = []
         self.published = False
+        self.files = LocalFiles(self.tmp)
 
     # --- claiming ------------------------------------------------------------------------
     def check(self) -> None:

@@ -13,6 +13,7 @@ with every task would cost more than a task's work.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from corpusgen.generate import SceneDrawer
 from corpusgen.rows import row_numbers, stage_tables
 from corpusgen.shards import ShardPlan
 from corpusgen.uniqueness import Slice, by_bucket, split_of
-from corpusgen.writers import ShardWriters
+from corpusgen.writers import ShardWriters, make_folders, part_paths
 
 
 class Interrupted(Exception):
@@ -101,9 +102,21 @@ def _kept_chunks(work: ShardWork):
         yield plan.topup_chunk(work.shard, round_), size, accepted
 
 
-def write_shard(work: ShardWork, root: Path, progress=None, stop=None) -> ShardResult:
+def write_shard(work: ShardWork, root: Path | str, progress=None, stop=None) -> ShardResult:
     """Realise and write the shard's kept scenes into `root`'s provisional part files.
-    `progress(scenes)` is told after each chunk; `stop()` true makes it stop there."""
+    `progress(scenes)` is told after each chunk; `stop()` true makes it stop there.
+
+    A URL `root` (a str) is a build on an fsspec filesystem: the shard is written on this
+    machine by the same writers, then its files are uploaded."""
+    if isinstance(root, str):
+        from corpusgen.url_output import upload_files
+
+        with tempfile.TemporaryDirectory(prefix="corpusgen-shard-") as local:
+            make_folders(Path(local))
+            result = write_shard(work, Path(local), progress, stop)
+            parts = part_paths(Path(), work.shard).values()
+            upload_files(Path(local), root, [p.as_posix() for p in parts])
+        return result
     c = context()
     langs = list(c.options.langs)
     writers = ShardWriters(root, work.shard, c.streamed)

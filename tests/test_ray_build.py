@@ -1,5 +1,5 @@
 """The Ray engine on a local 2-CPU Ray instance: the same bytes as the local engine, also
-when a task's worker is killed in the middle of writing its shard."""
+when a task's worker is killed in the middle of writing its shard, and into a URL --out."""
 
 from __future__ import annotations
 
@@ -56,6 +56,15 @@ def test_ray_tasks_write_the_bytes_of_the_local_engine(local_ray, lexicon, tmp_p
     assert on_ray == local
     assert "data/mnemo/train-00002-of-00003.parquet" in local
     assert sorted(p.name for p in tmp_path.iterdir()) == ["local", "ray"]
+
+
+def test_ray_tasks_upload_to_a_url_out_the_same_bytes(local_ray, lexicon, tmp_path):
+    """Each task writes its shard on its node and uploads it (here through fsspec's `file://`,
+    the code path of `s3://` or `gs://`); the driver names the shards and writes the rest."""
+    options = BuildOptions(LANGS, 3000, seed=5, shard_scenes=1000, workers=1)
+    build(lexicon, options, tmp_path / "local", progress=False)
+    build(lexicon, options, f"file://{tmp_path}/url", progress=False, engine=RayEngine())
+    assert tree_digest(tmp_path / "url") == tree_digest(tmp_path / "local")
 
 
 def _writing_workers() -> list[int]:

@@ -40,10 +40,11 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
 @click.option("--shard-scenes", type=click.IntRange(1, 10_000_000), default=None,
               help="Scenes per output shard, 1..10,000,000; the bytes depend on it, not on "
                    "--workers or --engine. [default: 250,000]")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder; must not exist, be empty, or (with --overwrite) hold a "
-                   "corpusgen build. [default: a folder named from the options in the "
-                   "current directory, e.g. mnemo-ru-en-th-100k]")
+@click.option("--out", default=None,
+              help="Output folder, or an fsspec URL (s3://bucket/name, file:///shared/name; "
+                   "the filesystem's package installed); must not exist, be empty, or (with "
+                   "--overwrite) hold a corpusgen build. [default: a folder named from the "
+                   "options in the current directory, e.g. mnemo-ru-en-th-100k]")
 @click.option("--overwrite", is_flag=True,
               help="Replace --out when it holds a corpusgen build or is empty; anything else "
                    "is refused.")
@@ -58,9 +59,13 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
 def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
           out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
-    from corpusgen.output import Output, OutputError
+    from corpusgen.output import OutputError
+    from corpusgen.url_output import is_url
 
     _check_ranges(n, min_parts, max_parts, mix, seed)
+    if out is not None and is_url(out) and (train_tok or push_to):
+        raise click.UsageError(f"{'--tokenizer' if train_tok else '--push-to'} needs a folder "
+                               "on this machine as --out, not a URL")
     if push_to:
         from corpusgen.push import PushError, preflight
 
@@ -75,8 +80,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
         finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
     if address and engine != "ray":
         raise click.UsageError("--address is for --engine ray")
-    # claim the output before any slow step, so a second build of it is refused at once
-    claim = Output(out, overwrite) if out is not None else None
+    claim = _claim(out, overwrite)
     try:
         with _stop_on_signals(), claim if claim is not None else nullcontext():
             lex = load_or_fail(lexicons, langs)
@@ -100,6 +104,20 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
         from corpusgen.cli.push import push_after_build
 
         push_after_build(out, repo=push_to)
+
+
+def _claim(out: str | None, overwrite: bool):
+    """The claimed --out (a folder, or a URL), before any slow step, so that a second build
+    of it is refused at once; None without --out (the folder is named from the options)."""
+    from corpusgen.output import Output, OutputError
+    from corpusgen.url_output import UrlOutput, is_url
+
+    if out is None:
+        return None
+    try:
+        return UrlOutput(out, overwrite) if is_url(out) else Output(Path(out), overwrite)
+    except OutputError as exc:
+        raise Failure(str(exc)) from None
 
 
 def _run(lex, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
