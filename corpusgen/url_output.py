@@ -115,6 +115,8 @@ class UrlOutput:
         self.overwrite = overwrite
         self.fs, self.root = open_url(self.shown)
         self.root = self.root.rstrip("/")
+        if not self.root.strip("/"):
+            raise OutputError(f"--out {url}: name a folder inside the filesystem, not its root")
         self.files: UrlFiles | None = None
         self.published = False
         self.tmp: Path | None = None  # the driver's local folder (small files, scratch)

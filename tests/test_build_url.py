@@ -109,6 +109,7 @@ def test_an_unfinished_url_build_is_replaced_only_with_overwrite(store):
 
 @pytest.mark.parametrize("args, message", [
     (("--out", "zzz://bucket/out"), "Protocol not known: zzz"),
+    (("--out", "file:///"), "not its root"),
     (("--out", "memory:///x", "--tokenizer"), "--tokenizer needs a folder"),
     (("--out", "memory:///x", "--push-to", "me/mnemo"), "--push-to needs a folder"),
 ])
