@@ -113,7 +113,7 @@ class UrlOutput:
     def __init__(self, url: str, overwrite: bool = False):
         self.shown = url.rstrip("/")
         self.overwrite = overwrite
-        self.fs, self.root = open_url(self.shown)
+        self.fs, self.root = open_url(url)
         self.root = self.root.rstrip("/")
         if not self.root.strip("/"):
             raise OutputError(f"--out {url}: name a folder inside the filesystem, not its root")
