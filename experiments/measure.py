@@ -157,20 +157,30 @@ class Evaluator:
         if self.clean is not None:
             texts = [self.clean(t) for t in texts]
         hits, wanted = np.zeros(len(rows)), np.zeros(len(rows))
+        # a constituent in the gloss language is spelled out in the hyperword itself: naming
+        # it can be copying; the others have to be translated
+        hits_spelled, spelled = np.zeros(len(rows)), np.zeros(len(rows))
         by_lang: dict[str, list[int]] = {}
         for i, r in enumerate(rows):
             by_lang.setdefault(r["lang"], []).append(i)
         for lang, idx in by_lang.items():
             words = self.data.lexicon_words.get(lang, {})
-            lemmas = [[words[c["concept"]] for c in rows[i]["constituents"]
-                       if c["concept"] in words] for i in idx]
-            named = get_language(lang).names_words([texts[i] for i in idx], lemmas,
+            wanted_words = [[(words[c["concept"]], c["lang"] == lang)
+                             for c in rows[i]["constituents"] if c["concept"] in words]
+                            for i in idx]
+            named = get_language(lang).names_words([texts[i] for i in idx],
+                                                   [[w for w, _ in want] for want in wanted_words],
                                                    self.data.vocabulary.get(lang, set()))
-            for i, want, got in zip(idx, lemmas, named):
+            for i, want, got in zip(idx, wanted_words, named):
                 wanted[i], hits[i] = len(want), sum(got)
+                spelled[i] = sum(in_hyperword for _, in_hyperword in want)
+                hits_spelled[i] = sum(g for g, (_, in_hyperword) in zip(got, want)
+                                      if in_hyperword)
         samples = [{"hyperword": r["hyperword"], "lang": r["lang"], "gold": r["completion"],
                     "output": t} for r, t in zip(rows[:6], texts[:6])]
-        return {"hits": hits.tolist(), "words": wanted.tolist(), "samples": samples}
+        return {"hits": hits.tolist(), "words": wanted.tolist(),
+                "hits_spelled": hits_spelled.tolist(), "words_spelled": spelled.tolist(),
+                "samples": samples}
 
 
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")

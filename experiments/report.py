@@ -56,14 +56,17 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
 
 def gloss_table(res: Results) -> list[str]:
     head = [("| model state | gloss loss/token (seen words) | gloss loss/char (seen words) | "
-             "gloss loss/char (held-out word) | concept recall (seen words) | "
-             "KL(core ‖ this) on gloss |"), "| --- | --- | --- | --- | --- | --- |"]
+             "gloss loss/char (held-out word) | concept recall (seen words) | recall of words "
+             "the hyperword spells in the gloss language | recall of words to translate | "
+             "KL(core ‖ this) on gloss |"), "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     lines = []
     for label, arm, combo, point in rows_of_table(res):
         cells = [res.value(arm, combo, "gloss_seen", "token", point),
                  res.value(arm, combo, "gloss_seen", "char", point),
                  res.value(arm, combo, "gloss_unseen", "char", point),
                  res.value(arm, combo, "gloss_seen", "recall", point),
+                 res.value(arm, combo, "gloss_seen", "recall_spelled", point),
+                 res.value(arm, combo, "gloss_seen", "recall_translated", point),
                  res.value(arm, combo, "gloss_seen", "kl", point)]
         lines.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
     return head + lines

@@ -18,6 +18,9 @@ from .stats import Part, estimate
 
 METRICS = {"token": ("nll", "tokens"), "char": ("nll", "chars"), "kl": ("kl", "tokens"),
            "recall": ("hits", "words")}
+# concept recall of the words a hyperword spells in the gloss language (naming them can be
+# copying) and of the words it spells in another language (they must be translated)
+RECALL_PARTS = ("recall_spelled", "recall_translated")
 
 
 class Results:
@@ -64,9 +67,18 @@ class Results:
         measures = unit["points"][point]["measures"].get(combo)
         if measures is None:
             return None
-        if metric == "recall":
+        if metric == "recall" or metric in RECALL_PARTS:
             rec = measures.get("recall")
-            return None if rec is None or set_name != "gloss_seen" else (rec["hits"], rec["words"])
+            if rec is None or set_name != "gloss_seen":
+                return None
+            if metric == "recall":
+                return rec["hits"], rec["words"]
+            if "hits_spelled" not in rec:  # a unit measured before the split was recorded
+                return None
+            if metric == "recall_spelled":
+                return rec["hits_spelled"], rec["words_spelled"]
+            return (np.subtract(rec["hits"], rec["hits_spelled"]),
+                    np.subtract(rec["words"], rec["words_spelled"]))
         data = measures.get(set_name)
         num, den = METRICS[metric]
         if data is None or num not in data:

@@ -76,6 +76,21 @@ def test_arms_share_rows_steps_and_a_frozen_core(quick):
     assert "recall" in measures["core+language"] and "recall" not in measures["core+0.5language"]
 
 
+def test_recall_tells_words_spelled_in_the_hyperword_from_words_to_translate(quick):
+    out, _, _ = quick
+    recalls = [m["recall"] for u in units(out).values() for p in u["points"]
+               for m in p["measures"].values() if "recall" in m]
+    assert recalls
+    for rec in recalls:
+        rows = list(zip(rec["hits"], rec["words"], rec["hits_spelled"], rec["words_spelled"]))
+        assert all(0 <= hs <= ws <= w and hs <= h and h - hs <= w - ws
+                   for h, w, hs, ws in rows)
+        # the quick build mixes languages: some words are spelled, some must be translated
+        assert any(ws > 0 for _, _, _, ws in rows) and any(ws < w for _, w, _, ws in rows)
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "recall of words to translate" in md
+
+
 def test_sets_are_labelled_by_what_the_trained_rows_contain(quick):
     _, res, proc = quick
     sets = res["data"]["sets"]
