@@ -47,21 +47,34 @@ def refusal(folder: Path) -> str | None:
         return f"cannot be read ({exc.strerror})"
     if not entries:
         return None
+    try:
+        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stats = None
+
+    def nested():  # walked only once the target looks like a build
+        return [str(p.relative_to(folder)) for p in sorted(folder.rglob("*"))
+                if p.is_file() and p.parent != folder]
+
+    return build_refusal(entries, nested, stats)
+
+
+def build_refusal(entries: list[str], files, stats) -> str | None:
+    """Why a target may not be replaced, from its top-level `entries`, `files()` (the
+    relative paths its build record must list; called only when it is needed) and its
+    parsed stats.json (None: unreadable); None when it holds a corpusgen build and only
+    what that build made. Shared by folder and URL targets."""
     foreign = [e for e in entries if e not in BUILD_ENTRIES]
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         return f"holds files corpusgen did not make ({shown})"
-    try:
-        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if stats is None:
         return "is not a corpusgen build (no readable stats.json)"
     if not isinstance(stats, dict) or "stage_order" not in stats or "rows" not in stats:
         return "is not a corpusgen build (stats.json is not a build record)"
     listed = stats.get("files")
     if isinstance(listed, dict):
-        extra = [str(p.relative_to(folder)) for p in sorted(folder.rglob("*"))
-                 if p.is_file() and p.parent != folder
-                 and str(p.relative_to(folder)) not in listed]
+        extra = [f for f in files() if f not in listed]
         if extra:
             shown = ", ".join(extra[:3]) + (", ..." if len(extra) > 3 else "")
             return f"holds files this build did not make ({shown})"

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from corpusgen.contract import STATS
-from corpusgen.output import BUILD_ENTRIES, OutputError
+from corpusgen.output import BUILD_ENTRIES, OutputError, build_refusal
 
 
 def is_url(out: str | Path) -> bool:
@@ -69,7 +69,7 @@ class UrlFiles:
     """The build's files while it runs: shards at the URL, small files in `small`."""
 
     def __init__(self, url: str, fs, root: str, small: Path):
-        self.url, self.fs, self.root, self.small = url, fs, root, small
+        self.fs, self.root, self.small = fs, root, small
         self.shard_root = url  # what the writing tasks get: they resolve it themselves
 
     def make_folders(self) -> None:
@@ -144,22 +144,21 @@ class UrlOutput:
         return relative
 
     def _refusal(self, relative: list[str]) -> str | None:
-        foreign = [r for r in relative if r.split("/")[0] not in BUILD_ENTRIES]
-        if foreign:
-            return f"holds files corpusgen did not make ({', '.join(foreign[:3])})"
-        if STATS not in relative:  # a build that died: shards, Arrow metadata, the card
+        entries = sorted({r.split("/")[0] for r in relative})
+        if STATS not in relative and set(entries) <= BUILD_ENTRIES:
+            # a build that died before its record: shards, Arrow metadata, the card
             unknown = [r for r in relative if not _unfinished_build_file(r)]
             return (f"holds files that are neither a finished build's nor an unfinished "
                     f"one's ({', '.join(unknown[:3])})") if unknown else None
         try:
             stats = json.loads(self.fs.cat_file(f"{self.root}/{STATS}").decode("utf-8"))
-            listed = set(stats["files"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return "is not a corpusgen build (no readable file record in stats.json)"
-        extra = [r for r in relative if r != STATS and r not in listed]
-        if extra:
-            return f"holds files this build did not make ({', '.join(extra[:3])})"
-        return None
+        except (OSError, ValueError):
+            stats = None
+        if isinstance(stats, dict) and not isinstance(stats.get("files"), dict):
+            # --overwrite deletes what the record lists: without one, nothing is known ours
+            return "is not a corpusgen build (no file record in stats.json)"
+        # every file, the top level's too, must be in the record
+        return build_refusal(entries, lambda: [r for r in relative if r != STATS], stats)
 
     def __enter__(self) -> UrlOutput:  # noqa: PYI034 - not meant to be subclassed
         old = self.check()
