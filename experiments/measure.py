@@ -5,7 +5,8 @@ trains with: completion only) and batched by its FlatteningCollator; glosses are
 its `generate_gloss`, and concept words are matched by the language plug-in's own
 `names_words` (its lemmatiser). What is left here is arithmetic: per-row sums of
 negative log-likelihood, of KL, and of recalled words, kept per row so that the report can
-bootstrap over rows.
+bootstrap over rows. A batch's layers below every adapter run once for all its combinations
+(lower_layers.py).
 
 An adapter combination is (core on?, weight of every other adapter): "core" is (on, 0),
 "language" (off, 1), "core+language" (on, 1), "core+0.5language" (on, 0.5), "none" (off, 0).
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import GLOSS_SETS, Data
+from .lower_layers import SharedLowerLayers
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Evaluator:
         import torch.nn.functional as F
 
         out: dict[str, dict] = {c.name: {} for c, _ in plan}
+        shared = SharedLowerLayers(model)
         for name in self.sets:
             combos = [c for c, sets in plan if name in sets]
             if not combos:
@@ -120,14 +123,12 @@ class Evaluator:
                 row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
                 np.add.at(count, row_of, 1)
                 gold = target[keep].to(self.device)[:, None]
+                shared.start({k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
                 ref = None
                 for combo in order:
                     apply_combo(model, combo, core)
                     with torch.no_grad():
-                        logits = model(input_ids=batch["input_ids"].to(self.device),
-                                       position_ids=batch["position_ids"].to(self.device),
-                                       use_cache=False,
-                                       logits_to_keep=keep.to(self.device)).logits[0]
+                        logits = shared.logits(keep.to(self.device))
                     logp = F.log_softmax(logits.float(), dim=-1)
                     np.add.at(nll[combo.name], row_of, -logp.gather(1, gold)[:, 0].cpu().numpy())
                     if with_kl and combo == kl_reference:
