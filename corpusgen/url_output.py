@@ -10,7 +10,8 @@ URL build cannot be atomic the way a local one is. What it keeps instead:
 - the shards are written by the tasks under provisional names, then given their Hub names;
   `stats.json` is written last, so a build without it is unfinished (`corpusgen check`
   says so), and a reader that waits for it never sees a half-written build;
-- a build that fails or is interrupted removes everything it wrote.
+- a build that fails or is interrupted removes everything it wrote, and the folders above
+  the target it had to make (while they are empty).
 
 Two builds of the same URL at once are not detected (nothing to lock): do not start them.
 
@@ -121,6 +122,7 @@ class UrlOutput:
         self.published = False
         self.tmp: Path | None = None  # the driver's local folder (small files, scratch)
         self.existed = False  # a folder the user made stays, emptied, after a failure
+        self.made_parents: list[str] = []  # folders above the target that were not there
 
     def check(self) -> list[str]:
         """Refuse a target the build may not write; the files an --overwrite removes."""
@@ -128,6 +130,7 @@ class UrlOutput:
         if fs.isfile(root):
             raise OutputError(f"output {self.shown} is a file, not a folder")
         if not fs.isdir(root):
+            self.made_parents = self._missing_parents()
             return []
         self.existed = True
         found = sorted(fs.find(root, withdirs=False))
@@ -142,6 +145,15 @@ class UrlOutput:
                 f"output {self.shown} {reason}; --overwrite replaces only a corpusgen build or "
                 "an empty folder: move those files away or choose another --out")
         return relative
+
+    def _missing_parents(self) -> list[str]:
+        """The target's ancestors that do not exist yet, nearest first: the build makes
+        them (on a filesystem with folders), so a failed build removes them again."""
+        missing, path = [], self.fs._parent(self.root)
+        while path and path not in missing and not self.fs.exists(path):
+            missing.append(path)
+            path = self.fs._parent(path)
+        return missing
 
     def _refusal(self, relative: list[str]) -> str | None:
         entries = sorted({r.split("/")[0] for r in relative})
@@ -189,3 +201,9 @@ class UrlOutput:
                 self.fs.rm(path, recursive=True)
         else:
             self.fs.rm(self.root, recursive=True)
+        for parent in self.made_parents:  # only while empty: another writer may use one now
+            try:
+                if self.fs.exists(parent) and not self.fs.ls(parent, detail=False):
+                    self.fs.rmdir(parent)
+            except (OSError, NotImplementedError):
+                break

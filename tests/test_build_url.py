@@ -92,6 +92,8 @@ def test_a_failed_url_build_leaves_nothing_it_wrote(tmp_path, store, monkeypatch
     result = build(f"memory://{store}/out")
     assert result.exit_code == 1 and "No space left" in result.stderr
     assert not MEMORY.exists(f"{store}/out")
+    assert build(f"file://{tmp_path}/new/parents/out").exit_code == 1
+    assert not (tmp_path / "new").exists()  # the folders it made above the target go too
     mine = tmp_path / "empty-folder-of-mine"
     mine.mkdir()
     assert build(f"file://{mine}").exit_code == 1
