@@ -39,6 +39,15 @@ def _full(model, batch, keep):
     return model(**batch, use_cache=False, logits_to_keep=keep).logits[0]
 
 
+def _assert_every_combination_is_the_full_forward(model, shared, keep):
+    batch = _packed_batch()
+    with torch.no_grad():
+        shared.start(batch)
+        for combo in COMBOS:
+            apply_combo(model, combo, "mnemo")
+            torch.testing.assert_close(shared.logits(keep), _full(model, batch, keep))
+
+
 def test_lower_layers_run_once_and_every_combination_matches_the_full_forward():
     model = _model(top_layers=[2, 3])
     assert first_adapted_layer(model) == 2
@@ -65,23 +74,15 @@ def test_lower_layers_run_once_and_every_combination_matches_the_full_forward():
 def test_an_adapter_on_every_layer_leaves_nothing_to_share():
     model = _model(top_layers=None)  # all-linear: layer 0 is adapted
     assert first_adapted_layer(model) == 0
-    shared, batch, keep = SharedLowerLayers(model), _packed_batch(), torch.tensor([2, 20])
-    with torch.no_grad():
-        shared.start(batch)
-        for combo in COMBOS:
-            apply_combo(model, combo, "mnemo")
-            torch.testing.assert_close(shared.logits(keep), _full(model, batch, keep))
+    shared = SharedLowerLayers(model)
+    _assert_every_combination_is_the_full_forward(model, shared, torch.tensor([2, 20]))
     assert not shared.enabled
 
 
 def test_a_model_the_shortcut_gets_wrong_falls_back_to_the_full_forward(monkeypatch):
     model = _model(top_layers=[2, 3])
-    shared, batch, keep = SharedLowerLayers(model), _packed_batch(), torch.tensor([5, 17])
+    shared = SharedLowerLayers(model)
     # as if the model changed its inputs_embeds before the first layer (Gemma scales them)
     monkeypatch.setattr(shared, "_top", lambda keep: shared._full(keep) * 2.0)
-    with torch.no_grad():
-        shared.start(batch)
-        for combo in COMBOS:
-            apply_combo(model, combo, "mnemo")
-            torch.testing.assert_close(shared.logits(keep), _full(model, batch, keep))
+    _assert_every_combination_is_the_full_forward(model, shared, torch.tensor([5, 17]))
     assert not shared.enabled
