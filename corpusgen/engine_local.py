@@ -11,17 +11,16 @@ worker writing behind it; each runs in a session of its own (see `_init_worker`)
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
 
 from corpusgen import shard_tasks
+from corpusgen.child_process import die_with_parent
 from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
 from corpusgen.uniqueness import bucket_repeats
 
@@ -29,15 +28,9 @@ _COUNTER = None  # scenes written, shared with the parent
 _STOP = None  # set by the parent to stop the workers at their next chunk
 
 
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def _init_worker(context: BuildContext, counter, stop) -> None:
     global _COUNTER, _STOP
-    _die_with_parent()
+    die_with_parent()
     # a session of its own, as Ray's workers have: where the kernel shares the CPU between
     # sessions (autogroup scheduling, the default on desktop Linux), every worker of the
     # build then gets a share, instead of all of them splitting the share of one terminal

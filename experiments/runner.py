@@ -44,10 +44,14 @@ def _store(out: Path, unit: Unit, key: str, result: dict) -> None:
     tmp.replace(folder / f"{unit.id}.json")
 
 
-def _init_worker(make_context, args, threads: int) -> None:
+def _init_worker(make_context, args, threads: int, in_pool: bool = False) -> None:
     import torch
 
+    from corpusgen.child_process import die_with_parent
+
     global _CTX
+    if in_pool:  # a runner killed outright must not leave workers training into its folder
+        die_with_parent()
     torch.set_num_threads(threads)
     _CTX = make_context(*args)
 
@@ -127,10 +131,17 @@ def run_units(units: list[Unit], make_context, args: tuple, *, out: Path, key: s
     return results, schedule.skipped
 
 
+def worker_pool(workers: int, make_context, args: tuple, threads: int) -> ProcessPoolExecutor:
+    """`workers` spawned processes, each with its Context and `threads` torch threads, each
+    ending when this process ends, however it ends."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker,
+                               initargs=(make_context, args, threads, True))
+
+
 def _run_pool(schedule: Schedule, finish, make_context, args, workers: int,
               threads: int) -> None:
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(make_context, args, threads))
+    pool = worker_pool(workers, make_context, args, threads)
     running = {}
     try:
         while schedule.todo or running:

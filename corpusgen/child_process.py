@@ -1,0 +1,22 @@
+"""Worker processes that end with the process that started them.
+
+A pool's workers outlive a parent killed with SIGKILL or SIGTERM (the pool's own clean-up
+never runs), and go on writing into folders a later run uses. Linux can send a process a
+signal when its parent dies (prctl PR_SET_PDEATHSIG); Python's standard library has no
+call for it, hence ctypes. Elsewhere this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent process ends (Linux only)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
