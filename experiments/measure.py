@@ -123,12 +123,13 @@ class Evaluator:
                 row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
                 np.add.at(count, row_of, 1)
                 gold = target[keep].to(self.device)[:, None]
+                kept = keep.to(self.device)
                 shared.start({k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
                 ref = None
                 for combo in order:
                     apply_combo(model, combo, core)
                     with torch.no_grad():
-                        logits = shared.logits(keep.to(self.device))
+                        logits = shared.logits(kept)
                     logp = F.log_softmax(logits.float(), dim=-1)
                     np.add.at(nll[combo.name], row_of, -logp.gather(1, gold)[:, 0].cpu().numpy())
                     if with_kl and combo == kl_reference:
