@@ -4,7 +4,8 @@ Run: `make bench` (or `python bench/bench_corpusgen.py [--big N] [--huge N]`). P
 markdown table; every figure is measured in this run on this machine, with the load average
 (1 min) read just before it, since other work on the machine moves the figures.
 
-- a build's wall time is the `corpusgen build` command's, start-up included;
+- a build's wall time is the `corpusgen build` command's, start-up included; the big builds
+  run `--repeats` times (one and two workers in turn) and print the median and the range;
 - peak memory is the largest sum of resident memory over the build's process tree (the
   command and its workers), sampled every 50 ms;
 - the Ray figure runs the same build as Ray tasks on a local 2-CPU Ray instance that is
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,9 +125,9 @@ def digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def ray_build(out: str, n: int) -> None:
-    """(in its own process) time a build on a local 2-CPU Ray instance that is already up
-    and warm; prints the wall seconds of the build alone."""
+def ray_build(out: str, n: int, repeats: int) -> None:
+    """(in its own process) time builds on a local 2-CPU Ray instance that is already up
+    and warm; prints the wall seconds of each build alone, one a line."""
     import ray
 
     from corpusgen.build import BuildOptions, build
@@ -136,10 +138,29 @@ def ray_build(out: str, n: int) -> None:
     lexicon = load_lexicon(langs=list(LANGS))
     build(lexicon, BuildOptions(LANGS, 2000), Path(out + "-warm"), progress=False,
           engine=RayEngine())  # starts the two workers
-    start = time.perf_counter()
-    build(lexicon, BuildOptions(LANGS, n), Path(out), progress=False, engine=RayEngine())
-    print(f"{time.perf_counter() - start:.3f}")
+    for i in range(repeats):
+        target = Path(out if i == repeats - 1 else f"{out}-{i}")
+        start = time.perf_counter()
+        build(lexicon, BuildOptions(LANGS, n), target, progress=False, engine=RayEngine())
+        print(f"{time.perf_counter() - start:.3f}", flush=True)
+        if target != Path(out):
+            subprocess.run(["rm", "-rf", str(target)], check=True)
     ray.shutdown()
+
+
+def spread(seconds: list[float]) -> str:
+    """The median of repeated timings and their range."""
+    if len(seconds) == 1:
+        return f"{seconds[0]:.1f} s"
+    return f"{statistics.median(seconds):.1f} s [{min(seconds):.1f}, {max(seconds):.1f}]"
+
+
+def ratios(one: list[float], other: list[float]) -> str:
+    """The median of `one` over the median of `other`, and the range of the ratios run by
+    run (the i-th of one over the i-th of the other)."""
+    paired = [a / b for a, b in zip(one, other)]
+    text = f"{statistics.median(one) / statistics.median(other):.2f}x"
+    return text if len(paired) == 1 else f"{text} [{min(paired):.2f}, {max(paired):.2f}]"
 
 
 def main() -> None:
@@ -148,10 +169,13 @@ def main() -> None:
     parser.add_argument("--huge", type=int, default=0,
                         help="also build this n for the memory figure (10000000 takes minutes)")
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray figure")
-    parser.add_argument("--ray-build", nargs=2, metavar=("OUT", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each timed --big build, one and two workers in turn")
+    parser.add_argument("--ray-build", nargs=3, metavar=("OUT", "N", "REPEATS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ray_build:
-        ray_build(args.ray_build[0], int(args.ray_build[1]))
+        ray_build(args.ray_build[0], int(args.ray_build[1]), int(args.ray_build[2]))
         return
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -176,22 +200,34 @@ def main() -> None:
         rows.append(("`build --n 100000` --workers 2, warm", (f"{small:.1f} s, peak "
                      f"{mem_small:,.0f} MB"), at))
         at = load()
-        one, mem_one = build(tmp / "w1", args.big, 1)
-        rows.append((f"`build --n {args.big}` --workers 1", f"{one:.1f} s, peak {mem_one:,.0f} MB",
-                     at))
-        at = load()
-        two, mem_two = build(tmp / "w2", args.big, 2)
-        rows.append((f"`build --n {args.big}` --workers 2", (f"{two:.1f} s ({one / two:.2f}x one "
-                     f"worker), peak {mem_two:,.0f} MB"), at))
+        one, two, mem_one, mem_two = [], [], 0.0, 0.0
+        for i in range(args.repeats):  # in turn, so a change of load moves both alike
+            keep = i == args.repeats - 1
+            wall, mem = build(tmp / ("w1" if keep else f"w1-{i}"), args.big, 1)
+            one.append(wall)
+            mem_one = max(mem_one, mem)
+            wall, mem = build(tmp / ("w2" if keep else f"w2-{i}"), args.big, 2)
+            two.append(wall)
+            mem_two = max(mem_two, mem)
+            if not keep:
+                subprocess.run(["rm", "-rf", str(tmp / f"w1-{i}"), str(tmp / f"w2-{i}")],
+                               check=False)
+        runs = f"median of {args.repeats} [range]" if args.repeats > 1 else "one run"
+        rows.append((f"`build --n {args.big}` --workers 1, {runs}",
+                     f"{spread(one)}, peak {mem_one:,.0f} MB", at))
+        rows.append((f"`build --n {args.big}` --workers 2, {runs}",
+                     f"{spread(two)} ({ratios(one, two)} one worker), peak {mem_two:,.0f} MB",
+                     load()))
         same = digest(tmp / "w1") == digest(tmp / "w2")
         rows.append(("same bytes, workers 1 and 2", "yes" if same else "NO", ""))
         if not args.no_ray:
             at = load()
             proc = subprocess.run([sys.executable, __file__, "--ray-build", str(tmp / "ray"),
-                                   str(args.big)], check=True, capture_output=True, text=True)
-            ray_wall = float(proc.stdout.strip().splitlines()[-1])
-            rows.append((f"`build --n {args.big}` as Ray tasks, local 2-CPU instance (up)",
-                         f"{ray_wall:.1f} s ({one / ray_wall:.2f}x one local worker)", at))
+                                   str(args.big), str(args.repeats)], check=True,
+                                  capture_output=True, text=True)
+            on_ray = [float(line) for line in proc.stdout.split()]
+            name = f"`build --n {args.big}` as Ray tasks, local 2-CPU instance (up), {runs}"
+            rows.append((name, f"{spread(on_ray)} ({ratios(one, on_ray)} one local worker)", at))
             rows.append(("same bytes, Ray and local",
                          "yes" if digest(tmp / "ray") == digest(tmp / "w1") else "NO", ""))
         for name in ("w1", "w2", "ray", "ray-warm"):

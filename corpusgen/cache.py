@@ -3,8 +3,9 @@
 The root is MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo. Inside it each kind
 of entry has its own folder (`KINDS`): the inflected forms of a lexicon (inflecting a
 thousand words through pymorphy3, lemminflect and inflect takes seconds, and the result only
-changes when the lexicon, the grammar code or a library changes — all part of the key), the
-languages' background word lists, and the base models converted by `basemodel`.
+changes when the lexicon, the grammar code or a library changes — all part of the key) and
+the plug-ins' verdicts on its words, the languages' background word lists, and the base
+models converted by `basemodel`.
 
 An entry is written beside its final name and renamed into place, so a crash never leaves a
 half entry; one that cannot be read back, or reads back as something else (a pickle of None,
@@ -33,7 +34,7 @@ T = TypeVar("T")
 # The folders of the root the project writes, and what each holds. `cache clear` removes
 # these and nothing else: a root the user pointed at an existing folder keeps their files.
 KINDS = {
-    "forms": "inflected forms of the lexicons",
+    "forms": "inflected forms and word checks of the lexicons",
     "words": "frequency-ranked word lists of the languages",
     "smollm2-135m-instruct": "SmolLM2-135M-Instruct converted from its GGUF",
 }
@@ -107,24 +108,38 @@ def _read(path: Path):
         return None
 
 
+def _plugin_key(language, *parts: str) -> str:
+    """A key that changes with `parts`, the project's version, the plug-in's code and the
+    versions of the libraries it declares."""
+    from corpusgen import __version__
+
+    module = sys.modules[type(language).__module__]
+    grammar_files = sorted(Path(module.__file__).parent.glob("*.py"))
+    return key_of(__version__, language.code, *parts, *(p.read_bytes() for p in grammar_files),
+                  libraries=language.libraries)
+
+
 def cached_forms(language, words: list[dict[str, str] | None], pos_of: list[str]):
     """The language's forms of `words` (one row per concept, None where the language has
     no word), from the cache when the lexicon rows, the plug-in's code and the versions of
     the libraries it declares are all unchanged."""
-    from corpusgen import __version__
     from corpusgen.lang.base import Forms
-
-    module = sys.modules[type(language).__module__]
-    grammar_files = sorted(Path(module.__file__).parent.glob("*.py"))
-    key = key_of(__version__, language.code, repr(words), repr(pos_of),
-                 *(p.read_bytes() for p in grammar_files), libraries=language.libraries)
 
     def complete(value) -> bool:
         return (isinstance(value, Forms) and "lemma" in value.plain
                 and len(value.plain["lemma"]) == len(words))
 
-    return cached(f"forms-{language.code}", key, lambda: language.forms_of(words, pos_of),
-                  valid=complete)
+    return cached(f"forms-{language.code}", _plugin_key(language, repr(words), repr(pos_of)),
+                  lambda: language.forms_of(words, pos_of), valid=complete)
+
+
+def cached_word_checks(language, pairs: list[tuple[str, str]]) -> list[str | None]:
+    """`language.check_word(word, pos)` of every pair, from the cache when the pairs, the
+    plug-in's code and its libraries are unchanged: the checks load pymorphy3's and
+    wordfreq's dictionaries, which took half of a build's start before any scene was drawn."""
+    return cached(f"checks-{language.code}", _plugin_key(language, repr(pairs)),
+                  lambda: [language.check_word(word, pos) for word, pos in pairs],
+                  valid=lambda value: isinstance(value, list) and len(value) == len(pairs))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from corpusgen.cache import cached_word_checks
 from corpusgen.errors import CorpusgenError
 from corpusgen.lang import available_languages, get_language
 
@@ -262,6 +263,7 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
     rows = _read_tsv(path, WORD_COLUMNS + tuple(extra), errors)
     if rows is None:  # the file's own problem is reported; its rows cannot be judged
         return pl.DataFrame(schema=schema)
+    verdicts = _word_verdicts(language, rows, by_id)
     seen: dict[str, int] = {}
     seen_words: dict[str, int] = {}
     out = []
@@ -273,7 +275,7 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
             problems.append(f"duplicate concept {cid!r} (first on line {seen[cid]})")
         elif cid not in all_ids:
             problems.append(f"unknown concept {cid!r} (not in concepts.tsv)")
-        problems += _word_problems(language, cid, word, concept)
+        problems += _word_problems(language, cid, word, concept, verdicts)
         if word and word in seen_words:
             problems.append(f"word {word!r} already used on line {seen_words[word]}")
         problems += [p for col in extra.values() if (p := _extra_problem(col, row, concept))]
@@ -287,12 +289,21 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
     return pl.DataFrame(out, schema=schema)
 
 
-def _word_problems(language, cid: str, word: str, concept: dict | None) -> list[str]:
+def _word_verdicts(language, rows, by_id) -> dict[tuple[str, str], str | None]:
+    """The plug-in's check of every (word, part of speech) the file pairs, in one cached
+    call: the checks are the slow part of loading a lexicon."""
+    pairs = sorted({(row["word"], by_id[row["concept"]]["pos"]) for _, row in rows
+                    if row["concept"] in by_id and language.word_pattern.fullmatch(row["word"])})
+    return dict(zip(pairs, cached_word_checks(language, pairs)))
+
+
+def _word_problems(language, cid: str, word: str, concept: dict | None,
+                   verdicts: dict[tuple[str, str], str | None]) -> list[str]:
     if not word:
         return [f"empty word for concept {cid!r}"]
     if not language.word_pattern.fullmatch(word):
         return [f"word {word!r} is not one lowercase {language.script} word"]
-    if concept is not None and (problem := language.check_word(word, concept["pos"])):
+    if concept is not None and (problem := verdicts[word, concept["pos"]]):
         return [problem]
     return []
 

@@ -41,8 +41,9 @@ def test_the_first_write_is_announced_once(root, tmp_path):
     first = _build(tmp_path / "a")
     assert first.exit_code == 0
     said = [line for line in first.stderr.splitlines() if "caching" in line]
-    assert said == [(f"corpusgen: caching inflected forms of the lexicons in {root / 'forms'} "
-                    "(`corpusgen cache info` sizes it, `corpusgen cache clear` removes it)")]
+    assert said == [(f"corpusgen: caching inflected forms and word checks of the lexicons in "
+                     f"{root / 'forms'} (`corpusgen cache info` sizes it, "
+                     "`corpusgen cache clear` removes it)")]
     assert len(_forms(root)) == 1
     again = _build(tmp_path / "b", "--seed", 2)
     assert again.exit_code == 0 and again.stderr == ""
@@ -68,6 +69,27 @@ def test_a_corrupt_forms_entry_is_rebuilt_not_fatal(root, mini_lexicon):
         again = cached_forms(english, rows, pos)
         assert again.plain["lemma"].tolist() == good.plain["lemma"].tolist()
         assert entry.read_bytes() == written, damage
+
+
+def test_word_checks_are_cached_and_a_changed_word_is_checked_again(root, mini_lexicon,
+                                                                    monkeypatch):
+    from corpusgen.lang.en import English
+    from corpusgen.lexicon import LexiconInvalid, load_lexicon
+
+    checked = []
+    real = English.check_word
+    monkeypatch.setattr(English, "check_word",
+                        lambda self, word, pos: checked.append(word) or real(self, word, pos))
+    first = load_lexicon(mini_lexicon, ["en"])
+    assert len(checked) == first.words["en"].height
+    assert load_lexicon(mini_lexicon, ["en"]).words["en"].equals(first.words["en"])
+    assert len(checked) == first.words["en"].height  # the second load checked nothing
+    path = mini_lexicon / "en.tsv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\twater\t", "\twaterr\t"),
+                    encoding="utf-8")
+    with pytest.raises(LexiconInvalid, match="waterr"):
+        load_lexicon(mini_lexicon, ["en"])
+    assert "waterr" in checked
 
 
 def test_a_build_after_a_cache_entry_that_unpickles_to_none(root, tmp_path):
@@ -111,7 +133,7 @@ def test_cache_info_sizes_and_clear_leaves_what_is_not_ours(root, tmp_path):
     lines = info.stdout.splitlines()
     assert lines[0].startswith(f"{root}: ") and "in 1 entries" in lines[0]
     forms = next(line for line in lines if line.strip().startswith("forms "))
-    assert "1 files" in forms and "inflected forms" in forms
+    assert "2 files" in forms and "inflected forms" in forms  # the forms and the checks
     assert any("notes.txt" in line and "leaves it alone" in line for line in lines)
     cleared = run("cache", "clear")
     assert cleared.exit_code == 0 and cleared.stdout.startswith("removed forms (")
