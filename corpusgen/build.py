@@ -105,16 +105,18 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
                            arrow_schema())
     files.make_folders()
     bar = Progress(options.n, progress)
+    # no bar, no reports: on Ray the reports need a queue actor, seconds to start
+    advance = bar.advance if bar.enabled else None
     try:
         engine.start(context, scratch)
         bar.step("checking uniqueness")
-        engine.keys(plan.count, STOP.is_set, bar.advance)
+        engine.keys(plan.count, STOP.is_set, advance)
         per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
         works = [ShardWork(s, np.sort(np.concatenate([b[s] for b in per_bucket])))
                  for s in range(plan.count)]
         _top_up(works, plan, engine)
         bar.step("writing")
-        results = engine.write(works, files.shard_root, STOP.is_set, bar.advance)
+        results = engine.write(works, files.shard_root, STOP.is_set, advance)
     except Interrupted:
         raise KeyboardInterrupt from None
     finally:

@@ -72,6 +72,10 @@ def _write_task(work: ShardWork, root: Path | str) -> ShardResult:
     return shard_tasks.write_shard(work, root, progress, stop=lambda: bool(_STOP.value))
 
 
+def _ignore(scenes: int) -> None:
+    """The progress callback of a build nobody watches."""
+
+
 class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, workers)
@@ -98,9 +102,11 @@ class LocalEngine:
             self.pool = None
 
     # --- the steps ------------------------------------------------------------------------
-    def keys(self, shards: int, should_stop, advance) -> None:
-        """Draw every shard's keys into the scratch folder."""
+    def keys(self, shards: int, should_stop, advance=None) -> None:
+        """Draw every shard's keys into the scratch folder; `advance(scenes)`, if given,
+        is told each shard's scenes as it finishes."""
         plan = shard_tasks.context().plan
+        advance = advance or _ignore
         if self.pool is None:
             for s in range(shards):
                 self._check(should_stop)
@@ -128,7 +134,8 @@ class LocalEngine:
         return np.load(self.scratch / f"bucket-{bucket:05d}.npy")
 
     def write(self, works: list[ShardWork], root: Path | str, should_stop,
-              advance) -> list[ShardResult]:
+              advance=None) -> list[ShardResult]:
+        advance = advance or _ignore
         if self.pool is None:
             return [shard_tasks.write_shard(w, root, advance, stop=should_stop) for w in works]
         self._counter.value = 0

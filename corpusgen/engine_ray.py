@@ -3,6 +3,8 @@ engine runs, as Ray tasks. Needs the optional `ray` extra (`pip install mnemo-co
 
 Progress comes from inside the tasks: each writing task reports its shard's scenes after
 every chunk through a Ray queue, so the bar moves as on the local engine, not once a shard.
+The queue is an actor, which took 10 s to start on a loaded 2-CPU machine: it is made only
+when a bar is shown, as the keys are drawn.
 
 The build context goes to the object store once; each worker process fetches it the first
 time one of its tasks needs it. Key buckets pass between tasks through the object store,
@@ -61,7 +63,8 @@ def _write(box: list, work: ShardWork, root: Path | str, queue) -> ShardResult:
         done += scenes
         queue.put_nowait((work.shard, done))
 
-    return shard_tasks.write_shard(work, root, report)  # a Path, or a URL (str)
+    # a Path, or a URL (str); no queue when no bar is shown
+    return shard_tasks.write_shard(work, root, report if queue is not None else None)
 
 
 class ShardProgress:
@@ -92,6 +95,7 @@ class RayEngine:
         self.started = False
         self.box: list | None = None
         self.bucket_refs: list = []
+        self.queue = None  # the writing tasks' progress reports, when a bar is shown
 
     def start(self, context: BuildContext, scratch: Path) -> None:
         ray = self.ray
@@ -114,6 +118,9 @@ class RayEngine:
         self.key_refs: list = []
 
     def close(self) -> None:
+        if self.queue is not None:
+            self.queue.shutdown()
+            self.queue = None
         self.key_refs, self.bucket_refs, self.box = [], [], None
         if self.started:
             self.ray.shutdown()
@@ -136,13 +143,20 @@ class RayEngine:
                     on_done(index[ref.hex()])
         return ray.get(refs)
 
-    def keys(self, shards: int, should_stop, advance) -> None:
+    def keys(self, shards: int, should_stop, advance=None) -> None:
+        if advance is not None:
+            from ray.util.queue import Queue
+
+            # made now, so that its actor starts while the keys are drawn; it takes no CPU:
+            # every CPU stays with the tasks
+            self.queue = Queue(actor_options={"num_cpus": 0})
         refs = [self._keys.remote(self.box, s) for s in range(shards)]
         self.key_refs = [[r] if self.buckets == 1 else list(r) for r in refs]
         plan = shard_tasks.context().plan
         flat = [r for shard in self.key_refs for r in shard]
         self._wait(flat, should_stop)
-        advance(sum(plan.scenes[:shards]))
+        if advance is not None:
+            advance(sum(plan.scenes[:shards]))
 
     def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
         pairs = [self._bucket.remote(*[self.key_refs[s][b] for s in range(shards)])
@@ -154,13 +168,13 @@ class RayEngine:
         return self.ray.get(self.bucket_refs[bucket])
 
     def write(self, works: list[ShardWork], root: Path | str, should_stop,
-              advance) -> list[ShardResult]:
-        from ray.util.queue import Queue
-
+              advance=None) -> list[ShardResult]:
+        queue = self.queue
+        if advance is None or queue is None:
+            refs = [self._write.remote(self.box, w, root, None) for w in works]
+            return self._wait(refs, should_stop)
         plan = shard_tasks.context().plan
         shown = ShardProgress(advance)
-        # a queue actor that takes no CPU: every CPU stays with the writing tasks
-        queue = Queue(actor_options={"num_cpus": 0})
 
         def drain() -> None:
             for shard, scenes in queue.get_nowait_batch(queue.qsize()):
@@ -170,8 +184,5 @@ class RayEngine:
             drain()
             shown.report(works[i].shard, plan.scenes[works[i].shard])
 
-        try:
-            refs = [self._write.remote(self.box, w, root, queue) for w in works]
-            return self._wait(refs, should_stop, finished, every=drain)
-        finally:
-            queue.shutdown()
+        refs = [self._write.remote(self.box, w, root, queue) for w in works]
+        return self._wait(refs, should_stop, finished, every=drain)

@@ -104,6 +104,7 @@ class _Recorder:
     """Stands in for the build's Progress: every advance of every step, in order."""
 
     def __init__(self, total, enabled=True):
+        self.enabled = True  # a shown bar, whatever the terminal
         self.steps: dict[str, list[int]] = {}
         self._step = None
 
