@@ -4,11 +4,17 @@ A pool's workers outlive a parent killed with SIGKILL or SIGTERM (the pool's own
 never runs), and go on writing into folders a later run uses. Linux can send a process a
 signal when its parent dies (prctl PR_SET_PDEATHSIG); Python's standard library has no
 call for it, hence ctypes. Elsewhere this does nothing.
+
+A spawned worker can only ask once it has imported what it runs, a second or more after it
+started: a parent killed in that time is gone before the request, so the worker then checks
+that its parent is still the process that started it.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import os
 import signal
 import sys
 
@@ -20,3 +26,6 @@ def die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:  # it died before we asked
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -121,6 +121,30 @@ def test_after_sigkill_the_next_build_cleans_up(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]
 
 
+_LATE_WORKER = """
+import multiprocessing, os, sys, time
+from corpusgen.child_process import die_with_parent
+
+def work(marker):
+    time.sleep(2)  # still starting when its parent is killed
+    die_with_parent()
+    open(marker, "w").close()
+
+if __name__ == "__main__":
+    multiprocessing.get_context("spawn").Process(target=work, args=(sys.argv[1],)).start()
+    time.sleep(0.5)
+    os._exit(0)  # as if killed: no clean-up, the worker is left alone
+"""
+
+
+def test_a_worker_whose_parent_died_before_it_started_ends_too(tmp_path):
+    script, marker = tmp_path / "late.py", tmp_path / "written"
+    script.write_text(_LATE_WORKER)
+    subprocess.run([sys.executable, str(script), str(marker)], check=True, timeout=60)
+    time.sleep(4)
+    assert not marker.exists()
+
+
 def test_a_second_build_of_the_same_out_is_refused_at_once(tmp_path):
     out = tmp_path / "race"
     first = _start(out, 600_000)
