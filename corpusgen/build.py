@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -71,20 +72,25 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
     with nullcontext(claim) if claimed else claim as output:
         if STOP.is_set():
             raise KeyboardInterrupt
-        tables = tables or SceneTables(lexicon, list(options.langs))
-        drawer = SceneDrawer(tables, options.draw())
-        if not drawer.by_size:
-            raise BuildError(
-                f"no scene plan has {options.min_parts}..{options.max_parts} parts in all of "
-                f"{','.join(options.langs)}")
-        capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
-        if options.n > capacity:
-            raise BuildError(
-                f"--n {options.n:,} is more than these options can make unique: at most "
-                f"{capacity:,} hyperwords")
         engine = engine or LocalEngine(options.workers)
-        written = _write(tables, drawer, options, output.files, output.tmp / ".scratch",
-                         progress, engine)
+        try:
+            # the local workers start now, to import their libraries while the tables are made
+            engine.prepare(ShardPlan.for_build(options.n, options.shard_scenes).count)
+            tables = tables or SceneTables(lexicon, list(options.langs))
+            drawer = SceneDrawer(tables, options.draw())
+            if not drawer.by_size:
+                raise BuildError(
+                    f"no scene plan has {options.min_parts}..{options.max_parts} parts in all "
+                    f"of {','.join(options.langs)}")
+            capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
+            if options.n > capacity:
+                raise BuildError(
+                    f"--n {options.n:,} is more than these options can make unique: at most "
+                    f"{capacity:,} hyperwords")
+            written = _write(tables, drawer, options, output.files, output.tmp / ".scratch",
+                             progress, engine)
+        finally:
+            engine.close()
         settings = {}
         for finish in finishers:
             settings.update(finish(output.tmp) or {})
@@ -101,14 +107,16 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     and the first stats.json; returns the shards' sizes and checksums as the writers saw
     them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
-    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan,
-                           arrow_schema())
+    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan)
     files.make_folders()
     bar = Progress(options.n, progress)
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
     advance = bar.advance if bar.enabled else None
+    # the Arrow streams' schema takes datasets, a slow import: made while the keys are drawn
+    schema_maker = ThreadPoolExecutor(1)
     try:
         engine.start(context, scratch)
+        schema = schema_maker.submit(arrow_schema)
         bar.step("checking uniqueness")
         engine.keys(plan.count, STOP.is_set, advance)
         per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
@@ -116,10 +124,11 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
                  for s in range(plan.count)]
         _top_up(works, plan, engine)
         bar.step("writing")
-        results = engine.write(works, files.shard_root, STOP.is_set, advance)
+        results = engine.write(works, files.shard_root, schema.result(), STOP.is_set, advance)
     except Interrupted:
         raise KeyboardInterrupt from None
     finally:
+        schema_maker.shutdown()
         engine.close()
         bar.close()
     shutil.rmtree(scratch, ignore_errors=True)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from corpusgen.errors import CorpusgenError
-from corpusgen.generate import DrawOptions
 from corpusgen.shards import SHARD_SCENES
+
+if TYPE_CHECKING:
+    from corpusgen.generate import DrawOptions
 
 SEED_LIMIT = 2**64  # the keys mix the seed in as one 64-bit word
 
@@ -31,6 +34,8 @@ class BuildOptions:
     shard_scenes: int = SHARD_SCENES
 
     def draw(self) -> DrawOptions:
+        from corpusgen.generate import DrawOptions  # the grammar's libraries: a slow import
+
         return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed)
 
 

@@ -2,33 +2,39 @@
 processes, one per worker.
 
 The pool is started with `spawn` (forking a process whose polars/arrow thread pools hold
-locks can hang) and the build context reaches each worker once, through the initializer.
-The key buckets travel between the tasks as files in a scratch folder of the build, never
-through this process, so its memory does not grow with the build. Workers die with the
-process that started them (PR_SET_PDEATHSIG), so a build killed with SIGKILL leaves no
-worker writing behind it; each runs in a session of its own (see `_init_worker`).
+locks can hang), and as early as a command can (`prepare`): the workers import their
+libraries while this process imports its own, loads the lexicon and makes the grammar
+tables, instead of after. This module therefore imports nothing heavy; the tasks import
+what they run. The build context reaches each worker once, as a file in the build's
+scratch folder that its first task reads. The key buckets travel between the tasks as
+files there too, never through this process, so its memory does not grow with the build.
+Workers die with the process that started them (PR_SET_PDEATHSIG), so a build killed with
+SIGKILL leaves no worker writing behind it; each runs in a session of its own (see
+`_init_worker`).
 """
-
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from corpusgen import shard_tasks
 from corpusgen.child_process import die_with_parent
-from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
-from corpusgen.uniqueness import bucket_repeats
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from corpusgen.shard_tasks import BuildContext, ShardResult, ShardWork
 
 _COUNTER = None  # scenes written, shared with the parent
 _STOP = None  # set by the parent to stop the workers at their next chunk
+_INSTALLED: Path | None = None  # the scratch folder whose context this worker holds
 
 
-def _init_worker(context: BuildContext, counter, stop) -> None:
+def _init_worker(counter, stop) -> None:
     global _COUNTER, _STOP
     die_with_parent()
     # a session of its own, as Ray's workers have: where the kernel shares the CPU between
@@ -38,8 +44,31 @@ def _init_worker(context: BuildContext, counter, stop) -> None:
     # an interrupt is the parent's to handle (it removes the temporary folder); a worker
     # that raised too would only print a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    shard_tasks.install(context)
     _COUNTER, _STOP = counter, stop
+
+
+def _started() -> None:
+    """Submitted once per worker, to make the pool start them: imports what the tasks run."""
+    from corpusgen import shard_tasks  # noqa: F401
+
+
+def _context_file(scratch: Path) -> Path:
+    return scratch / "context.pickle"
+
+
+def _install(context: BuildContext, scratch: Path) -> None:
+    from corpusgen import shard_tasks
+
+    global _INSTALLED
+    shard_tasks.install(context)
+    _INSTALLED = scratch
+
+
+def _use_context(scratch: Path) -> None:
+    """Install the build context of `scratch` in this process, unless it holds it."""
+    if _INSTALLED != scratch:
+        with open(_context_file(scratch), "rb") as f:
+            _install(pickle.load(f), scratch)
 
 
 def _keys_file(scratch: Path, shard: int) -> Path:
@@ -47,6 +76,11 @@ def _keys_file(scratch: Path, shard: int) -> Path:
 
 
 def _keys_task(shard: int, scratch: Path) -> None:
+    import numpy as np
+
+    from corpusgen import shard_tasks
+
+    _use_context(scratch)
     slices = shard_tasks.shard_keys(shard)
     arrays = {}
     for b, (keys, positions) in enumerate(slices):
@@ -55,6 +89,10 @@ def _keys_task(shard: int, scratch: Path) -> None:
 
 
 def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
+    import numpy as np
+
+    from corpusgen.uniqueness import bucket_repeats
+
     slices = []
     for s in range(shards):
         with np.load(_keys_file(scratch, s)) as saved:
@@ -64,12 +102,17 @@ def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
     return repeats
 
 
-def _write_task(work: ShardWork, root: Path | str) -> ShardResult:
+def _write_task(work: ShardWork, root: Path | str, streamed, scratch: Path) -> ShardResult:
+    from corpusgen import shard_tasks
+
+    _use_context(scratch)
+
     def progress(scenes: int) -> None:
         with _COUNTER.get_lock():
             _COUNTER.value += scenes
 
-    return shard_tasks.write_shard(work, root, progress, stop=lambda: bool(_STOP.value))
+    return shard_tasks.write_shard(work, root, streamed, progress,
+                                   stop=lambda: bool(_STOP.value))
 
 
 def _ignore(scenes: int) -> None:
@@ -82,17 +125,27 @@ class LocalEngine:
         self.pool: ProcessPoolExecutor | None = None
         self.scratch: Path | None = None
 
-    def start(self, context: BuildContext, scratch: Path) -> None:
-        shard_tasks.install(context)
-        self.scratch = scratch
-        scratch.mkdir()
-        # more processes than shards would only start and wait
-        if min(self.workers, context.plan.count) > 1:
+    def prepare(self, shards: int) -> None:
+        """Start the worker processes of a build of `shards` shards (more processes than
+        shards would only start and wait)."""
+        processes = min(self.workers, shards)
+        if processes > 1 and self.pool is None:
             mp = multiprocessing.get_context("spawn")
             self._counter, self._stop = mp.Value("q", 0), mp.Value("b", 0)
-            self.pool = ProcessPoolExecutor(min(self.workers, context.plan.count), mp_context=mp,
-                                            initializer=_init_worker,
-                                            initargs=(context, self._counter, self._stop))
+            self.pool = ProcessPoolExecutor(processes, mp_context=mp, initializer=_init_worker,
+                                            initargs=(self._counter, self._stop))
+            # the pool starts a process per task submitted while none is idle
+            for _ in range(processes):
+                self.pool.submit(_started)
+
+    def start(self, context: BuildContext, scratch: Path) -> None:
+        _install(context, scratch)
+        self.scratch = scratch
+        scratch.mkdir()
+        self.prepare(context.plan.count)
+        if self.pool is not None:
+            with open(_context_file(scratch), "wb") as f:
+                pickle.dump(context, f, protocol=pickle.HIGHEST_PROTOCOL)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -105,6 +158,8 @@ class LocalEngine:
     def keys(self, shards: int, should_stop, advance=None) -> None:
         """Draw every shard's keys into the scratch folder; `advance(scenes)`, if given,
         is told each shard's scenes as it finishes."""
+        from corpusgen import shard_tasks
+
         plan = shard_tasks.context().plan
         advance = advance or _ignore
         if self.pool is None:
@@ -131,13 +186,18 @@ class LocalEngine:
 
     def bucket_keys(self, bucket: int) -> np.ndarray:
         """The distinct keys of a bucket's planned draws, sorted."""
+        import numpy as np
+
         return np.load(self.scratch / f"bucket-{bucket:05d}.npy")
 
-    def write(self, works: list[ShardWork], root: Path | str, should_stop,
+    def write(self, works: list[ShardWork], root: Path | str, streamed, should_stop,
               advance=None) -> list[ShardResult]:
+        from corpusgen import shard_tasks
+
         advance = advance or _ignore
         if self.pool is None:
-            return [shard_tasks.write_shard(w, root, advance, stop=should_stop) for w in works]
+            return [shard_tasks.write_shard(w, root, streamed, advance, stop=should_stop)
+                    for w in works]
         self._counter.value = 0
         shown = 0
 
@@ -147,7 +207,8 @@ class LocalEngine:
             advance(now - shown)
             shown = now
 
-        futures = {self.pool.submit(_write_task, w, root): w.shard for w in works}
+        futures = {self.pool.submit(_write_task, w, root, streamed, self.scratch): w.shard
+                   for w in works}
         results: dict[int, ShardResult] = {}
         for future, s in self._as_done(futures, should_stop, tick):
             results[s] = future.result()
@@ -155,6 +216,8 @@ class LocalEngine:
         return [results[w.shard] for w in works]
 
     def _as_done(self, futures: dict, should_stop, tick=None):
+        from corpusgen.shard_tasks import Interrupted
+
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -168,5 +231,7 @@ class LocalEngine:
 
     @staticmethod
     def _check(should_stop) -> None:
+        from corpusgen.shard_tasks import Interrupted
+
         if should_stop():
             raise Interrupted

@@ -43,6 +43,10 @@ def _ensure(box: list) -> None:
         _INSTALLED = ref.hex()
 
 
+def _started() -> None:
+    """A task that does nothing: its worker imports this module to run it."""
+
+
 def _keys(box: list, shard: int):
     _ensure(box)
     slices = shard_tasks.shard_keys(shard)
@@ -54,7 +58,7 @@ def _bucket(*slices):
     return repeats, distinct
 
 
-def _write(box: list, work: ShardWork, root: Path | str, queue) -> ShardResult:
+def _write(box: list, work: ShardWork, root: Path | str, streamed, queue) -> ShardResult:
     _ensure(box)
     done = 0
 
@@ -64,7 +68,7 @@ def _write(box: list, work: ShardWork, root: Path | str, queue) -> ShardResult:
         queue.put_nowait((work.shard, done))
 
     # a Path, or a URL (str); no queue when no bar is shown
-    return shard_tasks.write_shard(work, root, report if queue is not None else None)
+    return shard_tasks.write_shard(work, root, streamed, report if queue is not None else None)
 
 
 class ShardProgress:
@@ -96,10 +100,14 @@ class RayEngine:
         self.box: list | None = None
         self.bucket_refs: list = []
         self.queue = None  # the writing tasks' progress reports, when a bar is shown
+        self.warming: list = []  # the first tasks of prepare()
 
-    def start(self, context: BuildContext, scratch: Path) -> None:
+    def prepare(self, shards: int) -> None:
+        """Join the cluster and give as many workers as will run tasks a first task, so that
+        they import this package while the driver makes the grammar tables."""
         ray = self.ray
-        shard_tasks.install(context)
+        if self.warming:  # prepared already
+            return
         if not ray.is_initialized():
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
@@ -109,6 +117,15 @@ class RayEngine:
                 detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise BuildError(f"--engine ray: cannot start or reach {where}: {detail}") from None
             self.started = True
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        started = ray.remote(_started)
+        self.warming = [started.remote() for _ in range(max(1, min(shards, cpus)))]
+
+    def start(self, context: BuildContext, scratch: Path) -> None:
+        ray = self.ray
+        shard_tasks.install(context)
+        if not ray.is_initialized():
+            self.prepare(context.plan.count)
         self.box = [ray.put(context)]
         self.buckets = context.plan.buckets
         remote = ray.remote(max_retries=RETRIES)
@@ -121,7 +138,7 @@ class RayEngine:
         if self.queue is not None:
             self.queue.shutdown()
             self.queue = None
-        self.key_refs, self.bucket_refs, self.box = [], [], None
+        self.key_refs, self.bucket_refs, self.box, self.warming = [], [], None, []
         if self.started:
             self.ray.shutdown()
             self.started = False
@@ -167,11 +184,11 @@ class RayEngine:
     def bucket_keys(self, bucket: int) -> np.ndarray:
         return self.ray.get(self.bucket_refs[bucket])
 
-    def write(self, works: list[ShardWork], root: Path | str, should_stop,
+    def write(self, works: list[ShardWork], root: Path | str, streamed, should_stop,
               advance=None) -> list[ShardResult]:
         queue = self.queue
         if advance is None or queue is None:
-            refs = [self._write.remote(self.box, w, root, None) for w in works]
+            refs = [self._write.remote(self.box, w, root, streamed, None) for w in works]
             return self._wait(refs, should_stop)
         plan = shard_tasks.context().plan
         shown = ShardProgress(advance)
@@ -184,5 +201,5 @@ class RayEngine:
             drain()
             shown.report(works[i].shard, plan.scenes[works[i].shard])
 
-        refs = [self._write.remote(self.box, w, root, queue) for w in works]
+        refs = [self._write.remote(self.box, w, root, streamed, queue) for w in works]
         return self._wait(refs, should_stop, finished, every=drain)

@@ -17,8 +17,7 @@ import pyarrow.compute as pc
 
 from corpusgen.frame_pool import FramePool
 from corpusgen.scenes import SceneTables
-
-CHUNK_ROWS = 50_000
+from corpusgen.shards import CHUNK_ROWS
 
 
 @dataclass(frozen=True)

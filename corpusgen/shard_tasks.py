@@ -40,8 +40,6 @@ class BuildContext:
     concept_names: pa.Array
     options: BuildOptions
     plan: ShardPlan
-    # the Arrow streams' schema, made once by the driver: it takes datasets, a slow import
-    streamed: pa.Schema
 
 
 @dataclass
@@ -102,9 +100,11 @@ def _kept_chunks(work: ShardWork):
         yield plan.topup_chunk(work.shard, round_), size, accepted
 
 
-def write_shard(work: ShardWork, root: Path | str, progress=None, stop=None) -> ShardResult:
-    """Realise and write the shard's kept scenes into `root`'s provisional part files.
-    `progress(scenes)` is told after each chunk; `stop()` true makes it stop there.
+def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress=None,
+                stop=None) -> ShardResult:
+    """Realise and write the shard's kept scenes into `root`'s provisional part files;
+    `streamed` is the Arrow streams' schema (made by the driver: it takes datasets, a slow
+    import). `progress(scenes)` is told after each chunk; `stop()` true makes it stop there.
 
     A URL `root` (a str) is a build on an fsspec filesystem: the shard is written on this
     machine by the same writers, then its files are uploaded."""
@@ -113,13 +113,13 @@ def write_shard(work: ShardWork, root: Path | str, progress=None, stop=None) -> 
 
         with tempfile.TemporaryDirectory(prefix="corpusgen-shard-") as local:
             make_folders(Path(local))
-            result = write_shard(work, Path(local), progress, stop)
+            result = write_shard(work, Path(local), streamed, progress, stop)
             parts = part_paths(Path(), work.shard).values()
             upload_files(Path(local), root, [p.as_posix() for p in parts])
         return result
     c = context()
     langs = list(c.options.langs)
-    writers = ShardWriters(root, work.shard, c.streamed)
+    writers = ShardWriters(root, work.shard, streamed)
     stats = Stats()
     number = c.plan.first(work.shard)
     try:

@@ -17,13 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpusgen.contract import ARROW_DIR, DATA_DIR, shard_name
-from corpusgen.generate import CHUNK_ROWS
 
+# scenes drawn and realised at a time: a shard streams chunk by chunk
+CHUNK_ROWS = 50_000
 # a shard's Parquet files stay well under a few hundred MB (250k scenes: about 50 MB for
 # mnemo/train), and its Arrow files under 200 MB
 SHARD_SCENES = 250_000
 # keys per bucket of the uniqueness step: 16 bytes each in memory, so about 64 MB
 BUCKET_KEYS = 4_000_000
+
+
+def shard_count(n: int, shard_scenes: int = SHARD_SCENES) -> int:
+    return max(1, -(-n // shard_scenes))
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class ShardPlan:
     @classmethod
     def for_build(cls, n: int, shard_scenes: int = SHARD_SCENES,
                   bucket_keys: int = BUCKET_KEYS) -> ShardPlan:
-        count = max(1, -(-n // shard_scenes))
+        count = shard_count(n, shard_scenes)
         base, extra = divmod(n, count)
         scenes = tuple(base + (1 if s < extra else 0) for s in range(count))
         return cls(n, scenes, max(1, -(-n // bucket_keys)))

@@ -14,7 +14,6 @@ import pytest
 
 from corpusgen.build_options import BuildOptions
 from corpusgen.generate import DrawOptions, SceneDrawer, hyperword_keys
-from corpusgen.hf_arrow import arrow_schema
 from corpusgen.lexicon import load_lexicon
 from corpusgen.scenes import SceneTables
 from corpusgen.shard_tasks import BuildContext, install, shard_keys
@@ -133,7 +132,7 @@ def test_repeats_found_per_key_range_are_the_repeats_in_draw_order(mini_lexicon,
     options = BuildOptions(langs, 400, 2, 2, 0.0, seed=1)
     plan = ShardPlan(400, (150, 150, 100), buckets)
     install(BuildContext(SceneDrawer(tables, options.draw()), pa.array(tables.concepts),
-                         options, plan, arrow_schema()))
+                         options, plan))
     slices = [shard_keys(s) for s in range(plan.count)]
     found = [set() for _ in range(plan.count)]
     for b in range(buckets):

@@ -81,22 +81,27 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
     if address and engine != "ray":
         raise click.UsageError("--address is for --engine ray")
     claim = _claim(out, overwrite)
+    runner = None
     try:
         with _stop_on_signals(), claim if claim is not None else nullcontext():
+            runner = _engine(engine, address, workers, n, shard_scenes)
             lex = load_or_fail(lexicons, langs)
             mix_given = (click.get_current_context().get_parameter_source("mix")
                          is not click.core.ParameterSource.DEFAULT)
             if len(lex.langs) == 1 and mix > 0 and mix_given:
                 warn(f"--mix {mix:g} asks for cross-lingual hyperwords, but the build has one "
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
-            stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, engine,
-                              address, shard_scenes, claim, overwrite, quiet, tuple(finishers))
+            stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, runner,
+                              shard_scenes, claim, overwrite, quiet, tuple(finishers))
     except OutputError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
         raise Failure(f"cannot write {out}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         raise Failure("interrupted; nothing was written") from None
+    finally:
+        if runner is not None:
+            runner.close()
     total = sum(sum(v.values()) for v in stats["rows"].values())
     click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
                f"({stats['cross_lingual_share']:.0%} cross-lingual)")
@@ -120,8 +125,30 @@ def _claim(out: str | None, overwrite: bool):
         raise Failure(str(exc)) from None
 
 
-def _run(lex, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
-         claim, overwrite, quiet, finishers):
+def _engine(name: str, address: str | None, workers: int | None, n: int,
+            shard_scenes: int | None):
+    """The engine, its workers started at once (or the Ray cluster joined), so that they
+    import their libraries while this process loads the lexicon and makes the tables."""
+    from corpusgen.build_options import BuildError, default_workers
+    from corpusgen.shards import SHARD_SCENES, shard_count
+
+    try:
+        if name == "ray":
+            from corpusgen.engine_ray import RayEngine
+
+            runner = RayEngine(address)
+        else:
+            from corpusgen.engine_local import LocalEngine
+
+            runner = LocalEngine(workers or default_workers())
+        runner.prepare(shard_count(n, shard_scenes or SHARD_SCENES))
+    except BuildError as exc:
+        raise Failure(str(exc)) from None
+    return runner
+
+
+def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes, claim,
+         overwrite, quiet, finishers):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
     from corpusgen.build import BuildError, BuildOptions
@@ -133,11 +160,6 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, engine, address, shar
     options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
                            workers=workers or default_workers(),
                            shard_scenes=shard_scenes or SHARD_SCENES)
-    runner = None
-    if engine == "ray":
-        from corpusgen.engine_ray import RayEngine
-
-        runner = RayEngine(address)
     try:
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)
