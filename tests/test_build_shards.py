@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from corpusgen.build_options import BuildOptions
+from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import DrawOptions, SceneDrawer, hyperword_keys
 from corpusgen.lexicon import load_lexicon
 from corpusgen.scenes import SceneTables
@@ -55,6 +57,27 @@ def test_every_worker_count_writes_the_same_bytes(sharded, tmp_path):
                "--quiet", "--workers", 1).exit_code == 0
     assert tree_digest(other)["data/mnemo/train-00000-of-00003.parquet"] != \
         one["data/mnemo/train-00000-of-00003.parquet"]
+
+
+def test_workers_started_before_the_build_are_as_many_as_its_shards_use(sharded, tmp_path):
+    """The CLI starts the workers before it loads anything (`prepare`); a build handed
+    that engine starts no more of them and writes the same bytes."""
+    one_shard = LocalEngine(4)
+    one_shard.prepare(1)
+    assert one_shard.pool is None and not multiprocessing.active_children()
+    engine = LocalEngine(4)
+    try:
+        engine.prepare(3)
+        assert len(multiprocessing.active_children()) == 3
+        from corpusgen.build import build
+
+        options = BuildOptions(("ru", "en", "th"), 3000, seed=3, workers=4, shard_scenes=1000)
+        build(load_lexicon(langs=list(options.langs)), options, tmp_path / "b", progress=False,
+              engine=engine)
+    finally:
+        engine.close()
+    assert not multiprocessing.active_children()
+    assert tree_digest(tmp_path / "b") == tree_digest(sharded)
 
 
 def test_hub_layout_and_ids_numbered_across_shards(sharded):
