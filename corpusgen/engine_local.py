@@ -19,15 +19,21 @@ import os
 import pickle
 import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corpusgen.build_options import BuildError
 from corpusgen.child_process import die_with_parent
 
 if TYPE_CHECKING:
     import numpy as np
 
     from corpusgen.shard_tasks import BuildContext, ShardResult, ShardWork
+
+WORKER_DIED = ("a worker process of the build ended before its task did (killed, out of "
+               "memory, or it could not start: a build run from a script needs "
+               "`if __name__ == \"__main__\":` around it, or workers=1)")
 
 _COUNTER = None  # scenes written, shared with the parent
 _STOP = None  # set by the parent to stop the workers at their next chunk
@@ -168,20 +174,19 @@ class LocalEngine:
                 _keys_task(s, self.scratch)
                 advance(plan.scenes[s])
             return
-        futures = {self.pool.submit(_keys_task, s, self.scratch): s for s in range(shards)}
-        for future, s in self._as_done(futures, should_stop):
-            future.result()
+        futures = {self._submit(_keys_task, s, self.scratch): s for s in range(shards)}
+        for _, s in self._as_done(futures, should_stop):
             advance(plan.scenes[s])
 
     def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
         """Per bucket, per shard: the positions of the shard's repeats in that bucket."""
         if self.pool is None:
             return [_bucket_task(b, shards, self.scratch) for b in range(buckets)]
-        futures = {self.pool.submit(_bucket_task, b, shards, self.scratch): b
+        futures = {self._submit(_bucket_task, b, shards, self.scratch): b
                    for b in range(buckets)}
         out: dict[int, list[np.ndarray]] = {}
-        for future, b in self._as_done(futures, should_stop):
-            out[b] = future.result()
+        for result, b in self._as_done(futures, should_stop):
+            out[b] = result
         return [out[b] for b in range(buckets)]
 
     def bucket_keys(self, bucket: int) -> np.ndarray:
@@ -207,15 +212,22 @@ class LocalEngine:
             advance(now - shown)
             shown = now
 
-        futures = {self.pool.submit(_write_task, w, root, streamed, self.scratch): w.shard
+        futures = {self._submit(_write_task, w, root, streamed, self.scratch): w.shard
                    for w in works}
         results: dict[int, ShardResult] = {}
-        for future, s in self._as_done(futures, should_stop, tick):
-            results[s] = future.result()
+        for result, s in self._as_done(futures, should_stop, tick):
+            results[s] = result
         tick()
         return [results[w.shard] for w in works]
 
+    def _submit(self, task, *args):
+        try:
+            return self.pool.submit(task, *args)
+        except BrokenProcessPool:
+            raise BuildError(WORKER_DIED) from None
+
     def _as_done(self, futures: dict, should_stop, tick=None):
+        """(result, key) of each future as it finishes."""
         from corpusgen.shard_tasks import Interrupted
 
         pending = set(futures)
@@ -227,7 +239,11 @@ class LocalEngine:
             if tick is not None:
                 tick()
             for future in done:
-                yield future, futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise BuildError(WORKER_DIED) from None
+                yield result, futures[future]
 
     @staticmethod
     def _check(should_stop) -> None:

@@ -121,6 +121,29 @@ def test_after_sigkill_the_next_build_cleans_up(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]
 
 
+def _children(pid: int) -> list[int]:
+    ps = subprocess.run(["ps", "-eo", "pid,ppid"], check=True, text=True,
+                        capture_output=True).stdout.split()[2:]
+    return [int(p) for p, parent in zip(ps[::2], ps[1::2]) if int(parent) == pid]
+
+
+def test_a_worker_killed_mid_build_ends_the_build_in_one_line(tmp_path):
+    out = tmp_path / "big"
+    proc = _start(out, 600_000)
+    # the pool's two workers, not the resource tracker: they start in sessions of their own
+    _wait_for(lambda: len([c for c in _children(proc.pid) if os.getsid(c) == c]) == 2)
+    _wait_for(lambda: (tmp_path / f".big.tmp-{proc.pid}" / ".scratch").exists())
+    worker = next(c for c in _children(proc.pid) if os.getsid(c) == c)
+    os.kill(worker, signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    one_line = ("corpusgen: a worker process of the build ended before its task did (killed, "
+                "out of memory, or it could not start: a build run from a script needs "
+                "`if __name__ == \"__main__\":` around it, or workers=1)")
+    assert err.strip().splitlines() == [one_line], err
+    assert list(tmp_path.iterdir()) == []
+
+
 _LATE_WORKER = """
 import multiprocessing, os, sys, time
 from corpusgen.child_process import die_with_parent
