@@ -38,7 +38,7 @@ from corpusgen.output import Output
 from corpusgen.progress import Progress
 from corpusgen.scenes import SceneTables
 from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork, topup_keys
-from corpusgen.shards import ShardPlan, bucket_of, final_arrow, final_parquet
+from corpusgen.shards import ShardPlan, bucket_of, final_arrow, final_parquet, shard_count
 from corpusgen.uniqueness import fresh_in_round
 from corpusgen.url_output import UrlOutput, is_url
 from corpusgen.writers import part_paths
@@ -75,7 +75,7 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
         engine = engine or LocalEngine(options.workers)
         try:
             # the local workers start now, to import their libraries while the tables are made
-            engine.prepare(ShardPlan.for_build(options.n, options.shard_scenes).count)
+            engine.prepare(shard_count(options.n, options.shard_scenes))
             tables = tables or SceneTables(lexicon, list(options.langs))
             drawer = SceneDrawer(tables, options.draw())
             if not drawer.by_size:

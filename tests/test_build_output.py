@@ -205,6 +205,16 @@ def test_bad_build_values_get_one_line(tmp_path, args, message):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_more_scenes_than_can_be_unique_in_tiny_shards_get_one_line(tmp_path):
+    """10**12 scenes in shards of 7: refused by the capacity check, before anything is made
+    per shard (a plan of 1.4e11 shards once took the whole memory of the machine)."""
+    result = build(tmp_path / "out", "--shard-scenes", "7", n=10**12)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is more than these options can make unique" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_command_as_typed_names_its_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("build", "--langs", "ru,en,th", "--n", 3000, "--quiet", "--workers", 1)
