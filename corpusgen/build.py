@@ -89,7 +89,7 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
                     f"{capacity:,} hyperwords")
             written = _write(tables, drawer, options, output.files, output.tmp / ".scratch",
                              progress, engine)
-        finally:
+        finally:  # the workers end here, before any finisher runs
             engine.close()
         settings = {}
         for finish in finishers:
@@ -129,7 +129,6 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
         raise KeyboardInterrupt from None
     finally:
         schema_maker.shutdown()
-        engine.close()
         bar.close()
     shutil.rmtree(scratch, ignore_errors=True)
     total = Stats()

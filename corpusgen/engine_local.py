@@ -148,8 +148,7 @@ class LocalEngine:
         _install(context, scratch)
         self.scratch = scratch
         scratch.mkdir()
-        self.prepare(context.plan.count)
-        if self.pool is not None:
+        if self.pool is not None:  # started by prepare(), which a build calls first
             with open(_context_file(scratch), "wb") as f:
                 pickle.dump(context, f, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -122,10 +122,8 @@ class RayEngine:
         self.warming = [started.remote() for _ in range(max(1, min(shards, cpus)))]
 
     def start(self, context: BuildContext, scratch: Path) -> None:
-        ray = self.ray
+        ray = self.ray  # joined by prepare(), which a build calls first
         shard_tasks.install(context)
-        if not ray.is_initialized():
-            self.prepare(context.plan.count)
         self.box = [ray.put(context)]
         self.buckets = context.plan.buckets
         remote = ray.remote(max_retries=RETRIES)
