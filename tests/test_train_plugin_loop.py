@@ -258,3 +258,44 @@ def test_rows_with_nothing_to_learn_are_left_out_with_a_warning(
         StagedLoRA([Stage("mnemo", rows=8)], dataset_tokenizer, source=published_dataset,
                    format="prompt", max_length=2).steps(
             model, optimizer, batch_size=8)
+
+
+@pytest.mark.parametrize("collator", ["flattening", "padding"])
+def test_the_loops_forward_scores_only_labelled_positions_with_the_same_loss_and_grads(
+    published_dataset, dataset_tokenizer, collator
+):
+    """The plain loop's forward projects onto the vocabulary only where the loss (and the
+    keep_core term) reads: fewer logits, the same loss and the same gradients as every
+    position's logits (`logits_to_keep=0`)."""
+    kw = {"replay": 0.5, "keep_core": 1.0}
+    if collator == "padding":
+        kw["collator"] = PaddingCollator(dataset_tokenizer.pad_token_id or 0)
+    staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, **kw)
+    steps = staged.steps(model, optimizer, batch_size=8)
+    checked = 0
+    for step in steps:
+        if step.stage != "language":
+            continue
+        batch = step.batches[0]
+        assert "keep_core_mask" in batch  # the KL term is part of both losses
+        results = []
+        for extra in ({}, {"logits_to_keep": 0}):
+            model.zero_grad()
+            torch.manual_seed(0)  # the same LoRA dropout in both passes
+            out = model(**batch, **extra)
+            out.loss.backward()
+            grads = {n: p.grad.clone() for n, p in model.named_parameters()
+                     if p.grad is not None}
+            results.append((out, grads))
+        (scored, scored_grads), (full, full_grads) = results
+        labelled = int((batch["labels"][..., 1:] != -100).sum())
+        assert scored.logits[..., 0].numel() < full.logits[..., 0].numel()
+        assert scored.logits[..., 0].numel() >= labelled
+        torch.testing.assert_close(scored.loss, full.loss, rtol=1e-5, atol=1e-6)
+        assert scored_grads.keys() == full_grads.keys() and scored_grads
+        for name, g in full_grads.items():
+            torch.testing.assert_close(scored_grads[name], g, rtol=1e-4, atol=1e-6, msg=name)
+        checked += 1
+        if checked == 2:
+            break
+    assert checked == 2

@@ -9,7 +9,8 @@
         optimizer.zero_grad()
 
 Before yielding a step the stepper enters its stage and sets the learning rate; the loop
-body stays the user's.
+body stays the user's. A forward given `labels` computes logits only at the positions the
+loss reads (see forward.py); pass `logits_to_keep=0` to get every position's.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Stepper:
         self.shape = staged.lr_shape or "linear"
         self.warmup = staged.warmup or 0.0
         self.collate = staged.collator
+        staged.step_state.scored_logits = True
         self.next_step = 0
         self._current: int | None = None
         held = {id(p) for g in optimizer.param_groups for p in g["params"]}

@@ -27,7 +27,7 @@ from .batching import BatchPlan, FlatteningCollator, PaddingCollator, StageSpan
 from .data import PlanDataset, load_stage_rows, mixed_order, select_rows, tokenize_rows
 from .errors import StagePluginError
 from .formats import RowEncoder, check_format
-from .keep_core import StepState, install_keep_core
+from .forward import StepState, install_forward
 from .options import resolve_stages
 from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection
 from .weights import reset_adapter_weights
@@ -203,7 +203,7 @@ class StagedLoRA:
         self._flash = impl.startswith("flash")
         peft_model = add_stage_adapters(model, self.adapters, self.lora, core=self.core,
                                         trainable_token_indices=self.trainable_token_indices)
-        install_keep_core(peft_model, self.step_state)
+        install_forward(peft_model, self.step_state)
         self.enter_stage(peft_model, 0)
         return peft_model
 
