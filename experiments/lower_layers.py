@@ -50,8 +50,10 @@ def _decoder_body(model):
 class SharedLowerLayers:
     """Logits of one batch under several adapter combinations, the unadapted layers run once.
 
-    Call `start(batch)` for each new batch, then `logits(keep)` after switching the adapters
-    to each combination in turn.
+    Call `start(batch)` for each new batch (input_ids, position_ids, and an attention_mask
+    when the batch continues a cached prefix), then `logits(keep, cache)` after switching the
+    adapters to each combination in turn (`cache`: that combination's prefix, or None); the
+    cache is left as it was given.
     """
 
     def __init__(self, model):
@@ -68,24 +70,38 @@ class SharedLowerLayers:
     def start(self, batch: dict) -> None:
         self._batch, self._lower = batch, None
 
-    def logits(self, keep):
+    def logits(self, keep, cache=None):
         """Logits at positions `keep` of the current batch under the adapters now active."""
         import torch
 
         if not self.enabled:
-            return self._full(keep)
+            return self._full(keep, cache)
         if self._lower is None:
-            return self._full(keep, capture=True)
-        top = self._top(keep)
+            return self._full(keep, cache, capture=True)
+        top = self._top(keep, cache)
         if not self.checked:
             self.checked = True
-            full = self._full(keep)
+            full = self._full(keep, cache)
             if not torch.allclose(top, full, rtol=1e-4, atol=1e-4):
                 self.enabled = False
             return full
         return top
 
-    def _full(self, keep, capture: bool = False):
+    def _call(self, cache, **inputs):
+        """The model's logits; a prefix cache is cut back to the prefix afterwards."""
+        extra = {"attention_mask": self._batch["attention_mask"]} if (
+            "attention_mask" in self._batch) else {}
+        if cache is None:
+            return self.model(**inputs, **extra, use_cache=False).logits[0]
+        from .shared_prefix import cut_back
+
+        length = cache.get_seq_length()
+        try:
+            return self.model(**inputs, **extra, cache=cache, use_cache=False).logits[0]
+        finally:
+            cut_back(cache, length)
+
+    def _full(self, keep, cache, capture: bool = False):
         handle = None
         if capture and self.enabled:
             def keep_input(module, args, kwargs):
@@ -94,21 +110,19 @@ class SharedLowerLayers:
             handle = self.body.layers[self.first].register_forward_pre_hook(
                 keep_input, with_kwargs=True)
         try:
-            return self.model(input_ids=self._batch["input_ids"],
-                              position_ids=self._batch["position_ids"], use_cache=False,
-                              logits_to_keep=keep).logits[0]
+            return self._call(cache, input_ids=self._batch["input_ids"],
+                              position_ids=self._batch["position_ids"], logits_to_keep=keep)
         finally:
             if handle is not None:
                 handle.remove()
 
-    def _top(self, keep):
+    def _top(self, keep, cache):
         import torch
 
         layers = self.body.layers
         self.body.layers = torch.nn.ModuleList(list(layers)[self.first:])
         try:
-            return self.model(inputs_embeds=self._lower,
-                              position_ids=self._batch["position_ids"], use_cache=False,
-                              logits_to_keep=keep).logits[0]
+            return self._call(cache, inputs_embeds=self._lower,
+                              position_ids=self._batch["position_ids"], logits_to_keep=keep)
         finally:
             self.body.layers = layers

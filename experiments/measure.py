@@ -6,7 +6,8 @@ its `generate_gloss`, and concept words are matched by the language plug-in's ow
 `names_words` (its lemmatiser). What is left here is arithmetic: per-row sums of
 negative log-likelihood, of KL, and of recalled words, kept per row so that the report can
 bootstrap over rows. A batch's layers below every adapter run once for all its combinations
-(lower_layers.py).
+(lower_layers.py), and the first tokens every row of a set shares (chat template, system
+turn, task words) once per combination (shared_prefix.py).
 
 An adapter combination is (core on?, weight of every other adapter): "core" is (on, 0),
 "language" (off, 1), "core+language" (on, 1), "core+0.5language" (on, 0.5), "none" (off, 0).
@@ -20,6 +21,7 @@ import numpy as np
 
 from .data import GLOSS_SETS, Data
 from .lower_layers import SharedLowerLayers
+from .shared_prefix import SharedPrefix
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Evaluator:
         self.tokenizer, self.data, self.format = tokenizer, data, fmt
         self.clean = clean  # decoded text -> plain text (an extension's markers removed)
         self.sizes, self.device = sizes, device
+        self.prefix_ok: bool | None = None  # shared prefixes checked and usable?
         encoder = RowEncoder(tokenizer, fmt, sizes.max_length, sizes.system)
         self.collate = FlatteningCollator()
         self.sets: dict[str, tuple[list, list, np.ndarray]] = {}
@@ -108,6 +111,9 @@ class Evaluator:
             order = ([kl_reference] if with_kl else []) + [
                 c for c in combos if not (with_kl and c == kl_reference)]
             ids, labels, chars = self.sets[name]
+            prefix = self._prefix(model, ids, labels)
+            if prefix is not None:
+                ids, labels = prefix.cut(ids, labels)
             n = len(ids)
             nll = {c.name: np.zeros(n) for c in order}
             kl = {c.name: np.zeros(n) for c in order}
@@ -117,19 +123,22 @@ class Evaluator:
                                       for i in range(a, b)])
                 target = batch["labels"][0, 1:]
                 # logits at position t predict the label at t + 1, which lies in the same
-                # row (every row's first label is masked by the collator)
+                # row (every row's first label is masked by the collator, and a shared
+                # prefix ends before any label)
                 keep = (target != -100).nonzero().flatten()
                 ends = torch.tensor([len(ids[i]) for i in range(a, b)]).cumsum(0)
                 row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
                 np.add.at(count, row_of, 1)
                 gold = target[keep].to(self.device)[:, None]
                 kept = keep.to(self.device)
-                shared.start({k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
+                shared.start(prefix.inputs(batch) if prefix is not None else
+                             {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
                 ref = None
                 for combo in order:
                     apply_combo(model, combo, core)
                     with torch.no_grad():
-                        logits = shared.logits(kept)
+                        logits = shared.logits(
+                            kept, prefix.cache(combo.name) if prefix is not None else None)
                     logp = F.log_softmax(logits.float(), dim=-1)
                     np.add.at(nll[combo.name], row_of, -logp.gather(1, gold)[:, 0].cpu().numpy())
                     if with_kl and combo == kl_reference:
@@ -144,6 +153,49 @@ class Evaluator:
                     entry["kl"] = kl[combo.name].round(6).tolist()
                 out[combo.name][name] = entry
         return out
+
+    def _prefix(self, model, ids, labels) -> SharedPrefix | None:
+        """The set's shared prefix, once it has been seen to give the same log-likelihoods
+        as whole rows (checked on the first set's first batch; None: whole rows)."""
+        import torch
+
+        if self.prefix_ok is False:
+            return None
+        prefix = SharedPrefix(model, ids, labels, self.device)
+        if not prefix.length:
+            return None
+        if self.prefix_ok is None:  # the first batch as measured (several rows), and whole
+            cut_ids, cut_labels = prefix.cut(ids, labels)
+            a, b = next(self._batches(cut_ids))
+            whole = self.collate([{"input_ids": ids[i], "labels": labels[i]}
+                                  for i in range(a, b)])
+            part = self.collate([{"input_ids": cut_ids[i], "labels": cut_labels[i]}
+                                 for i in range(a, b)])
+            with torch.no_grad():
+                got = [self._gold_logp(model, whole, None, None),
+                       self._gold_logp(model, part, prefix, "check")]
+            self.prefix_ok = got[0].shape == got[1].shape and torch.allclose(
+                got[0], got[1], rtol=1e-3, atol=1e-3)
+            if not self.prefix_ok:
+                return None
+        return prefix
+
+    def _gold_logp(self, model, batch, prefix, cache_name):
+        """Log-probabilities of a batch's labelled tokens under the adapters now active."""
+        import torch.nn.functional as F
+
+        target = batch["labels"][0, 1:]
+        keep = (target != -100).nonzero().flatten().to(self.device)
+        inputs = (prefix.inputs(batch) if prefix is not None else
+                  {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
+        extra = {}
+        if prefix is not None:
+            extra = {"cache": prefix.cache(cache_name)}
+        logits = model(**inputs, **extra, use_cache=False, logits_to_keep=keep).logits[0]
+        if prefix is not None:
+            prefix.trim(cache_name)
+        gold = target[keep.cpu()].to(self.device)[:, None]
+        return F.log_softmax(logits.float(), dim=-1).gather(1, gold)[:, 0]
 
     def recall(self, model, combo: Combo, core: str | None) -> dict:
         """Greedy glosses of the recall rows; per row, constituent words the gloss names."""

@@ -83,6 +83,6 @@ def test_a_model_the_shortcut_gets_wrong_falls_back_to_the_full_forward(monkeypa
     model = _model(top_layers=[2, 3])
     shared = SharedLowerLayers(model)
     # as if the model changed its inputs_embeds before the first layer (Gemma scales them)
-    monkeypatch.setattr(shared, "_top", lambda keep: shared._full(keep) * 2.0)
+    monkeypatch.setattr(shared, "_top", lambda keep, cache: shared._full(keep, cache) * 2.0)
     _assert_every_combination_is_the_full_forward(model, shared, torch.tensor([5, 17]))
     assert not shared.enabled
