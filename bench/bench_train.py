@@ -7,6 +7,8 @@
 Every run trains LoRA through the library itself, on the rows of one stage:
 
   stepper            the plain loop (`staged.steps`), padding-free: what the experiment uses
+  stepper-all-logits the same loop with every position's logits (`logits_to_keep=0`), as
+                     it ran before it projected only the positions the loss reads
   stepper-padded     the same loop with each micro-batch padded to its longest row
   stepper-protected  a later stage with replay 0.25 and keep_core 1 (its extra rows and its
                      extra forward pass are the price of keeping the core)
@@ -31,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPPERS = ("stepper", "stepper-padded", "stepper-protected")
+STEPPERS = ("stepper", "stepper-all-logits", "stepper-padded", "stepper-protected")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -154,7 +156,7 @@ def measure_steppers(args, kinds: list[str]) -> dict[str, list[float]]:
             step = next(steps)
             _sync(args)
             start = time.perf_counter()
-            real = _train_step(model, optimizer, step)
+            real = _train_step(model, optimizer, step, all_logits=kind == "stepper-all-logits")
             _sync(args)
             if i >= args.warmup:
                 rates[kind].append(real / (time.perf_counter() - start))
@@ -163,9 +165,10 @@ def measure_steppers(args, kinds: list[str]) -> dict[str, list[float]]:
     return rates
 
 
-def _train_step(model, optimizer, step) -> int:
+def _train_step(model, optimizer, step, all_logits: bool = False) -> int:
+    extra = {"logits_to_keep": 0} if all_logits else {}
     for batch in step.batches:
-        (model(**batch).loss / len(step.batches)).backward()
+        (model(**batch, **extra).loss / len(step.batches)).backward()
     optimizer.step()
     optimizer.zero_grad()
     return sum(int((b["attention_mask"] if "attention_mask" in b else
