@@ -66,8 +66,8 @@ def install_forward(peft_model, state: StepState) -> None:
         if not with_kl or getattr(out, "loss", None) is None:
             return out
         kl = kl_to_reference(peft_model, inner, state.reference, kwargs,
-                             getattr(out, "logits", None), kept, keep_core_mask,
-                             keep_core_from, trims)
+                             getattr(out, "logits", None), kept,
+                             predicting(keep_core_mask), keep_core_from, trims)
         if kl is not None:
             state.kl = float(kl.detach())
             out.loss = out.loss + state.keep_core * kl

@@ -29,16 +29,14 @@ def _picked(logits, kept, want):
     return logits[want] if kept is None else logits[want[:, kept]]
 
 
-def kl_to_reference(peft_model, inner, reference, kwargs, logits, kept, mask, start,
+def kl_to_reference(peft_model, inner, reference, kwargs, logits, kept, want, start,
                     trims: bool):
-    """KL(core alone || model) over the positions predicting a `mask`ed token, or None when
-    the micro-batch marks none. `logits` are the model's (at `kept` positions, or all)."""
+    """KL(core alone || model) over the positions `want` (B, L) marks — those predicting a
+    token of the collator's keep_core mask — or None when there are none. `logits` are the
+    model's (at `kept` positions, or all)."""
     import torch
     import torch.nn.functional as F
 
-    from .forward import predicting
-
-    want = predicting(mask)
     if not bool(want.any()):
         return None
     ids = kwargs["input_ids"]
