@@ -172,28 +172,27 @@ class Evaluator:
             part = self.collate([{"input_ids": cut_ids[i], "labels": cut_labels[i]}
                                  for i in range(a, b)])
             with torch.no_grad():
-                got = [self._gold_logp(model, whole, None, None),
-                       self._gold_logp(model, part, prefix, "check")]
+                got = [self._gold_logp(model, whole), self._gold_logp(model, part, prefix)]
             self.prefix_ok = got[0].shape == got[1].shape and torch.allclose(
                 got[0], got[1], rtol=1e-3, atol=1e-3)
             if not self.prefix_ok:
                 return None
         return prefix
 
-    def _gold_logp(self, model, batch, prefix, cache_name):
-        """Log-probabilities of a batch's labelled tokens under the adapters now active."""
+    def _gold_logp(self, model, batch, prefix: SharedPrefix | None = None):
+        """Log-probabilities of a batch's labelled tokens under the adapters now active
+        (the batch continues `prefix`, when given)."""
         import torch.nn.functional as F
 
         target = batch["labels"][0, 1:]
         keep = (target != -100).nonzero().flatten().to(self.device)
-        inputs = (prefix.inputs(batch) if prefix is not None else
-                  {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
-        extra = {}
+        if prefix is None:
+            inputs = {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")}
+        else:  # the cache of the adapters active now, under a name no combination has
+            inputs = {**prefix.inputs(batch), "cache": prefix.cache("the check")}
+        logits = model(**inputs, use_cache=False, logits_to_keep=keep).logits[0]
         if prefix is not None:
-            extra = {"cache": prefix.cache(cache_name)}
-        logits = model(**inputs, **extra, use_cache=False, logits_to_keep=keep).logits[0]
-        if prefix is not None:
-            prefix.trim(cache_name)
+            prefix.trim("the check")
         gold = target[keep.cpu()].to(self.device)[:, None]
         return F.log_softmax(logits.float(), dim=-1).gather(1, gold)[:, 0]
 
