@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from train_plugin.formats import IGNORE_INDEX
+
 from .data import GLOSS_SETS, Data
 from .lower_layers import SharedLowerLayers
 from .shared_prefix import SharedPrefix
@@ -121,18 +123,16 @@ class Evaluator:
             for a, b in self._batches(ids):
                 batch = self.collate([{"input_ids": ids[i], "labels": labels[i]}
                                       for i in range(a, b)])
-                target = batch["labels"][0, 1:]
                 # logits at position t predict the label at t + 1, which lies in the same
                 # row (every row's first label is masked by the collator, and a shared
                 # prefix ends before any label)
-                keep = (target != -100).nonzero().flatten()
+                target, keep = _labelled(batch)
                 ends = torch.tensor([len(ids[i]) for i in range(a, b)]).cumsum(0)
                 row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
                 np.add.at(count, row_of, 1)
                 gold = target[keep].to(self.device)[:, None]
                 kept = keep.to(self.device)
-                shared.start(prefix.inputs(batch) if prefix is not None else
-                             {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")})
+                shared.start(self._inputs(batch, prefix))
                 ref = None
                 for combo in order:
                     apply_combo(model, combo, core)
@@ -184,17 +184,21 @@ class Evaluator:
         (the batch continues `prefix`, when given)."""
         import torch.nn.functional as F
 
-        target = batch["labels"][0, 1:]
-        keep = (target != -100).nonzero().flatten().to(self.device)
-        if prefix is None:
-            inputs = {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")}
-        else:  # the cache of the adapters active now, under a name no combination has
-            inputs = {**prefix.inputs(batch), "cache": prefix.cache("the check")}
-        logits = model(**inputs, use_cache=False, logits_to_keep=keep).logits[0]
+        target, keep = _labelled(batch)
+        inputs = self._inputs(batch, prefix)
+        if prefix is not None:  # the cache of the adapters active now, a name no combo has
+            inputs["cache"] = prefix.cache("the check")
+        logits = model(**inputs, use_cache=False, logits_to_keep=keep.to(self.device)).logits[0]
         if prefix is not None:
             prefix.trim("the check")
-        gold = target[keep.cpu()].to(self.device)[:, None]
+        gold = target[keep].to(self.device)[:, None]
         return F.log_softmax(logits.float(), dim=-1).gather(1, gold)[:, 0]
+
+    def _inputs(self, batch, prefix: SharedPrefix | None) -> dict:
+        """Model inputs of a collated batch, continuing `prefix` when given."""
+        if prefix is not None:
+            return prefix.inputs(batch)
+        return {k: batch[k].to(self.device) for k in ("input_ids", "position_ids")}
 
     def recall(self, model, combo: Combo, core: str | None) -> dict:
         """Greedy glosses of the recall rows; per row, constituent words the gloss names."""
@@ -234,6 +238,13 @@ class Evaluator:
         return {"hits": hits.tolist(), "words": wanted.tolist(),
                 "hits_spelled": hits_spelled.tolist(), "words_spelled": spelled.tolist(),
                 "samples": samples}
+
+
+def _labelled(batch):
+    """A flattened batch's targets (the label at t + 1 for each position t) and the
+    positions whose target is labelled."""
+    target = batch["labels"][0, 1:]
+    return target, (target != IGNORE_INDEX).nonzero().flatten()
 
 
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")

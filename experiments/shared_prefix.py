@@ -14,7 +14,8 @@ here because transformers shares a prefix only inside `generate`, not for scorin
 
 from __future__ import annotations
 
-IGNORE_INDEX = -100
+from train_plugin.formats import IGNORE_INDEX
+
 MIN_PREFIX = 4  # fewer shared tokens are not worth a cache
 
 

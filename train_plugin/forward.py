@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+from .formats import IGNORE_INDEX
 from .keep_core import kl_to_reference
 
 
@@ -49,25 +50,26 @@ def install_forward(peft_model, state: StepState) -> None:
     trims = "logits_to_keep" in inspect.signature(peft_model.get_base_model().forward).parameters
 
     def forward(*args, keep_core_mask=None, keep_core_from=None, **kwargs):
-        with_kl = keep_core_mask is not None and state.keep_core != 0
+        # the positions whose logits the KL reads (those predicting a marked token)
+        want = (predicting(keep_core_mask) if keep_core_mask is not None
+                and state.keep_core != 0 else None)
         call, kept = kwargs, None
         labels = kwargs.get("labels")
         if (state.scored_logits and trims and labels is not None and not args
                 and labels.ndim == 2
                 and not any(k in kwargs for k in ("logits_to_keep", "shift_labels"))):
-            scored = predicting(labels != -100)
-            if with_kl:
-                scored = scored | predicting(keep_core_mask)
-            kept = scored.any(0).nonzero().flatten()  # the same positions in every row
-            shifted = labels.new_full(labels.shape, -100)
+            shifted = labels.new_full(labels.shape, IGNORE_INDEX)  # the label at t + 1
             shifted[:, :-1] = labels[:, 1:]
+            scored = shifted != IGNORE_INDEX
+            if want is not None:
+                scored = scored | want
+            kept = scored.any(0).nonzero().flatten()  # the same positions in every row
             call = {**kwargs, "logits_to_keep": kept, "shift_labels": shifted[:, kept]}
         out = inner(*args, **call)
-        if not with_kl or getattr(out, "loss", None) is None:
+        if want is None or getattr(out, "loss", None) is None:
             return out
         kl = kl_to_reference(peft_model, inner, state.reference, kwargs,
-                             getattr(out, "logits", None), kept,
-                             predicting(keep_core_mask), keep_core_from, trims)
+                             getattr(out, "logits", None), kept, want, keep_core_from, trims)
         if kl is not None:
             state.kl = float(kl.detach())
             out.loss = out.loss + state.keep_core * kl
