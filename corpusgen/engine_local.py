@@ -1,5 +1,11 @@
-"""The build's tasks on this machine: in this process (one worker) or in a pool of
-processes, one per worker.
+"""The build's tasks on this machine: in this process (one worker), or in this process and
+a pool of `workers - 1` processes beside it.
+
+This process works too: it has imported the libraries, loaded the lexicon and made the
+grammar tables already, so a worker here starts at once, and on a machine with as many cores
+as workers no core waits while a third process starts (two workers on two cores: one
+process started, not two). Its tasks run in a thread, so that this process's main thread
+keeps the pool fed, the progress bar moving and an interrupt heard.
 
 The pool is started with `spawn` (forking a process whose polars/arrow thread pools hold
 locks can hang), and as early as a command can (`prepare`): the workers import their
@@ -18,7 +24,8 @@ import multiprocessing
 import os
 import pickle
 import signal
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+import threading
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,13 +136,16 @@ class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None
+        self.helpers = 0  # processes of the pool: the workers beside this one
         self.scratch: Path | None = None
 
     def prepare(self, shards: int) -> None:
-        """Start the worker processes of a build of `shards` shards (more processes than
-        shards would only start and wait)."""
-        processes = min(self.workers, shards)
-        if processes > 1 and self.pool is None:
+        """Start the worker processes of a build of `shards` shards: one fewer than the
+        workers, since this process works too (and no more than the shards, or some would
+        only start and wait)."""
+        processes = min(self.workers, shards) - 1
+        if processes > 0 and self.pool is None:
+            self.helpers = processes
             mp = multiprocessing.get_context("spawn")
             self._counter, self._stop = mp.Value("q", 0), mp.Value("b", 0)
             self.pool = ProcessPoolExecutor(processes, mp_context=mp, initializer=_init_worker,
@@ -157,7 +167,7 @@ class LocalEngine:
             self._stop.value = 1
             # let the workers finish their chunk and exit quietly, whatever stopped the build
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            self.pool, self.helpers = None, 0
 
     # --- the steps ------------------------------------------------------------------------
     def keys(self, shards: int, should_stop, advance=None) -> None:
@@ -173,18 +183,17 @@ class LocalEngine:
                 _keys_task(s, self.scratch)
                 advance(plan.scenes[s])
             return
-        futures = {self._submit(_keys_task, s, self.scratch): s for s in range(shards)}
-        for _, s in self._as_done(futures, should_stop):
+        jobs = [(s, (s, self.scratch)) for s in range(shards)]
+        for _, s in self._shared(_keys_task, _keys_task, jobs, should_stop):
             advance(plan.scenes[s])
 
     def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
         """Per bucket, per shard: the positions of the shard's repeats in that bucket."""
         if self.pool is None:
             return [_bucket_task(b, shards, self.scratch) for b in range(buckets)]
-        futures = {self._submit(_bucket_task, b, shards, self.scratch): b
-                   for b in range(buckets)}
+        jobs = [(b, (b, shards, self.scratch)) for b in range(buckets)]
         out: dict[int, list[np.ndarray]] = {}
-        for result, b in self._as_done(futures, should_stop):
+        for result, b in self._shared(_bucket_task, _bucket_task, jobs, should_stop):
             out[b] = result
         return [out[b] for b in range(buckets)]
 
@@ -211,10 +220,17 @@ class LocalEngine:
             advance(now - shown)
             shown = now
 
-        futures = {self._submit(_write_task, w, root, streamed, self.scratch): w.shard
-                   for w in works}
+        def count(scenes: int) -> None:
+            with self._counter.get_lock():
+                self._counter.value += scenes
+
+        def here(work: ShardWork, stop) -> ShardResult:
+            return shard_tasks.write_shard(work, root, streamed, count, stop=stop)
+
+        jobs = [(w.shard, (w, root, streamed, self.scratch)) for w in works]
         results: dict[int, ShardResult] = {}
-        for result, s in self._as_done(futures, should_stop, tick):
+        for result, s in self._shared(_write_task, here, jobs, should_stop, tick,
+                                      local_args=lambda work, *_: (work,)):
             results[s] = result
         tick()
         return [results[w.shard] for w in works]
@@ -225,24 +241,54 @@ class LocalEngine:
         except BrokenProcessPool:
             raise BuildError(WORKER_DIED) from None
 
-    def _as_done(self, futures: dict, should_stop, tick=None):
-        """(result, key) of each future as it finishes."""
+    def _shared(self, pooled, local, jobs, should_stop, tick=None, local_args=None):
+        """Run every (key, args) of `jobs` once, as `pooled(*args)` in a process of the pool
+        or as `local(*args)` in a thread of this process, whichever is free first; yields
+        (result, key) as each finishes. With `local_args`, `local` is called with
+        `local_args(*args)` and a `stop()` that is true once the build stops or this
+        generator ends, so that a task of this process ends at its next chunk."""
         from corpusgen.shard_tasks import Interrupted
 
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            if should_stop():
-                self._stop.value = 1
-                raise Interrupted
-            if tick is not None:
-                tick()
-            for future in done:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise BuildError(WORKER_DIED) from None
-                yield result, futures[future]
+        pending = list(reversed(jobs))
+        in_pool: dict = {}  # future -> key
+        in_here: dict = {}
+        ended = threading.Event()
+        here = ThreadPoolExecutor(1, thread_name_prefix="corpusgen-worker")
+
+        def stop() -> bool:
+            return ended.is_set() or should_stop()
+
+        def feed() -> None:
+            while pending and len(in_pool) < self.helpers:
+                key, args = pending.pop()
+                in_pool[self._submit(pooled, *args)] = key
+            if pending and not in_here:
+                key, args = pending.pop()
+                call = args if local_args is None else (*local_args(*args), stop)
+                in_here[here.submit(local, *call)] = key
+
+        try:
+            feed()
+            while in_pool or in_here:
+                done, _ = wait([*in_pool, *in_here], timeout=0.2,
+                               return_when=FIRST_COMPLETED)
+                if should_stop():
+                    self._stop.value = 1
+                    raise Interrupted
+                if tick is not None:
+                    tick()
+                for future in done:
+                    key = in_pool.pop(future) if future in in_pool else in_here.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        raise BuildError(WORKER_DIED) from None
+                    yield result, key
+                feed()
+        finally:
+            ended.set()
+            # this process's task stops at its next chunk; its files go with the folder
+            here.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
     def _check(should_stop) -> None:
