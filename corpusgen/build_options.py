@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from corpusgen.generate import DrawOptions
 
 SEED_LIMIT = 2**64  # the keys mix the seed in as one 64-bit word
+# Parquet codecs a build writes: snappy, as `datasets` writes Parquet (and what most Hub
+# datasets hold), or zstd, about 40 % smaller files for about 1.9x the Parquet writing time
+PARQUET_COMPRESSIONS = ("snappy", "zstd")
 
 
 class BuildError(CorpusgenError):
@@ -32,6 +35,7 @@ class BuildOptions:
     workers: int = 1
     # scenes per shard: the bytes depend on it (the shards are drawn apart), not on workers
     shard_scenes: int = SHARD_SCENES
+    parquet_compression: str = "snappy"
 
     def draw(self) -> DrawOptions:
         from corpusgen.generate import DrawOptions  # the grammar's libraries: a slow import
@@ -59,6 +63,9 @@ def check_options(options: BuildOptions) -> None:
         raise BuildError(f"--workers: {options.workers} is below 1")
     if options.shard_scenes < 1:
         raise BuildError(f"--shard-scenes: {options.shard_scenes} is below 1")
+    if options.parquet_compression not in PARQUET_COMPRESSIONS:
+        raise BuildError(f"--parquet-compression: {options.parquet_compression!r} is not one "
+                         f"of {', '.join(PARQUET_COMPRESSIONS)}")
     if len(options.split) != 3 or min(options.split) < 0 or abs(sum(options.split) - 1) > 1e-9:
         raise BuildError(f"split shares {options.split} are not three shares summing to 1")
 

@@ -119,7 +119,7 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
         return result
     c = context()
     langs = list(c.options.langs)
-    writers = ShardWriters(root, work.shard, streamed)
+    writers = ShardWriters(root, work.shard, streamed, c.options.parquet_compression)
     stats = Stats()
     number = c.plan.first(work.shard)
     try:

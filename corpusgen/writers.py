@@ -57,9 +57,9 @@ SMALL_GROUP_ROWS = 10_000
 
 class ShardWriters:
     """`streamed` is the schema of the Arrow streams (the published one with the metadata
-    datasets adds, `hf_arrow.arrow_schema()`)."""
+    datasets adds, `hf_arrow.arrow_schema()`); `compression` the Parquet codec."""
 
-    def __init__(self, root: Path, shard: int, streamed: pa.Schema):
+    def __init__(self, root: Path, shard: int, streamed: pa.Schema, compression: str):
         self.paths = part_paths(root, shard)
         self.files: dict[tuple[str, str, str], pa.NativeFile] = {}
         self.parquet: dict[tuple[str, str], pq.ParquetWriter] = {}
@@ -72,7 +72,7 @@ class ShardWriters:
                     self.files[kind, stage, split] = pa.OSFile(
                         str(self.paths[kind, stage, split]), "wb")
                 self.parquet[stage, split] = pq.ParquetWriter(
-                    self.files["parquet", stage, split], SCHEMA, compression="zstd",
+                    self.files["parquet", stage, split], SCHEMA, compression=compression,
                     use_dictionary=DICTIONARY_COLUMNS, write_statistics=STATISTICS_COLUMNS,
                     data_page_size=1 << 20)
                 self.streams[stage, split] = pa.ipc.new_stream(

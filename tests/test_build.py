@@ -193,6 +193,26 @@ def test_stats_and_sample_commands(small_build):
     assert first.startswith("[ru] ") and first.count("|") >= 2
 
 
+def test_parquet_files_use_the_codec_asked_and_hold_the_same_rows(tmp_path):
+    import pyarrow.parquet as pq
+
+    codecs = {}
+    for codec in ("snappy", "zstd"):
+        out = tmp_path / codec
+        args = [] if codec == "snappy" else ["--parquet-compression", codec]  # the default
+        assert run(*BUILD, "--n", 300, "--out", out, "--quiet", *args).exit_code == 0
+        stats = json.loads((out / "stats.json").read_text())
+        assert stats["options"]["parquet_compression"] == codec
+        path = out / "data" / "mnemo" / "train-00000-of-00001.parquet"
+        meta = pq.ParquetFile(path).metadata
+        codecs[codec] = {meta.row_group(0).column(i).compression
+                         for i in range(meta.num_columns)}
+        assert run("check", out).exit_code == 0
+    assert codecs == {"snappy": {"SNAPPY"}, "zstd": {"ZSTD"}}
+    for stage in STAGES:
+        assert frame(tmp_path / "snappy", stage).equals(frame(tmp_path / "zstd", stage))
+
+
 # --- bad input --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,message", [
@@ -202,6 +222,7 @@ def test_stats_and_sample_commands(small_build):
     (["--min-parts", "1"], "--min-parts: 1 is outside 2..6"),
     (["--max-parts", "7"], "--max-parts: 7 is outside 2..6"),
     (["--mix", "1.5"], "--mix: 1.5 is outside 0..1"),
+    (["--parquet-compression", "gzip"], "--parquet-compression"),
 ])
 def test_bad_options_say_what_in_one_line(tmp_path, args, message):
     out = tmp_path / "out"
