@@ -125,6 +125,10 @@ def digest(root: Path) -> str:
     return h.hexdigest()
 
 
+def parquet_mb(root: Path) -> float:
+    return sum(p.stat().st_size for p in (root / "data").rglob("*.parquet")) / 1e6
+
+
 def ray_build(out: str, n: int, repeats: int) -> None:
     """(in its own process) time builds on a local 2-CPU Ray instance that is already up
     and warm; prints the wall seconds of each build alone, one a line."""
@@ -200,8 +204,8 @@ def main() -> None:
         rows.append(("`build --n 100000` --workers 2, warm", (f"{small:.1f} s, peak "
                      f"{mem_small:,.0f} MB"), at))
         at = load()
-        one, two, mem_one, mem_two = [], [], 0.0, 0.0
-        for i in range(args.repeats):  # in turn, so a change of load moves both alike
+        one, two, zstd, mem_one, mem_two = [], [], [], 0.0, 0.0
+        for i in range(args.repeats):  # in turn, so a change of load moves all alike
             keep = i == args.repeats - 1
             wall, mem = build(tmp / ("w1" if keep else f"w1-{i}"), args.big, 1)
             one.append(wall)
@@ -209,14 +213,21 @@ def main() -> None:
             wall, mem = build(tmp / ("w2" if keep else f"w2-{i}"), args.big, 2)
             two.append(wall)
             mem_two = max(mem_two, mem)
+            wall, _ = build(tmp / ("zstd" if keep else f"zstd-{i}"), args.big, 2,
+                            "--parquet-compression", "zstd")
+            zstd.append(wall)
             if not keep:
-                subprocess.run(["rm", "-rf", str(tmp / f"w1-{i}"), str(tmp / f"w2-{i}")],
-                               check=False)
+                subprocess.run(["rm", "-rf", *(str(tmp / f"{name}-{i}")
+                                               for name in ("w1", "w2", "zstd"))], check=False)
         runs = f"median of {args.repeats} [range]" if args.repeats > 1 else "one run"
         rows.append((f"`build --n {args.big}` --workers 1, {runs}",
                      f"{spread(one)}, peak {mem_one:,.0f} MB", at))
         rows.append((f"`build --n {args.big}` --workers 2, {runs}",
                      f"{spread(two)} ({ratios(one, two)} one worker), peak {mem_two:,.0f} MB",
+                     load()))
+        rows.append((f"`build --n {args.big}` --workers 2 --parquet-compression zstd, {runs}",
+                     (f"{spread(zstd)} ({ratios(zstd, two)} the snappy build's time), Parquet "
+                      f"{parquet_mb(tmp / 'zstd'):,.0f} MB against {parquet_mb(tmp / 'w2'):,.0f}"),
                      load()))
         same = digest(tmp / "w1") == digest(tmp / "w2")
         rows.append(("same bytes, workers 1 and 2", "yes" if same else "NO", ""))
@@ -230,7 +241,7 @@ def main() -> None:
             rows.append((name, f"{spread(on_ray)} ({ratios(one, on_ray)} one local worker)", at))
             rows.append(("same bytes, Ray and local",
                          "yes" if digest(tmp / "ray") == digest(tmp / "w1") else "NO", ""))
-        for name in ("w1", "w2", "ray", "ray-warm"):
+        for name in ("w1", "w2", "zstd", "ray", "ray-warm"):
             subprocess.run(["rm", "-rf", str(tmp / name)], check=False)
         if args.huge:
             at = load()
