@@ -212,8 +212,10 @@ def test_a_chat_stage_without_messages_is_refused(published_dataset, chat_tokeni
 
 
 def test_system_turn_replaces_the_template_default_in_training_and_decoding(
-    published_dataset, chat_tokenizer
+    published_dataset, chat_tokenizer, monkeypatch
 ):
+    import train_plugin.decoding as gen
+
     rows = _rows(published_dataset, "mnemo")
     default = RowEncoder(chat_tokenizer, "chat")
     short = RowEncoder(chat_tokenizer, "chat", system="Gloss.")
@@ -235,6 +237,16 @@ def test_system_turn_replaces_the_template_default_in_training_and_decoding(
     staged = StagedLoRA([Stage("mnemo", rows=4)], chat_tokenizer, source=published_dataset,
                         system="Gloss.")
     assert staged.encoder().prompt_ids(rows[0]) == ids[:first]
+    # and the decoding helpers ask it too: a row, and a bare hyperword worded as the rows
+    seen = []
+    monkeypatch.setattr(
+        gen, "decode_ids", lambda model, tok, ids, **kw: seen.extend(ids) or [""] * len(ids)
+    )
+    generate(None, chat_tokenizer, rows[:1], system="Gloss.")
+    generate_gloss(None, chat_tokenizer, [rows[0]["hyperword"]], lang=rows[0]["lang"],
+                   system="Gloss.")
+    generate_gloss(None, chat_tokenizer, rows[:1])
+    assert seen == [ids[:first], ids[:first], default.prompt_ids(rows[0])]
     with pytest.raises(StagePluginError, match="system"):
         StagedLoRA([Stage("mnemo", rows=4)], chat_tokenizer, source=published_dataset,
                    system=3)

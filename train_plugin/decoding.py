@@ -25,10 +25,11 @@ def generate(model, tokenizer, prompts: list[Any], *, format: str | None = None,
     """Greedy continuations of `prompts`, one string each (special tokens removed).
 
     `prompts` are what the format decodes from: rows of a dataset (dicts with `messages`,
-    `prompt` or `text`), message lists (chat) or strings (prompt, text).
+    `prompt` or `text`), message lists (chat) or strings (prompt, text). `system`: the
+    system turn the rows were trained with (`StagedLoRA(system=...)`; None: the template's).
     """
     _check_counts(max_new_tokens, batch_size)
-    encoder = RowEncoder(tokenizer, check_format(format, tokenizer), max_length)
+    encoder = RowEncoder(tokenizer, check_format(format, tokenizer), max_length, system)
     ids = [encoder.prompt_ids(p) for p in prompts]
     return decode_ids(model, tokenizer, ids, stop_ids=encoder.stop_ids(),
                       max_new_tokens=max_new_tokens, batch_size=batch_size, device=device)
