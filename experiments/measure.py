@@ -247,6 +247,11 @@ def _labelled(batch):
     return target, (target != IGNORE_INDEX).nonzero().flatten()
 
 
+# Part of every stored unit's settings key: raised when a change to the measuring would
+# change what a stored unit holds, so that no run reuses units measured the old way.
+# 2: recall decodes with the run's system turn (1 decoded with the chat template's default
+# one, not the one the adapters were trained with).
+MEASURES_VERSION = 2
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
 CORE_SETS = FULL_SETS  # the core alone, before language
 REFERENCE_SETS = ("gloss_seen", "sentences", "language_data", "base_samples")

@@ -94,8 +94,11 @@ class BaseAnswers:
 
 def settings_key(args, sizes, data_summary) -> str:
     """Changes whenever anything that shapes a unit's result changes."""
+    from .measure import MEASURES_VERSION
+
     blob = json.dumps({"sizes": asdict(sizes), "quick": args.quick, "dtype": args.dtype,
-                       "langs": args.langs, "data": data_summary}, sort_keys=True, default=str)
+                       "langs": args.langs, "data": data_summary,
+                       "measures": MEASURES_VERSION}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
