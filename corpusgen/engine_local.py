@@ -128,6 +128,11 @@ def _write_task(work: ShardWork, root: Path | str, streamed, scratch: Path) -> S
                                    stop=lambda: bool(_STOP.value))
 
 
+def _unstoppable(task):
+    """`task` as this process runs it: a short task, run to its end whatever `stop` says."""
+    return lambda *args: task(*args[:-1])
+
+
 def _ignore(scenes: int) -> None:
     """The progress callback of a build nobody watches."""
 
@@ -184,7 +189,7 @@ class LocalEngine:
                 advance(plan.scenes[s])
             return
         jobs = [(s, (s, self.scratch)) for s in range(shards)]
-        for _, s in self._shared(_keys_task, _keys_task, jobs, should_stop):
+        for _, s in self._shared(_keys_task, _unstoppable(_keys_task), jobs, should_stop):
             advance(plan.scenes[s])
 
     def repeats(self, shards: int, buckets: int, should_stop) -> list[list[np.ndarray]]:
@@ -193,7 +198,8 @@ class LocalEngine:
             return [_bucket_task(b, shards, self.scratch) for b in range(buckets)]
         jobs = [(b, (b, shards, self.scratch)) for b in range(buckets)]
         out: dict[int, list[np.ndarray]] = {}
-        for result, b in self._shared(_bucket_task, _bucket_task, jobs, should_stop):
+        for result, b in self._shared(_bucket_task, _unstoppable(_bucket_task), jobs,
+                                      should_stop):
             out[b] = result
         return [out[b] for b in range(buckets)]
 
@@ -224,13 +230,12 @@ class LocalEngine:
             with self._counter.get_lock():
                 self._counter.value += scenes
 
-        def here(work: ShardWork, stop) -> ShardResult:
+        def here(work: ShardWork, _root, _streamed, _scratch, stop) -> ShardResult:
             return shard_tasks.write_shard(work, root, streamed, count, stop=stop)
 
         jobs = [(w.shard, (w, root, streamed, self.scratch)) for w in works]
         results: dict[int, ShardResult] = {}
-        for result, s in self._shared(_write_task, here, jobs, should_stop, tick,
-                                      local_args=lambda work, *_: (work,)):
+        for result, s in self._shared(_write_task, here, jobs, should_stop, tick):
             results[s] = result
         tick()
         return [results[w.shard] for w in works]
@@ -241,12 +246,11 @@ class LocalEngine:
         except BrokenProcessPool:
             raise BuildError(WORKER_DIED) from None
 
-    def _shared(self, pooled, local, jobs, should_stop, tick=None, local_args=None):
+    def _shared(self, pooled, local, jobs, should_stop, tick=None):
         """Run every (key, args) of `jobs` once, as `pooled(*args)` in a process of the pool
-        or as `local(*args)` in a thread of this process, whichever is free first; yields
-        (result, key) as each finishes. With `local_args`, `local` is called with
-        `local_args(*args)` and a `stop()` that is true once the build stops or this
-        generator ends, so that a task of this process ends at its next chunk."""
+        or as `local(*args, stop)` in a thread of this process, whichever is free first;
+        yields (result, key) as each finishes. `stop()` is true once the build stops or
+        this generator ends, so that a task of this process ends at its next chunk."""
         from corpusgen.shard_tasks import Interrupted
 
         pending = list(reversed(jobs))
@@ -264,8 +268,7 @@ class LocalEngine:
                 in_pool[self._submit(pooled, *args)] = key
             if pending and not in_here:
                 key, args = pending.pop()
-                call = args if local_args is None else (*local_args(*args), stop)
-                in_here[here.submit(local, *call)] = key
+                in_here[here.submit(local, *args, stop)] = key
 
         try:
             feed()
