@@ -45,9 +45,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # the mnemo experiment on SmolLM2-135M-Instruct: the base model, one core and one language
-# reference per seed, the combined arm and the tokenizer-extension arm, 3 seeds; about two
-# and a half hours on 2 CPU cores (measured: 126.5 min without the extension arm, which
-# added 19 min to a run that had the base model and the cores already to do).
+# reference per seed, the combined arm and the tokenizer-extension arm, 3 seeds; about an
+# hour and three quarters on 2 CPU cores (measured: 86.9 min without the extension arm,
+# --workers 2, 2026-12-06; the extension arm added 19 min to an earlier run that had the
+# base model and the cores already to do).
 # More arms: --arms combined,formats,...; a time limit: --budget-minutes
 experiment: $(STAMP)
 	$(BIN)/python -m experiments --out build/experiment --arms combined,extension --workers 3
