@@ -5,7 +5,8 @@ markdown table; every figure is measured in this run on this machine, with the l
 (1 min) read just before it, since other work on the machine moves the figures.
 
 - a build's wall time is the `corpusgen build` command's, start-up included; the big builds
-  run `--repeats` times (one and two workers in turn) and print the median and the range;
+  run `--repeats` times (one worker, two workers, two workers with zstd Parquet, in turn)
+  and print the median and the range;
 - peak memory is the largest sum of resident memory over the build's process tree (the
   command and its workers), sampled every 50 ms;
 - the Ray figure runs the same build as Ray tasks on a local 2-CPU Ray instance that is

@@ -230,7 +230,7 @@ class LocalEngine:
             with self._counter.get_lock():
                 self._counter.value += scenes
 
-        def here(work: ShardWork, _root, _streamed, _scratch, stop) -> ShardResult:
+        def here(work: ShardWork, root, streamed, _scratch, stop) -> ShardResult:
             return shard_tasks.write_shard(work, root, streamed, count, stop=stop)
 
         jobs = [(w.shard, (w, root, streamed, self.scratch)) for w in works]

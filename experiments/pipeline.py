@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import ARMS
 from .data import add_base_samples, prepare
 from .extension import train_build_tokenizer
+from .measure import MEASURES_VERSION
 from .runner import run_units
 from .units import Context, plan_units
 
@@ -94,8 +95,6 @@ class BaseAnswers:
 
 def settings_key(args, sizes, data_summary) -> str:
     """Changes whenever anything that shapes a unit's result changes."""
-    from .measure import MEASURES_VERSION
-
     blob = json.dumps({"sizes": asdict(sizes), "quick": args.quick, "dtype": args.dtype,
                        "langs": args.langs, "data": data_summary,
                        "measures": MEASURES_VERSION}, sort_keys=True, default=str)
