@@ -66,11 +66,27 @@ def _work(unit: Unit) -> tuple[Unit, dict, float]:
 
 
 class Schedule:
-    """Which unit runs next: the given order as far as first stages allow, and none that is
-    expected (the mean time of finished units of its kind) to end past the deadline."""
+    """Which unit runs next, once the first stage it branches from is saved, and none that is
+    expected (the mean time of finished units of its kind) to end past the deadline.
+
+    With a deadline, units start in the given order: it says what to keep when time runs
+    short. Without one, the base model first (it is short and every comparison needs it),
+    then the longest chain of work (a unit and those waiting for it): a core before the
+    references, so the arm branching from it does not start last and leave the other
+    workers idle (86.9 min in the given order, 2026-12-06, the last arm alone for 22 min).
+    """
 
     def __init__(self, units: list[Unit], results: dict, deadline: float | None):
-        self.rank = {u.id: i for i, u in enumerate(units)}
+        rank = {u.id: i for i, u in enumerate(units)}
+        chain: dict[str, int] = {}
+        for u in reversed(units):  # a unit comes before every unit that needs it
+            chain[u.id] = u.work() + max(
+                (chain[d.id] for d in units if d.needs == u and d.id in chain), default=0)
+        if deadline is None:
+            self.order = {u.id: (u.kind != "base", -chain[u.id], rank[u.id])
+                          for u in units}
+        else:
+            self.order = {u.id: (rank[u.id],) for u in units}
         self.todo = [u for u in units if u.id not in results]
         self.results, self.deadline = results, deadline
         self.skipped: list[str] = []
@@ -89,7 +105,7 @@ class Schedule:
                 self.todo.remove(u)
                 self.skipped.append(u.id)
         ok = [u for u in self.todo if u.needs is None or u.needs.id in self.results]
-        return sorted(ok, key=lambda u: self.rank[u.id])
+        return sorted(ok, key=lambda u: self.order[u.id])
 
     def take(self, unit: Unit) -> None:
         self.todo.remove(unit)

@@ -57,14 +57,18 @@ class Unit:
         root = ARMS[self.name].root
         return Unit("root", root, self.fmt, self.seed) if root else None
 
-    def cost(self) -> int:
-        """Stages trained, for scheduling the longest work first."""
+    def work(self) -> int:
+        """Rough relative cost, for starting the longest chains of work first: one per stage
+        trained and one per measuring pass, one more for an arm that measures the adapter
+        weights (the 2026-12-06 run: base 5 min, core 14, language 11, combined 23)."""
         if self.kind == "base":
-            return 0
-        if self.kind == "root":
             return 1
+        if self.kind == "root":
+            return 2
         arm = ARMS[self.name]
-        return len(arm.stages) if arm.root is None else len(arm.later_stages)
+        if arm.root is None:
+            return len(arm.stages) + 1
+        return len(arm.later_stages) + 2
 
 
 def plan_units(arm_names: list[str], seeds) -> list[Unit]:

@@ -41,3 +41,33 @@ def test_workers_end_when_the_runner_is_killed():
         assert not any(_alive(p) for p in workers)
     finally:
         proc.kill()
+
+
+def _ids(units):
+    return [u.id for u in units]
+
+
+def test_cores_and_the_arms_branching_from_them_start_before_the_references():
+    from experiments.runner import Schedule
+    from experiments.units import plan_units
+
+    units = plan_units(["combined"], (0, 1))
+    schedule = Schedule(units, {}, None)
+    assert _ids(schedule.ready()) == ["base-chat", "root-core-chat-s0", "root-core-chat-s1",
+                                      "root-language-chat-s0", "root-language-chat-s1"]
+    for u in schedule.ready()[:2]:
+        schedule.take(u)
+    schedule.results["root-core-chat-s0"] = {}
+    assert _ids(schedule.ready()) == ["root-core-chat-s1", "arm-combined-chat-s0",
+                                      "root-language-chat-s0", "root-language-chat-s1"]
+
+
+def test_with_a_deadline_units_start_in_the_order_given():
+    from experiments.runner import Schedule
+    from experiments.units import plan_units
+
+    units = plan_units(["combined"], (0, 1))
+    schedule = Schedule(units, {"root-core-chat-s0": {}}, time.time() + 3600)
+    assert _ids(schedule.ready()) == ["base-chat", "root-core-chat-s1",
+                                      "root-language-chat-s0", "root-language-chat-s1",
+                                      "arm-combined-chat-s0"]
