@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from corpusgen.build_options import BuildError, BuildOptions, check_options
 from corpusgen.build_stats import Stats, stats_record
-from corpusgen.card import write_card
+from corpusgen.card import import_card_library, write_card
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, STATS
 from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
@@ -112,11 +112,13 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     bar = Progress(options.n, progress)
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
     advance = bar.advance if bar.enabled else None
-    # the Arrow streams' schema takes datasets, a slow import: made while the keys are drawn
-    schema_maker = ThreadPoolExecutor(1)
+    # slow imports, made in a thread: datasets for the Arrow streams' schema while the keys
+    # are drawn (only until the cache holds the schema, see corpusgen.hf_arrow), then the
+    # card's library while the shards are written, so that the build's end does not wait
+    importer = ThreadPoolExecutor(1)
     try:
         engine.start(context, scratch)
-        schema = schema_maker.submit(arrow_schema)
+        schema = importer.submit(arrow_schema)
         bar.step("checking uniqueness")
         engine.keys(plan.count, STOP.is_set, advance)
         per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
@@ -124,11 +126,13 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
                  for s in range(plan.count)]
         _top_up(works, plan, engine)
         bar.step("writing")
-        results = engine.write(works, files.shard_root, schema.result(), STOP.is_set, advance)
+        streamed = schema.result()
+        importer.submit(import_card_library)
+        results = engine.write(works, files.shard_root, streamed, STOP.is_set, advance)
     except Interrupted:
         raise KeyboardInterrupt from None
     finally:
-        schema_maker.shutdown()
+        importer.shutdown()
         bar.close()
     shutil.rmtree(scratch, ignore_errors=True)
     total = Stats()

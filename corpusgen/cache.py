@@ -4,8 +4,9 @@ The root is MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo. Inside
 of entry has its own folder (`KINDS`): the inflected forms of a lexicon (inflecting a
 thousand words through pymorphy3, lemminflect and inflect takes seconds, and the result only
 changes when the lexicon, the grammar code or a library changes — all part of the key) and
-the plug-ins' verdicts on its words, the languages' background word lists, and the base
-models converted by `basemodel`.
+the plug-ins' verdicts on its words and what datasets writes for the builds' schema (all
+that a build's start needs), the languages' background word lists, and the base models
+converted by `basemodel`.
 
 An entry is written beside its final name and renamed into place, so a crash never leaves a
 half entry; one that cannot be read back, or reads back as something else (a pickle of None,
@@ -34,7 +35,7 @@ T = TypeVar("T")
 # The folders of the root the project writes, and what each holds. `cache clear` removes
 # these and nothing else: a root the user pointed at an existing folder keeps their files.
 KINDS = {
-    "forms": "inflected forms and word checks of the lexicons",
+    "forms": "inflected forms and word checks of the lexicons, and datasets' Arrow metadata",
     "words": "frequency-ranked word lists of the languages",
     "smollm2-135m-instruct": "SmolLM2-135M-Instruct converted from its GGUF",
 }

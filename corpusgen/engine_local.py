@@ -57,9 +57,9 @@ class _NoPandas:
 
     @staticmethod
     def find_spec(name, path=None, target=None):
+        """Refuses pandas; any other module is left to the next finder (None)."""
         if name.partition(".")[0] == "pandas":
             raise ModuleNotFoundError("a build worker runs without pandas", name=name)
-        return None
 
 
 def _init_worker(counter, stop) -> None:

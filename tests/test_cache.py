@@ -3,7 +3,10 @@ emptied by `corpusgen cache`, and never a reason for a build to fail."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,7 +44,8 @@ def test_the_first_write_is_announced_once(root, tmp_path):
     first = _build(tmp_path / "a")
     assert first.exit_code == 0
     said = [line for line in first.stderr.splitlines() if "caching" in line]
-    assert said == [(f"corpusgen: caching inflected forms and word checks of the lexicons in "
+    assert said == [(f"corpusgen: caching inflected forms and word checks of the lexicons, and "
+                     f"datasets' Arrow metadata in "
                      f"{root / 'forms'} (`corpusgen cache info` sizes it, "
                      "`corpusgen cache clear` removes it)")]
     assert len(_forms(root)) == 1
@@ -92,6 +96,26 @@ def test_word_checks_are_cached_and_a_changed_word_is_checked_again(root, mini_l
     assert "waterr" in checked
 
 
+def test_datasets_is_asked_once_for_the_arrow_metadata_then_not_imported(root):
+    """What datasets adds to the Arrow layout is its own answer, cached: a build with a
+    warm cache does not import datasets (0.6 s) at all."""
+    from datasets import Features
+
+    from corpusgen.contract import SCHEMA
+    from corpusgen.hf_arrow import arrow_schema
+
+    asks = ("import sys\n"
+            "from corpusgen.hf_arrow import arrow_schema, saved_files\n"
+            "arrow_schema(); saved_files(['train', 'test'])\n"
+            "print('datasets' in sys.modules)\n")
+    env = {**os.environ, "MNEMO_CACHE": str(root)}
+    said = [subprocess.run([sys.executable, "-c", asks], env=env, capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(2)]
+    assert said == [["True"], ["False"]]
+    assert arrow_schema().equals(Features.from_arrow_schema(SCHEMA).arrow_schema,
+                                 check_metadata=True)
+
+
 def test_a_build_after_a_cache_entry_that_unpickles_to_none(root, tmp_path):
     assert _build(tmp_path / "a").exit_code == 0
     (entry,) = _forms(root)
@@ -133,7 +157,8 @@ def test_cache_info_sizes_and_clear_leaves_what_is_not_ours(root, tmp_path):
     lines = info.stdout.splitlines()
     assert lines[0].startswith(f"{root}: ") and "in 1 entries" in lines[0]
     forms = next(line for line in lines if line.strip().startswith("forms "))
-    assert "2 files" in forms and "inflected forms" in forms  # the forms and the checks
+    # the forms and the checks, the Arrow schema and the save_to_disk files
+    assert "4 files" in forms and "inflected forms" in forms
     assert any("notes.txt" in line and "leaves it alone" in line for line in lines)
     cleared = run("cache", "clear")
     assert cleared.exit_code == 0 and cleared.stdout.startswith("removed forms (")
