@@ -143,6 +143,15 @@ def cached_word_checks(language, pairs: list[tuple[str, str]]) -> list[str | Non
                   valid=lambda value: isinstance(value, list) and len(value) == len(pairs))
 
 
+def cached_column_checks(language, column, values: list[str]) -> list[str | None]:
+    """`column.check(value)` of every value of one of the language's extra lexicon columns,
+    from the cache as `cached_word_checks`: Thai's classifier check loads pythainlp's
+    dictionary, 0.2 s of every build's start."""
+    return cached(f"checks-{language.code}-{column.name}", _plugin_key(language, repr(values)),
+                  lambda: [column.check(value) for value in values],
+                  valid=lambda value: isinstance(value, list) and len(value) == len(values))
+
+
 @dataclass(frozen=True)
 class CacheEntry:
     name: str

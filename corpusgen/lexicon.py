@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from corpusgen.cache import cached_word_checks
+from corpusgen.cache import cached_column_checks, cached_word_checks
 from corpusgen.errors import CorpusgenError
 from corpusgen.lang import available_languages, get_language
 
@@ -264,6 +264,7 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
     if rows is None:  # the file's own problem is reported; its rows cannot be judged
         return pl.DataFrame(schema=schema)
     verdicts = _word_verdicts(language, rows, by_id)
+    column_verdicts = {name: _column_verdicts(language, col, rows) for name, col in extra.items()}
     seen: dict[str, int] = {}
     seen_words: dict[str, int] = {}
     out = []
@@ -278,7 +279,8 @@ def _load_language(root, lang, by_id, all_ids, errors) -> pl.DataFrame:
         problems += _word_problems(language, cid, word, concept, verdicts)
         if word and word in seen_words:
             problems.append(f"word {word!r} already used on line {seen_words[word]}")
-        problems += [p for col in extra.values() if (p := _extra_problem(col, row, concept))]
+        problems += [p for col in extra.values()
+                     if (p := _extra_problem(col, row, concept, column_verdicts[col.name]))]
         seen.setdefault(cid, lineno)
         if word:
             seen_words.setdefault(word, lineno)
@@ -297,6 +299,14 @@ def _word_verdicts(language, rows, by_id) -> dict[tuple[str, str], str | None]:
     return dict(zip(pairs, cached_word_checks(language, pairs)))
 
 
+def _column_verdicts(language, column, rows) -> dict[str, str | None]:
+    """The column's own check of every value the file gives it, in one cached call."""
+    if column.check is None:
+        return {}
+    values = sorted({row[column.name] for _, row in rows if row[column.name]})
+    return dict(zip(values, cached_column_checks(language, column, values)))
+
+
 def _word_problems(language, cid: str, word: str, concept: dict | None,
                    verdicts: dict[tuple[str, str], str | None]) -> list[str]:
     if not word:
@@ -308,7 +318,8 @@ def _word_problems(language, cid: str, word: str, concept: dict | None,
     return []
 
 
-def _extra_problem(col, row: dict[str, str], concept: dict | None) -> str | None:
+def _extra_problem(col, row: dict[str, str], concept: dict | None,
+                   verdicts: dict[str, str | None]) -> str | None:
     value = row[col.name]
     needed = concept is not None and (
         concept["pos"] == col.required_for or col.required_for in concept["roles"]
@@ -320,5 +331,5 @@ def _extra_problem(col, row: dict[str, str], concept: dict | None) -> str | None
     if value and col.values is not None and value not in col.values:
         return f"{col.name!r} is {value!r}; expected one of {', '.join(sorted(col.values))}"
     if value and col.check is not None:
-        return col.check(value)
+        return verdicts[value]
     return None

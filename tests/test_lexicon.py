@@ -80,6 +80,8 @@ CASES = [
     ("th.tsv", "water\tน้ำ", "water\tน้ำน้ำน้ำ", "'น้ำน้ำน้ำ' is not one word of pythainlp's dictionary"),
     ("en.tsv", "water\twater", "water\tzyzzyvax",
      "'zyzzyvax' is not among wordfreq's top 50,000 English words"),
+    ("th.tsv", "น้ำ\tหยด", "น้ำ\tหยดหยดหยด",
+     "classifier 'หยดหยดหยด' is not a word of pythainlp's dictionary"),
     ("ru.tsv", "water\tвода", "water\t", "empty word for concept 'water'"),
     ("concepts.tsv", "water\telement", "water\tnonsense", "unknown semantic field 'nonsense'"),
     ("concepts.tsv", "\tnoun\telement", "\tnoun\tweather_god", "unknown role 'weather_god'"),
