@@ -103,8 +103,9 @@ def _kept_chunks(work: ShardWork):
 def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress=None,
                 stop=None) -> ShardResult:
     """Realise and write the shard's kept scenes into `root`'s provisional part files;
-    `streamed` is the Arrow streams' schema (made by the driver: it takes datasets, a slow
-    import). `progress(scenes)` is told after each chunk; `stop()` true makes it stop there.
+    `streamed` is the Arrow streams' schema (made by the driver, `hf_arrow.arrow_schema`:
+    it may take datasets, a slow import). `progress(scenes)` is told after each chunk;
+    `stop()` true makes it stop there.
 
     A URL `root` (a str) is a build on an fsspec filesystem: the shard is written on this
     machine by the same writers, then its files are uploaded."""
