@@ -125,9 +125,8 @@ def page_cache_rate(folder: Path, writers: int) -> float:
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident MB of the command's whole process tree. The page
     cache is written out first (not timed): a build leaves its 2.8 GB per million scenes
-    to be written to disk, and the kernel's writing of one build's files would otherwise
-    take a core from the next (from both of a two-worker build's, and from none of one
-    worker's, since one core is free then)."""
+    to be written to disk, and the kernel writing one build's files while the next runs
+    would charge that build for the previous one's bytes."""
     os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)

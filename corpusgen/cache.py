@@ -134,22 +134,14 @@ def cached_forms(language, words: list[dict[str, str] | None], pos_of: list[str]
                   lambda: language.forms_of(words, pos_of), valid=complete)
 
 
-def cached_word_checks(language, pairs: list[tuple[str, str]]) -> list[str | None]:
-    """`language.check_word(word, pos)` of every pair, from the cache when the pairs, the
-    plug-in's code and its libraries are unchanged: the checks load pymorphy3's and
-    wordfreq's dictionaries, which took half of a build's start before any scene was drawn."""
-    return cached(f"checks-{language.code}", _plugin_key(language, repr(pairs)),
-                  lambda: [language.check_word(word, pos) for word, pos in pairs],
-                  valid=lambda value: isinstance(value, list) and len(value) == len(pairs))
-
-
-def cached_column_checks(language, column, values: list[str]) -> list[str | None]:
-    """`column.check(value)` of every value of one of the language's extra lexicon columns,
-    from the cache as `cached_word_checks`: Thai's classifier check loads pythainlp's
-    dictionary, 0.2 s of every build's start."""
-    return cached(f"checks-{language.code}-{column.name}", _plugin_key(language, repr(values)),
-                  lambda: [column.check(value) for value in values],
-                  valid=lambda value: isinstance(value, list) and len(value) == len(values))
+def cached_checks(language, name: str, items: list, check) -> list[str | None]:
+    """`check(item)` of every item (a problem, or None), from the cache entry `name` when the
+    items, the plug-in's code and its libraries are unchanged. The checks are the slow part
+    of loading a lexicon: the word checks load pymorphy3's and wordfreq's dictionaries (half
+    of a build's start before any scene was drawn), Thai's classifier check pythainlp's
+    (0.2 s)."""
+    return cached(name, _plugin_key(language, repr(items)), lambda: [check(i) for i in items],
+                  valid=lambda value: isinstance(value, list) and len(value) == len(items))
 
 
 @dataclass(frozen=True)

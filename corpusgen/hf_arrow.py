@@ -69,6 +69,7 @@ def write_arrow_metadata(tmp: Path, stats: dict, files: dict[tuple[str, str], li
     stage and split's Arrow files, in order."""
     splits = list(stats["splits"])
     saved = saved_files(splits)
+    saved_state = json.loads(saved["state.json"])
     digest = json.dumps(stats, sort_keys=True).encode()
     for stage in STAGES:
         (tmp / "arrow" / stage / DICT_FILE).write_text(saved[DICT_FILE], encoding="utf-8")
@@ -76,9 +77,9 @@ def write_arrow_metadata(tmp: Path, stats: dict, files: dict[tuple[str, str], li
             dest = tmp / "arrow" / stage / split
             (dest / "dataset_info.json").write_text(saved["dataset_info.json"],
                                                     encoding="utf-8")
-            state = json.loads(saved["state.json"])
-            state["_data_files"] = [{"filename": name} for name in files[stage, split]]
             # a fingerprint of the content, so datasets' caches never mix two builds
-            state["_fingerprint"] = blake2b(digest + f"{stage}/{split}".encode(),
-                                            digest_size=8).hexdigest()
+            state = {**saved_state,
+                     "_data_files": [{"filename": name} for name in files[stage, split]],
+                     "_fingerprint": blake2b(digest + f"{stage}/{split}".encode(),
+                                             digest_size=8).hexdigest()}
             (dest / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from corpusgen.cache import cached_column_checks, cached_word_checks
+from corpusgen.cache import cached_checks
 from corpusgen.errors import CorpusgenError
 from corpusgen.lang import available_languages, get_language
 
@@ -296,7 +296,9 @@ def _word_verdicts(language, rows, by_id) -> dict[tuple[str, str], str | None]:
     call: the checks are the slow part of loading a lexicon."""
     pairs = sorted({(row["word"], by_id[row["concept"]]["pos"]) for _, row in rows
                     if row["concept"] in by_id and language.word_pattern.fullmatch(row["word"])})
-    return dict(zip(pairs, cached_word_checks(language, pairs)))
+    verdicts = cached_checks(language, f"checks-{language.code}", pairs,
+                             lambda pair: language.check_word(*pair))
+    return dict(zip(pairs, verdicts))
 
 
 def _column_verdicts(language, column, rows) -> dict[str, str | None]:
@@ -304,7 +306,9 @@ def _column_verdicts(language, column, rows) -> dict[str, str | None]:
     if column.check is None:
         return {}
     values = sorted({row[column.name] for _, row in rows if row[column.name]})
-    return dict(zip(values, cached_column_checks(language, column, values)))
+    verdicts = cached_checks(language, f"checks-{language.code}-{column.name}", values,
+                             column.check)
+    return dict(zip(values, verdicts))
 
 
 def _word_problems(language, cid: str, word: str, concept: dict | None,
