@@ -144,6 +144,38 @@ def choice_hits(nll: np.ndarray, items: list[ChoiceItem]) -> np.ndarray:
     return hits
 
 
+def gloss_nll(model, tokenizer, rows: list[dict], *, format: str = "chat",
+              system: str | None = None, max_length: int | None = None, device=None
+              ) -> np.ndarray:
+    """Total NLL of each row's completion under `model` as its adapters are set now, the
+    rows tokenised by the plugin's RowEncoder exactly as they are trained. One row at a
+    time: for any model and adapter; the experiment's Evaluator batches the same sums."""
+    import torch
+    import torch.nn.functional as F
+
+    from train_plugin import RowEncoder
+    from train_plugin.formats import IGNORE_INDEX
+
+    encoder = RowEncoder(tokenizer, format, max_length, system)
+    cols = ("messages", "prompt", "completion")
+    ids, labels = encoder.encode({c: [r[c] for r in rows] for c in cols}, stage="choice")
+    out = np.zeros(len(rows))
+    for i, (x, y) in enumerate(zip(ids, labels)):
+        x = torch.tensor([x], device=device)
+        y = torch.tensor(y[1:], device=device)
+        with torch.no_grad():
+            logp = F.log_softmax(model(input_ids=x).logits[0, :-1].float(), dim=-1)
+        keep = y != IGNORE_INDEX
+        out[i] = -logp[keep].gather(1, y[keep][:, None]).sum().item()
+    return out
+
+
+def forced_choice(model, tokenizer, candidates: list[dict], items: list[ChoiceItem],
+                  **encoding) -> np.ndarray:
+    """Hits (1/0) of the forced choice for `model`: `choice_hits` of `gloss_nll`."""
+    return choice_hits(gloss_nll(model, tokenizer, candidates, **encoding), items)
+
+
 def control_order(langs: list[str], seed: int = 0) -> list[int]:
     """A derangement of row indices within each language: row i is scored against the words
     of row order[i], never its own (a language with one row keeps it and is scored 0)."""
