@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpusgen.contract import SCHEMA
-from corpusgen.generate import DrawOptions, SceneDrawer
+from corpusgen.grammar.draw import DrawOptions, SceneDrawer
+from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import load_lexicon
-from corpusgen.scenes import SceneTables
 from tests.conftest import run
 
 STAGES = ("mnemo", "bridge", "language")

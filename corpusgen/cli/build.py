@@ -63,8 +63,8 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
 def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
           parquet_compression, out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
-    from corpusgen.output import OutputError
-    from corpusgen.url_output import is_url
+    from corpusgen.output.folder import OutputError
+    from corpusgen.output.url import is_url
 
     _check_ranges(n, min_parts, max_parts, mix, seed)
     if out is not None and is_url(out) and (train_tok or push_to):
@@ -119,8 +119,8 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
 def _claim(out: str | None, overwrite: bool):
     """The claimed --out (a folder, or a URL), before any slow step, so that a second build
     of it is refused at once; None without --out (the folder is named from the options)."""
-    from corpusgen.output import Output, OutputError
-    from corpusgen.url_output import UrlOutput, is_url
+    from corpusgen.output.folder import Output, OutputError
+    from corpusgen.output.url import UrlOutput, is_url
 
     if out is None:
         return None
@@ -134,16 +134,16 @@ def _engine(name: str, address: str | None, workers: int | None, n: int,
             shard_scenes: int | None):
     """The engine, its workers started at once (or the Ray cluster joined), so that they
     import their libraries while this process loads the lexicon and makes the tables."""
-    from corpusgen.build_options import BuildError, default_workers
-    from corpusgen.shards import SHARD_SCENES, shard_count
+    from corpusgen.build.options import BuildError, default_workers
+    from corpusgen.build.shards import SHARD_SCENES, shard_count
 
     try:
         if name == "ray":
-            from corpusgen.engine_ray import RayEngine
+            from corpusgen.build.engine_ray import RayEngine
 
             runner = RayEngine(address)
         else:
-            from corpusgen.engine_local import LocalEngine
+            from corpusgen.build.engine_local import LocalEngine
 
             runner = LocalEngine(workers or default_workers())
         runner.prepare(shard_count(n, shard_scenes or SHARD_SCENES))
@@ -156,11 +156,11 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
          parquet_compression, claim, overwrite, quiet, finishers):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
-    from corpusgen.build import BuildError, BuildOptions
-    from corpusgen.build import build as run_build
-    from corpusgen.build_options import default_out_name, default_workers
-    from corpusgen.output import Output
-    from corpusgen.shards import SHARD_SCENES
+    from corpusgen.build.options import default_out_name, default_workers
+    from corpusgen.build.run import BuildError, BuildOptions
+    from corpusgen.build.run import build as run_build
+    from corpusgen.build.shards import SHARD_SCENES
+    from corpusgen.output.folder import Output
 
     options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
                            workers=workers or default_workers(),
@@ -201,7 +201,7 @@ def _stop_on_signals():
     a second signal stops it at once. The previous handlers come back afterwards."""
     import signal
 
-    from corpusgen.interrupt import STOP
+    from corpusgen.build.interrupt import STOP
 
     def interrupt(signum, frame):
         if STOP.is_set():

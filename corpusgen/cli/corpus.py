@@ -54,7 +54,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
     """Verify a build: first its integrity (every file's size and sha256 and every split's
     rows as stats.json records them), then its content (schema, offsets, disjoint splits, no
     repeats, and that every gloss and sentence names its constituent concepts by lemma)."""
-    from corpusgen.integrity import file_problems, recorded_files, row_problems, total_bytes
+    from corpusgen.check.integrity import file_problems, recorded_files, row_problems, total_bytes
 
     build = _open(build_dir)
     unrecorded = recorded_files(build) is None
@@ -80,7 +80,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
 
 
 def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> None:
-    from corpusgen.check import check_build, lexicon_mismatch
+    from corpusgen.check.content import check_build, lexicon_mismatch
 
     lex = load_or_fail(lexicons, list(build.languages) or None)
     other = lexicon_mismatch(build, lex)
@@ -113,7 +113,7 @@ def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print stats.json as it is.")
 def stats(build_dir: Path, as_json: bool) -> None:
     """Print a build's statistics table."""
-    from corpusgen.card import stats_table
+    from corpusgen.output.card import stats_table
 
     build = _open(build_dir)
     if as_json:

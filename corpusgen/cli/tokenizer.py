@@ -81,7 +81,7 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
     """Train the tokenizer on DIR's train split into DIR/tokenizer/ (tokenizer.model,
     tokenizer.json, tokenizer_config.json) and record its settings in stats.json and the
     card (whose checksums in stats.json are brought up to date)."""
-    from corpusgen.integrity import record_files
+    from corpusgen.output.records import record_files
     from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
     settings = train_tokenizer(build_dir, vocab_size=vocab_size, model_type=model_type,

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from corpusgen.shards import bucket_of
+from corpusgen.build.shards import bucket_of
 
 Slice = tuple[np.ndarray, np.ndarray]  # keys of one bucket, and their positions
 

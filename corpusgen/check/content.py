@@ -1,6 +1,6 @@
 """`corpusgen check DIR`: verify a build without the code that made it.
 
-First its integrity (`corpusgen.integrity`): every file is the one the build recorded in
+First its integrity (`corpusgen.check.integrity`): every file is the one the build recorded in
 stats.json, by size and sha256, and every split holds the rows it records — a file cut short
 or swapped is named by its path before anything parses it. Then its content: the published
 Parquet files have the published schema, the gold offsets cut the hyperword into its parts,

@@ -103,7 +103,7 @@ class LocalFiles:
         self.root = self.small = self.shard_root = root
 
     def make_folders(self) -> None:
-        from corpusgen.writers import make_folders
+        from corpusgen.output.writers import make_folders
 
         make_folders(self.root)
 
@@ -120,7 +120,7 @@ class LocalFiles:
         return open(self.root / rel, "rb")
 
     def record(self, written: dict[str, tuple[int, str]]) -> dict:
-        from corpusgen.integrity import file_record
+        from corpusgen.output.records import file_record
 
         return file_record(self.root, known=written)
 

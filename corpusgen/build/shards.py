@@ -68,12 +68,6 @@ def bucket_of(keys: np.ndarray, buckets: int) -> np.ndarray:
     return ((keys >> np.uint64(32)) * np.uint64(buckets) >> np.uint64(32)).astype(np.int64)
 
 
-def part_name(split: str, shard: int) -> str:
-    """The provisional name of a shard's file while the build runs; the final names
-    (`shard_name`) are given once it is known which shards have rows of each split."""
-    return f"{split}-part{shard:05d}"
-
-
 def final_parquet(stage: str, split: str, index: int, count: int) -> str:
     return f"{DATA_DIR}/{stage}/{shard_name(split, index, count)}"
 

@@ -13,7 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SCHEMA, SPLITS, STAGES
-from corpusgen.shards import part_name
+
+
+def part_name(split: str, shard: int) -> str:
+    """The provisional name of a shard's file while the build runs; the final names
+    (`shard_name`) are given once it is known which shards have rows of each split."""
+    return f"{split}-part{shard:05d}"
 
 
 def file_digest(path: Path) -> tuple[int, str]:

@@ -31,13 +31,13 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpusgen.build_options import BuildError
-from corpusgen.child_process import die_with_parent
+from corpusgen.build.child_process import die_with_parent
+from corpusgen.build.options import BuildError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from corpusgen.shard_tasks import BuildContext, ShardResult, ShardWork
+    from corpusgen.build.shard_tasks import BuildContext, ShardResult, ShardWork
 
 WORKER_DIED = ("a worker process of the build ended before its task did (killed, out of "
                "memory, or it could not start: a build run from a script needs "
@@ -78,7 +78,7 @@ def _init_worker(counter, stop) -> None:
 
 def _started() -> None:
     """Submitted once per worker, to make the pool start them: imports what the tasks run."""
-    from corpusgen import shard_tasks  # noqa: F401
+    from corpusgen.build import shard_tasks  # noqa: F401
 
 
 def _context_file(scratch: Path) -> Path:
@@ -86,7 +86,7 @@ def _context_file(scratch: Path) -> Path:
 
 
 def _install(context: BuildContext, scratch: Path) -> None:
-    from corpusgen import shard_tasks
+    from corpusgen.build import shard_tasks
 
     global _INSTALLED
     shard_tasks.install(context)
@@ -107,7 +107,7 @@ def _keys_file(scratch: Path, shard: int) -> Path:
 def _keys_task(shard: int, scratch: Path) -> None:
     import numpy as np
 
-    from corpusgen import shard_tasks
+    from corpusgen.build import shard_tasks
 
     _use_context(scratch)
     slices = shard_tasks.shard_keys(shard)
@@ -120,7 +120,7 @@ def _keys_task(shard: int, scratch: Path) -> None:
 def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
     import numpy as np
 
-    from corpusgen.uniqueness import bucket_repeats
+    from corpusgen.build.uniqueness import bucket_repeats
 
     slices = []
     for s in range(shards):
@@ -132,7 +132,7 @@ def _bucket_task(bucket: int, shards: int, scratch: Path) -> list[np.ndarray]:
 
 
 def _write_task(work: ShardWork, root: Path | str, streamed, scratch: Path) -> ShardResult:
-    from corpusgen import shard_tasks
+    from corpusgen.build import shard_tasks
 
     _use_context(scratch)
 
@@ -194,7 +194,7 @@ class LocalEngine:
     def keys(self, shards: int, should_stop, advance=None) -> None:
         """Draw every shard's keys into the scratch folder; `advance(scenes)`, if given,
         is told each shard's scenes as it finishes."""
-        from corpusgen import shard_tasks
+        from corpusgen.build import shard_tasks
 
         plan = shard_tasks.context().plan
         advance = advance or _ignore
@@ -227,7 +227,7 @@ class LocalEngine:
 
     def write(self, works: list[ShardWork], root: Path | str, streamed, should_stop,
               advance=None) -> list[ShardResult]:
-        from corpusgen import shard_tasks
+        from corpusgen.build import shard_tasks
 
         advance = advance or _ignore
         if self.pool is None:
@@ -267,7 +267,7 @@ class LocalEngine:
         or as `local(*args, stop)` in a thread of this process, whichever is free first;
         yields (result, key) as each finishes. `stop()` is true once the build stops or
         this generator ends, so that a task of this process ends at its next chunk."""
-        from corpusgen.shard_tasks import Interrupted
+        from corpusgen.build.shard_tasks import Interrupted
 
         pending = list(reversed(jobs))
         in_pool: dict = {}  # future -> key
@@ -311,7 +311,7 @@ class LocalEngine:
 
     @staticmethod
     def _check(should_stop) -> None:
-        from corpusgen.shard_tasks import Interrupted
+        from corpusgen.build.shard_tasks import Interrupted
 
         if should_stop():
             raise Interrupted

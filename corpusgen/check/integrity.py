@@ -9,28 +9,15 @@ does not list is a problem too: the card's globs (`data/mnemo/train-*.parquet`) 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpusgen.contract import ARROW_DIR, DATA_DIR, STATS, Build
+from corpusgen.contract import ARROW_DIR, DATA_DIR, Build
+from corpusgen.output.records import file_sha256
 
 # the folders whose every file the dataset loaders read
 READ_BY_LOADERS = (DATA_DIR, ARROW_DIR)
-_BLOCK = 1 << 20
-
-
-def _sha256(path: Path, advance: Callable[[int], None]) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(_BLOCK):
-            h.update(block)
-            advance(len(block))
-    return h.hexdigest()
 
 
 def _visible(rel: str) -> bool:
@@ -73,7 +60,7 @@ def file_problems(build: Build, advance: Callable[[int], None] = lambda n: None)
                             f"({how})")
             advance(entry["bytes"])
             continue
-        if _sha256(path, advance) != entry["sha256"]:
+        if file_sha256(path, advance) != entry["sha256"]:
             problems.append(f"{path}: sha256 differs from stats.json (changed since the build)")
     for folder in READ_BY_LOADERS:
         base = root / folder
@@ -114,35 +101,6 @@ def row_problems(build: Build) -> list[str]:
                 problems.append(f"{build.root / DATA_DIR / stage}/{split}: {total:,} rows, "
                                 f"stats.json records {expected:,}")
     return problems
-
-
-def file_record(root: Path, known: dict[str, tuple[int, str]] | None = None) -> dict:
-    """{relative path: {"bytes", "sha256"}} of every file of the build folder but stats.json,
-    hidden files included; `known` gives sizes and checksums already computed (a writer
-    that hashed as it wrote) so those files are not read again."""
-    known = known or {}
-    files = {}
-    for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel == STATS:
-            continue
-        if rel in known:
-            size, digest = known[rel]
-        else:
-            size, digest = path.stat().st_size, _sha256(path, lambda n: None)
-        files[rel] = {"bytes": size, "sha256": digest}
-    return files
-
-
-def record_files(root: Path) -> None:
-    """Bring stats.json's file record up to date after a step that changed the folder (a
-    tokenizer trained into a finished build rewrites the card and adds tokenizer/)."""
-    build = Build.open(root)
-    stats = dict(build.stats, files=file_record(build.root))
-    path = build.root / STATS
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def total_bytes(build: Build) -> int:

@@ -25,23 +25,29 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from corpusgen.build_options import BuildError, BuildOptions, check_options
-from corpusgen.build_stats import Stats, stats_record
-from corpusgen.card import import_card_library, write_card
+from corpusgen.build.engine_local import LocalEngine
+from corpusgen.build.interrupt import STOP
+from corpusgen.build.options import BuildError, BuildOptions, check_options
+from corpusgen.build.progress import Progress
+from corpusgen.build.shard_tasks import (
+    BuildContext,
+    Interrupted,
+    ShardResult,
+    ShardWork,
+    topup_keys,
+)
+from corpusgen.build.shards import ShardPlan, bucket_of, final_arrow, final_parquet, shard_count
+from corpusgen.build.stats import Stats, stats_record
+from corpusgen.build.uniqueness import fresh_in_round
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, STATS
-from corpusgen.engine_local import LocalEngine
-from corpusgen.generate import SceneDrawer
-from corpusgen.hf_arrow import arrow_schema, write_arrow_metadata
-from corpusgen.interrupt import STOP
+from corpusgen.grammar.draw import SceneDrawer
+from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import Lexicon
-from corpusgen.output import Output
-from corpusgen.progress import Progress
-from corpusgen.scenes import SceneTables
-from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork, topup_keys
-from corpusgen.shards import ShardPlan, bucket_of, final_arrow, final_parquet, shard_count
-from corpusgen.uniqueness import fresh_in_round
-from corpusgen.url_output import UrlOutput, is_url
-from corpusgen.writers import part_paths
+from corpusgen.output.card import import_card_library, write_card
+from corpusgen.output.folder import Output
+from corpusgen.output.hf_arrow import arrow_schema, write_arrow_metadata
+from corpusgen.output.url import UrlOutput, is_url
+from corpusgen.output.writers import part_paths
 
 __all__ = ["STOP", "BuildError", "BuildOptions", "build"]
 
@@ -113,7 +119,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
     advance = bar.advance if bar.enabled else None
     # slow imports, made in a thread: datasets for the Arrow streams' schema while the keys
-    # are drawn (only until the cache holds the schema, see corpusgen.hf_arrow), then the
+    # are drawn (only until the cache holds the schema, see corpusgen.output.hf_arrow), then the
     # card's library while the shards are written, so that the build's end does not wait
     importer = ThreadPoolExecutor(1)
     try:

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.frames import Variant
+from corpusgen.lang.frame_language import Variant
 
 
 class FramePool:
@@ -81,7 +81,7 @@ class FramePool:
 def render(tables, lang: str, frame: str, slots: dict[str, str], sentence: bool = False) -> str:
     """One frame realised for named concepts of `tables` (a SceneTables), for trying frames
     out and for tests: `render(t, code, "{element.<form>}", {"element": "water"})`."""
-    from corpusgen.frames import compile_frames
+    from corpusgen.lang.frame_language import compile_frames
 
     index = {c: i for i, c in enumerate(tables.concepts)}
     variants = [v for v in compile_frames([frame]) if v.slots == set(slots)]

@@ -10,7 +10,7 @@ The build context goes to the object store once; each worker process fetches it 
 time one of its tasks needs it. Key buckets pass between tasks through the object store,
 never through the driver. The shards' files are written by the workers straight into the
 build's temporary folder, which must therefore be on a filesystem every node mounts at the
-same path, or uploaded by them to a URL `--out` (`corpusgen.url_output`). A task whose
+same path, or uploaded by them to a URL `--out` (`corpusgen.output.url`). A task whose
 worker dies is run again by Ray (`max_retries`): the tasks are pure functions of the seed,
 the options and their arguments, and a retry rewrites its files from the start, so the
 output is byte-identical.
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from corpusgen import shard_tasks
-from corpusgen.build_options import BuildError
-from corpusgen.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
-from corpusgen.uniqueness import bucket_repeats
+from corpusgen.build import shard_tasks
+from corpusgen.build.options import BuildError
+from corpusgen.build.shard_tasks import BuildContext, Interrupted, ShardResult, ShardWork
+from corpusgen.build.uniqueness import bucket_repeats
 
 RETRIES = 3
 _INSTALLED: str | None = None  # the context (object id) this worker process holds

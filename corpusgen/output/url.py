@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from corpusgen.contract import STATS
-from corpusgen.output import BUILD_ENTRIES, OutputError, build_refusal
+from corpusgen.output.folder import BUILD_ENTRIES, OutputError, build_refusal
 
 
 def is_url(out: str | Path) -> bool:
@@ -74,7 +74,7 @@ class UrlFiles:
         self.shard_root = url  # what the writing tasks get: they resolve it themselves
 
     def make_folders(self) -> None:
-        from corpusgen.writers import make_folders
+        from corpusgen.output.writers import make_folders
 
         make_folders(self.small)  # the Arrow metadata is made here; parts go to the URL
 
@@ -95,7 +95,7 @@ class UrlFiles:
     def record(self, written: dict[str, tuple[int, str]]) -> dict:
         """The build's file record: the shards as their writers hashed them, the small
         files read back here."""
-        from corpusgen.integrity import file_record
+        from corpusgen.output.records import file_record
 
         files = {rel: {"bytes": size, "sha256": digest}
                  for rel, (size, digest) in written.items()}

@@ -7,11 +7,11 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from corpusgen.build.shards import SHARD_SCENES
 from corpusgen.errors import CorpusgenError
-from corpusgen.shards import SHARD_SCENES
 
 if TYPE_CHECKING:
-    from corpusgen.generate import DrawOptions
+    from corpusgen.grammar.draw import DrawOptions
 
 SEED_LIMIT = 2**64  # the keys mix the seed in as one 64-bit word
 # Parquet codecs a build writes: snappy, as `datasets` writes Parquet (and what most Hub
@@ -38,7 +38,7 @@ class BuildOptions:
     parquet_compression: str = "snappy"
 
     def draw(self) -> DrawOptions:
-        from corpusgen.generate import DrawOptions  # the grammar's libraries: a slow import
+        from corpusgen.grammar.draw import DrawOptions  # the grammar's libraries: a slow import
 
         return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed)
 

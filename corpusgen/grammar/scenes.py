@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpusgen.cache import cached_forms
-from corpusgen.frames import Variant, compile_frames, role_of
 from corpusgen.lang import get_language
 from corpusgen.lang.base import Forms, Language
+from corpusgen.lang.frame_language import Variant, compile_frames, role_of
 
 if TYPE_CHECKING:  # a worker process unpickles the tables and needs no lexicon loader
     from corpusgen.lexicon import Lexicon

@@ -15,9 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.frame_pool import FramePool
-from corpusgen.scenes import SceneTables
-from corpusgen.shards import CHUNK_ROWS
+from corpusgen.grammar.frame_pool import FramePool
+from corpusgen.grammar.scenes import SceneTables
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ class SceneDrawer:
         self.n_concepts = n_concepts
         self.surface_hashes = SurfaceHashes(self.lemmas, options.max_parts)
 
-    def draw(self, chunk_index: int, rows: int = CHUNK_ROWS) -> Chunk:
+    def draw(self, chunk_index: int, rows: int) -> Chunk:
         """Every scene of one chunk, realised (for trying the generator and for benches)."""
         scenes = self.draw_scenes((chunk_index,), rows)
         return self.realise(scenes, np.arange(rows, dtype=np.int64))

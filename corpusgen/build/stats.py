@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from corpusgen import __version__
 from corpusgen.contract import SPLITS, STAGES
+from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lang import get_language, language_versions
-from corpusgen.scenes import SceneTables
 
 
 @dataclass
@@ -58,7 +58,7 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
     import polars
 
     # datasets' version from its metadata: importing it takes 0.6 s, and a build has no
-    # other use for it once its schema's metadata is cached (corpusgen.hf_arrow)
+    # other use for it once its schema's metadata is cached (corpusgen.output.hf_arrow)
     versions = {"python": ".".join(map(str, sys.version_info[:3])), "pyarrow": pa.__version__,
                 "datasets": metadata.version("datasets"), "polars": polars.__version__,
                 **language_versions(options.langs)}

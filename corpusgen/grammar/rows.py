@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpusgen.contract import CONSTITUENT, MESSAGE, SCHEMA, task_instruction, task_prompt
-from corpusgen.generate import Chunk
+from corpusgen.grammar.draw import Chunk
 from corpusgen.lang import get_language
 
 _ROLES = pa.array(["user", "assistant"], pa.string())

@@ -3,7 +3,7 @@ and its arguments, so that any engine (this process, a process pool, a Ray clust
 run them in any order, or run one twice, and write the same bytes:
 
 - `shard_keys(s)`: the keys of shard s's planned draws, cut into buckets;
-- `bucket_repeats` (in corpusgen.uniqueness): one bucket's repeats, over every shard;
+- `bucket_repeats` (in corpusgen.build.uniqueness): one bucket's repeats, over every shard;
 - `write_shard(work)`: realise the shard's kept scenes and write its files.
 
 What every task needs (the drawer with its grammar tables, the options, the shard plan)
@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from corpusgen.build_options import BuildOptions
-from corpusgen.build_stats import Stats
+from corpusgen.build.options import BuildOptions
+from corpusgen.build.shards import ShardPlan
+from corpusgen.build.stats import Stats
+from corpusgen.build.uniqueness import Slice, by_bucket, split_of
 from corpusgen.contract import SPLITS
-from corpusgen.generate import SceneDrawer
-from corpusgen.rows import row_numbers, stage_tables
-from corpusgen.shards import ShardPlan
-from corpusgen.uniqueness import Slice, by_bucket, split_of
-from corpusgen.writers import ShardWriters, make_folders, part_paths
+from corpusgen.grammar.draw import SceneDrawer
+from corpusgen.grammar.rows import row_numbers, stage_tables
+from corpusgen.output.writers import ShardWriters, make_folders, part_paths
 
 
 class Interrupted(Exception):
@@ -110,7 +110,7 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
     A URL `root` (a str) is a build on an fsspec filesystem: the shard is written on this
     machine by the same writers, then its files are uploaded."""
     if isinstance(root, str):
-        from corpusgen.url_output import upload_files
+        from corpusgen.output.url import upload_files
 
         with tempfile.TemporaryDirectory(prefix="corpusgen-shard-") as local:
             make_folders(Path(local))
