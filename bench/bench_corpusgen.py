@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 LANGS = ("ru", "en", "th")
 
 

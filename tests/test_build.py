@@ -25,7 +25,7 @@ STAGES = ("mnemo", "bridge", "language")
 # the three languages every test here was written for, whatever other plug-ins exist
 BUILD = ("build", "--langs", "ru,en,th")
 SPLITS = ("train", "validation", "test")
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 
 
 def tree_digest(root: Path, pattern: str = "**/*") -> dict[str, str]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import run
 
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 
 
 def tree_digest(root: Path) -> dict[str, str]:

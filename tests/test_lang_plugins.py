@@ -216,7 +216,7 @@ def test_the_wheel_carries_every_language_folder_and_lexicon(tmp_path):
     without anyone editing pyproject.toml."""
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for part in ("corpusgen", "lexicons", "tokenizer", "train_plugin", "basemodel"):
+    for part in ("corpusgen", "lexicons", "tokenizer", "train_plugin", "basemodel", "mnemo_cli"):
         shutil.copytree(ROOT / part, src / part, ignore=ignore)
     for file in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / file, src / file)
@@ -236,4 +236,4 @@ def test_the_wheel_carries_every_language_folder_and_lexicon(tmp_path):
         assert f"corpusgen/lexicons/{name}" in names
     assert {"basemodel/__init__.py", "tokenizer/__init__.py", "train_plugin/__init__.py",
             "corpusgen/build/run.py", "corpusgen/grammar/draw.py", "corpusgen/output/url.py",
-            "corpusgen/check/content.py"} <= names
+            "corpusgen/check/content.py", "mnemo_cli/__init__.py"} <= names

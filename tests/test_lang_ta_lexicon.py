@@ -218,7 +218,7 @@ def test_build_with_tamil_checks_out(tmp_path):
     import polars as pl
     from click.testing import CliRunner
 
-    from corpusgen.cli import main
+    from mnemo_cli import main
 
     out = tmp_path / "build"
     runner = CliRunner()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import BUILD_DIR, Failure
+from mnemo_cli.base import BUILD_DIR, Failure
 
 
 @click.command("push")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import LEXICONS, Failure, load_or_fail, parse_langs
+from mnemo_cli.base import LEXICONS, Failure, load_or_fail, parse_langs
 
 
 @click.group()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_langs, warn
+from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_langs, warn
 
 
 @click.command()
@@ -79,7 +79,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
             raise Failure(f"--push-to: {exc}") from None
     finishers = []
     if train_tok:
-        from corpusgen.cli.tokenizer import train_into_build
+        from mnemo_cli.tokenizer import train_into_build
 
         finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
     if address and engine != "ray":
@@ -111,7 +111,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
     click.echo(f"built {out}: {stats['scenes']:,} scenes, {total:,} rows "
                f"({stats['cross_lingual_share']:.0%} cross-lingual)")
     if push_to:
-        from corpusgen.cli.push import push_after_build
+        from mnemo_cli.push import push_after_build
 
         push_after_build(out, repo=push_to)
 

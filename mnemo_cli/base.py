@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.errors import CorpusgenError
+from corpusgen.errors import MnemoError
 
 # The largest seed: numpy's generators and polars' sample take an unsigned 64-bit seed.
 SEED_MAX = 2**64 - 1
@@ -16,13 +16,6 @@ SEED_MAX = 2**64 - 1
 # What a missing import means: the distribution's top-level module -> the extra that has it.
 EXTRAS = {"torch": "train", "transformers": "train", "peft": "train", "accelerate": "train",
           "gguf": "train", "safetensors": "train", "trl": "test", "ray": "ray"}
-
-# Error types of the other parts, by module and name: they are looked up only once a command
-# has raised, so `corpusgen --help` imports neither part.
-_PART_ERRORS = (("tokenizer.errors", "TokenizerError"),
-                ("train_plugin.errors", "StagePluginError"),
-                ("basemodel.errors", "BaseModelError"))
-
 
 class Failure(click.ClickException):
     """One line, exit 1: the message says what and where."""
@@ -33,14 +26,6 @@ class Failure(click.ClickException):
 
 def warn(message: str) -> None:
     click.echo(f"corpusgen: warning: {message}", err=True)
-
-
-def _part_error(exc: BaseException) -> bool:
-    for module, name in _PART_ERRORS:
-        cls = getattr(sys.modules.get(module), name, None)
-        if isinstance(cls, type) and isinstance(exc, cls):
-            return True
-    return False
 
 
 def _missing_extra(exc: ModuleNotFoundError) -> Failure | None:
@@ -91,7 +76,7 @@ class CommandGroup(click.Group):
             for line in exc.lines():
                 click.echo(line, err=True)
             ctx.exit(1)
-        except CorpusgenError as exc:
+        except MnemoError as exc:  # every part's errors derive from it
             raise Failure(str(exc)) from None
         except ModuleNotFoundError as exc:
             raise _missing_extra(exc) or exc from None
@@ -100,10 +85,6 @@ class CommandGroup(click.Group):
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise Failure(f"{where}{exc.strerror or exc}") from None
-        except Exception as exc:
-            if _part_error(exc):
-                raise Failure(str(exc)) from None
-            raise
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:

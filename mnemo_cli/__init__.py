@@ -10,13 +10,13 @@ from __future__ import annotations
 import click
 
 from corpusgen import __version__
-from corpusgen.cli.base import CommandGroup
-from corpusgen.cli.build import build
-from corpusgen.cli.cache import cache
-from corpusgen.cli.corpus import check, sample, stats
-from corpusgen.cli.lexicon import lang, lexicon
-from corpusgen.cli.push import push
-from corpusgen.cli.tokenizer import tokenizer_group
+from mnemo_cli.base import CommandGroup
+from mnemo_cli.build import build
+from mnemo_cli.cache import cache
+from mnemo_cli.corpus import check, sample, stats
+from mnemo_cli.lexicon import lang, lexicon
+from mnemo_cli.push import push
+from mnemo_cli.tokenizer import tokenizer_group
 
 
 @click.group("corpusgen", cls=CommandGroup,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import BUILD_DIR, SEED_MAX
+from mnemo_cli.base import BUILD_DIR, SEED_MAX
 
 # the library's choices (tokenizer.train, .splitters, .init_embeddings), said here so that
 # parsing needs no import; tests/test_cli.py holds them equal

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from corpusgen.cli.base import BUILD_DIR, LEXICONS, SEED_MAX, Failure, load_or_fail, warn
+from mnemo_cli.base import BUILD_DIR, LEXICONS, SEED_MAX, Failure, load_or_fail, warn
 
 SHOWN = 50  # problems printed before the count
 
