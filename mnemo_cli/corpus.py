@@ -55,11 +55,12 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
     rows as stats.json records them), then its content (schema, offsets, disjoint splits, no
     repeats, and that every gloss and sentence names its constituent concepts by lemma)."""
     from corpusgen.check.integrity import file_problems, recorded_files, row_problems, total_bytes
+    from corpusgen.contract import STATS
 
     build = _open(build_dir)
     unrecorded = recorded_files(build) is None
     if unrecorded:
-        warn(f"{build.root / 'stats.json'} records no file sizes and checksums (an older "
+        warn(f"{build.root / STATS} records no file sizes and checksums (an older "
              "corpusgen made it): only row counts and content are checked")
     bar = _bar(total_bytes(build), "B", "verifying", quiet)
     try:
@@ -113,6 +114,7 @@ def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print stats.json as it is.")
 def stats(build_dir: Path, as_json: bool) -> None:
     """Print a build's statistics table."""
+    from corpusgen.contract import STATS
     from corpusgen.output.card import stats_table
 
     build = _open(build_dir)
@@ -122,7 +124,7 @@ def stats(build_dir: Path, as_json: bool) -> None:
     try:
         click.echo(stats_table(build.stats))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise Failure(f"{build.root / 'stats.json'}: malformed ({type(exc).__name__}: "
+        raise Failure(f"{build.root / STATS}: malformed ({type(exc).__name__}: "
                       f"{exc})") from None
 
 
@@ -130,11 +132,11 @@ def _read_split(build, stage: str, split: str):
     import polars as pl
     import pyarrow.parquet as pq
 
-    from corpusgen.contract import SCHEMA
+    from corpusgen.contract import DATA_DIR, SCHEMA
 
     files = build.data_files(stage, split)
     if not files:
-        raise Failure(f"{build.root / 'data' / stage}: no {split} Parquet file")
+        raise Failure(f"{build.root / DATA_DIR / stage}: no {split} Parquet file")
     hint = f"`corpusgen check {build.root} --quick` names the damaged files"
     frames = []
     for path in files:

@@ -81,6 +81,7 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
     """Train the tokenizer on DIR's train split into DIR/tokenizer/ (tokenizer.model,
     tokenizer.json, tokenizer_config.json) and record its settings in stats.json and the
     card (whose checksums in stats.json are brought up to date)."""
+    from corpusgen.contract import TOKENIZER_DIR
     from corpusgen.output.records import record_files
     from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
@@ -91,7 +92,7 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
     record_in_stats(build_dir, settings)
     record_in_card(build_dir, settings)
     record_files(build_dir)
-    click.echo(f"trained {build_dir / 'tokenizer'}: {settings['model_type']}, "
+    click.echo(f"trained {build_dir / TOKENIZER_DIR}: {settings['model_type']}, "
                f"{settings['vocab_size']:,} pieces in {settings['train_seconds']:.1f} s")
 
 

@@ -154,6 +154,8 @@ def _ignore(scenes: int) -> None:
 
 
 class LocalEngine:
+    """The `Engine` of one machine: this process and `workers - 1` spawned processes."""
+
     def __init__(self, workers: int = 1):
         self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None

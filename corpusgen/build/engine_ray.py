@@ -89,6 +89,8 @@ class ShardProgress:
 
 
 class RayEngine:
+    """The `Engine` of a Ray cluster: shards and buckets as Ray tasks."""
+
     def __init__(self, address: str | None = None):
         try:
             import ray

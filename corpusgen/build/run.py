@@ -16,7 +16,6 @@ Memory stays flat in `--n`: shards stream chunk by chunk and no process holds ev
 
 from __future__ import annotations
 
-import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from corpusgen.build.engine import Engine
 from corpusgen.build.engine_local import LocalEngine
 from corpusgen.build.interrupt import STOP
 from corpusgen.build.options import BuildError, BuildOptions, check_options
@@ -39,10 +39,11 @@ from corpusgen.build.shard_tasks import (
 from corpusgen.build.shards import ShardPlan, bucket_of, final_arrow, final_parquet, shard_count
 from corpusgen.build.stats import Stats, stats_record
 from corpusgen.build.uniqueness import fresh_in_round
-from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, STATS
+from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, read_stats, write_stats
 from corpusgen.grammar.draw import SceneDrawer
 from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import Lexicon
+from corpusgen.output.build_files import BuildFiles
 from corpusgen.output.card import import_card_library, write_card
 from corpusgen.output.folder import Output
 from corpusgen.output.hf_arrow import arrow_schema, write_arrow_metadata
@@ -58,7 +59,7 @@ STALE_ROUNDS = 20
 
 def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | UrlOutput,
           overwrite: bool = False, progress: bool = True, tables: SceneTables | None = None,
-          finishers: tuple = (), engine=None) -> dict:
+          finishers: tuple = (), engine: Engine | None = None) -> dict:
     """Build the dataset into `out` (a path, an fsspec URL given as a str, or an `Output` /
     `UrlOutput` the caller has claimed already); returns the stats written to stats.json.
 
@@ -107,8 +108,8 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
     return stats
 
 
-def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files,
-           scratch: Path, progress: bool, engine) -> dict:
+def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files: BuildFiles,
+           scratch: Path, progress: bool, engine: Engine) -> dict:
     """Steps 1-4 into `files` (the output's LocalFiles or UrlFiles), then the files named
     and the first stats.json; returns the shards' sizes and checksums as the writers saw
     them."""
@@ -147,12 +148,11 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     record = stats_record(total, options, tables)
     written, arrow_files = _name_shards(files, results)
     write_arrow_metadata(files.small, record, arrow_files)
-    (files.small / STATS).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+    write_stats(files.small, record)
     return written
 
 
-def _top_up(works: list[ShardWork], plan: ShardPlan, engine) -> None:
+def _top_up(works: list[ShardWork], plan: ShardPlan, engine: Engine) -> None:
     """Give every shard that lost scenes to repeats as many new ones from top-up chunks,
     round by round, checking the candidates against the kept keys one bucket at a time."""
     short = {w.shard: len(w.repeats) for w in works if len(w.repeats)}
@@ -201,7 +201,7 @@ def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return sorted_keys[at] == values
 
 
-def _name_shards(folder, results: list[ShardResult]):
+def _name_shards(folder: BuildFiles, results: list[ShardResult]):
     """Give the part files their Hub names, numbering per split only the shards that got
     rows of it (datasets cannot load an empty Parquet file; a split with no row at all is
     left out). Returns {relative path: (bytes, sha256)} and each split's Arrow file names."""
@@ -229,11 +229,11 @@ def _name_shards(folder, results: list[ShardResult]):
     return files, arrow_files
 
 
-def _seal(files, written: dict[str, tuple[int, str]], settings: dict) -> dict:
+def _seal(files: BuildFiles, written: dict[str, tuple[int, str]], settings: dict) -> dict:
     """The card, then stats.json with the finishers' settings and the size and sha256 of
     every other file of the build (the shards' as their writers saw them; the rest read
     back, all small)."""
-    stats = {**json.loads((files.small / STATS).read_text(encoding="utf-8")), **settings}
+    stats = {**read_stats(files.small), **settings}
     first_train: dict[str, str] = {}  # stage -> its first train shard, for the card
     for rel in sorted(written):
         if rel.startswith(f"{DATA_DIR}/") and Path(rel).name.startswith("train-"):
@@ -241,6 +241,5 @@ def _seal(files, written: dict[str, tuple[int, str]], settings: dict) -> dict:
     write_card(files.small, stats, shard=lambda stage: (
         files.open(first_train[stage]) if stage in first_train else None))
     stats["files"] = files.record(written)
-    (files.small / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+    write_stats(files.small, stats)
     return stats

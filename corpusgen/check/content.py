@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow.parquet as pq
 
-from corpusgen.contract import SCHEMA, Build
+from corpusgen.contract import DATA_DIR, SCHEMA, Build
 from corpusgen.lang import get_language
 from corpusgen.lexicon import Lexicon
 
@@ -51,7 +51,7 @@ def _read_split(build: Build, stage: str, split: str, problem) -> pl.DataFrame |
     files = build.data_files(stage, split)
     where = f"{stage}/{split}"
     if not files:
-        problem(f"{build.root / 'data' / stage}: no {split} Parquet file")
+        problem(f"{build.root / DATA_DIR / stage}: no {split} Parquet file")
         return None
     frames = []
     for path in files:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pyarrow.parquet as pq
 
-from corpusgen.contract import ARROW_DIR, DATA_DIR, Build
+from corpusgen.contract import ARROW_DIR, DATA_DIR, STATS, Build
 from corpusgen.output.records import file_sha256
 
 # the folders whose every file the dataset loaders read
@@ -96,7 +96,7 @@ def row_problems(build: Build) -> list[str]:
                 continue
             if expected is None:
                 problems.append(f"{build.root / DATA_DIR / stage}: split {split!r} is not in "
-                                "stats.json")
+                                f"{STATS}")
             elif total != expected:
                 problems.append(f"{build.root / DATA_DIR / stage}/{split}: {total:,} rows, "
                                 f"stats.json records {expected:,}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpusgen.contract import SPLITS, STAGES, data_files, data_pattern
+from corpusgen.contract import CARD, SPLITS, STAGES, data_files, data_pattern
 
 
 def language_names(stats: dict) -> dict[str, str]:
@@ -161,4 +161,4 @@ end — `hyperword[start:end] == surface`), `gloss`, `sentence`, `prompt`/`compl
 {_examples(shard)}
 """
     card = DatasetCard(f"---\n{card_data(stats).to_yaml()}\n---\n{body}")
-    (root / "README.md").write_text(str(card), encoding="utf-8")
+    (root / CARD).write_text(str(card), encoding="utf-8")

@@ -24,11 +24,11 @@ import re
 import shutil
 from pathlib import Path
 
+from corpusgen.contract import ARROW_DIR, CARD, DATA_DIR, STATS, TOKENIZER_DIR
 from corpusgen.errors import CorpusgenError
 
 # What a build folder holds at its top level (the contract's layout plus what the Hub adds).
-BUILD_ENTRIES = frozenset({"README.md", "stats.json", "data", "arrow", "tokenizer",
-                           ".gitattributes"})
+BUILD_ENTRIES = frozenset({CARD, STATS, DATA_DIR, ARROW_DIR, TOKENIZER_DIR, ".gitattributes"})
 
 _AT_FDCWD = -100
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
@@ -48,7 +48,7 @@ def refusal(folder: Path) -> str | None:
     if not entries:
         return None
     try:
-        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        stats = json.loads((folder / STATS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         stats = None
 
@@ -96,8 +96,8 @@ def _rename(src: Path, dst: Path, flags: int) -> bool:
 
 
 class LocalFiles:
-    """The build's files while it runs, all in the temporary folder on this machine (the
-    same methods as a URL build's `UrlFiles`, which keeps shards and small files apart)."""
+    """The build's files while it runs, all in the temporary folder on this machine (a
+    `BuildFiles`, as a URL build's `UrlFiles` is)."""
 
     def __init__(self, root: Path):
         self.root = self.small = self.shard_root = root

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpusgen.cache import cached, key_of
-from corpusgen.contract import SCHEMA, STAGES
+from corpusgen.contract import ARROW_DIR, SCHEMA, STAGES
 
 # the files save_to_disk writes in each split's folder, the same for every split of an
 # empty DatasetDict; dataset_dict.json (the splits) goes in the stage's folder
@@ -72,9 +72,9 @@ def write_arrow_metadata(tmp: Path, stats: dict, files: dict[tuple[str, str], li
     saved_state = json.loads(saved["state.json"])
     digest = json.dumps(stats, sort_keys=True).encode()
     for stage in STAGES:
-        (tmp / "arrow" / stage / DICT_FILE).write_text(saved[DICT_FILE], encoding="utf-8")
+        (tmp / ARROW_DIR / stage / DICT_FILE).write_text(saved[DICT_FILE], encoding="utf-8")
         for split in splits:
-            dest = tmp / "arrow" / stage / split
+            dest = tmp / ARROW_DIR / stage / split
             (dest / "dataset_info.json").write_text(saved["dataset_info.json"],
                                                     encoding="utf-8")
             # a fingerprint of the content, so datasets' caches never mix two builds

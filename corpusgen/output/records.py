@@ -4,12 +4,10 @@ build is sealed and brought up to date by a step that changes the folder afterwa
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
-from corpusgen.contract import STATS, Build
+from corpusgen.contract import STATS, Build, write_stats
 
 _BLOCK = 1 << 20
 
@@ -45,8 +43,4 @@ def record_files(root: Path) -> None:
     """Bring stats.json's file record up to date after a step that changed the folder (a
     tokenizer trained into a finished build rewrites the card and adds tokenizer/)."""
     build = Build.open(root)
-    stats = dict(build.stats, files=file_record(build.root))
-    path = build.root / STATS
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_stats(build.root, dict(build.stats, files=file_record(build.root)))

@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from corpusgen.contract import STATS
+from corpusgen.contract import ARROW_DIR, CARD, DATA_DIR, STATS
 from corpusgen.output.folder import BUILD_ENTRIES, OutputError, build_refusal
 
 
@@ -62,12 +62,13 @@ def upload_files(local_root: Path, url: str, relative: list[str]) -> None:
 
 def _unfinished_build_file(rel: str) -> bool:
     top, _, rest = rel.partition("/")
-    return rel == "README.md" or (top == "data" and rest.endswith(".parquet")) or (
-        top == "arrow" and rest.endswith((".arrow", ".json")))
+    return rel == CARD or (top == DATA_DIR and rest.endswith(".parquet")) or (
+        top == ARROW_DIR and rest.endswith((".arrow", ".json")))
 
 
 class UrlFiles:
-    """The build's files while it runs: shards at the URL, small files in `small`."""
+    """The build's files while it runs (a `BuildFiles`): shards at the URL, small files in
+    `small`."""
 
     def __init__(self, url: str, fs, root: str, small: Path):
         self.fs, self.root, self.small = fs, root, small
