@@ -36,13 +36,14 @@ from corpusgen.build.shard_tasks import (
     ShardWork,
     topup_keys,
 )
-from corpusgen.build.shards import ShardPlan, bucket_of, final_arrow, final_parquet, shard_count
+from corpusgen.build.shards import ShardPlan, bucket_of, shard_count
 from corpusgen.build.stats import Stats, stats_record
 from corpusgen.build.uniqueness import fresh_in_round
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, read_stats, write_stats
 from corpusgen.grammar.draw import SceneDrawer
 from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import Lexicon
+from corpusgen.output import kinds
 from corpusgen.output.build_files import BuildFiles
 from corpusgen.output.card import import_card_library, write_card
 from corpusgen.output.folder import Output
@@ -214,15 +215,16 @@ def _name_shards(folder: BuildFiles, results: list[ShardResult]):
             for r in results:
                 parts = part_paths(Path(), r.shard)  # relative to the build's root
                 if not r.rows[split]:
-                    folder.remove(parts["parquet", stage, split].as_posix())
-                    folder.remove(parts["arrow", stage, split].as_posix())
+                    for kind in kinds.KINDS:
+                        folder.remove(parts[kind.name, stage, split].as_posix())
                     continue
                 index = having.index(r)
-                for kind, final in (("parquet", final_parquet(stage, split, index, len(having))),
-                                    ("arrow", final_arrow(stage, split, index, len(having)))):
-                    folder.rename(parts[kind, stage, split].as_posix(), final)
-                    files[final] = r.files[kind, stage, split]
-                names.append(Path(final_arrow(stage, split, index, len(having))).name)
+                for kind in kinds.KINDS:
+                    final = kind.final(stage, split, index, len(having))
+                    folder.rename(parts[kind.name, stage, split].as_posix(), final)
+                    files[final] = r.files[kind.name, stage, split]
+                # the Arrow metadata lists its split's files
+                names.append(Path(kinds.KIND["arrow"].final(stage, split, index, len(having))).name)
             if not having:
                 folder.remove_dir(f"{ARROW_DIR}/{stage}/{split}")
             arrow_files[stage, split] = names

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpusgen.contract import ARROW_DIR, DATA_DIR, shard_name
-
 # scenes drawn and realised at a time: a shard streams chunk by chunk
 CHUNK_ROWS = 50_000
 # a shard's Parquet files stay well under a few hundred MB (250k scenes: about 50 MB for
@@ -67,10 +65,3 @@ def bucket_of(keys: np.ndarray, buckets: int) -> np.ndarray:
     """The key range each key falls in: its top 32 bits scaled to 0..buckets-1."""
     return ((keys >> np.uint64(32)) * np.uint64(buckets) >> np.uint64(32)).astype(np.int64)
 
-
-def final_parquet(stage: str, split: str, index: int, count: int) -> str:
-    return f"{DATA_DIR}/{stage}/{shard_name(split, index, count)}"
-
-
-def final_arrow(stage: str, split: str, index: int, count: int) -> str:
-    return f"{ARROW_DIR}/{stage}/{split}/data-{index:05d}-of-{count:05d}.arrow"

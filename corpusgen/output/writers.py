@@ -10,9 +10,10 @@ import hashlib
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from corpusgen.contract import ARROW_DIR, DATA_DIR, SCHEMA, SPLITS, STAGES
+from corpusgen.contract import SPLITS, STAGES
+from corpusgen.output import kinds
+from corpusgen.output.kinds import TableWriter
 
 
 def part_name(split: str, shard: int) -> str:
@@ -30,30 +31,18 @@ def file_digest(path: Path) -> tuple[int, str]:
 
 def part_paths(root: Path, shard: int) -> dict[tuple[str, str, str], Path]:
     """(kind, stage, split) -> where the shard's file is written while the build runs."""
-    out = {}
-    for stage in STAGES:
-        for split in SPLITS:
-            name = part_name(split, shard)
-            out["parquet", stage, split] = root / DATA_DIR / stage / f"{name}.parquet"
-            out["arrow", stage, split] = root / ARROW_DIR / stage / split / f"{name}.arrow"
-    return out
+    return {(kind.name, stage, split):
+            root / kind.folder(stage, split) / f"{part_name(split, shard)}{kind.suffix}"
+            for stage in STAGES for split in SPLITS for kind in kinds.KINDS}
 
 
 def make_folders(root: Path) -> None:
     """The build's folders, made once before any shard is written (a shard's writer never
     makes folders, so a worker outliving its build cannot bring a removed folder back)."""
-    for stage in STAGES:
-        (root / DATA_DIR / stage).mkdir(parents=True)
-        for split in SPLITS:
-            (root / ARROW_DIR / stage / split).mkdir(parents=True)
-
-
-# Parquet's dictionary encoding pays only for the few columns with few distinct values; for
-# the texts (every row new) building a dictionary is work thrown away, and their min/max
-# statistics help no reader. Both measured: about 15% of the Parquet writing time.
-DICTIONARY_COLUMNS = ["stage", "lang", "constituents.list.element.concept",
-                      "constituents.list.element.lang", "messages.list.element.role"]
-STATISTICS_COLUMNS = ["id", "stage", "lang"]
+    folders = {kind.folder(stage, split) for kind in kinds.KINDS for stage in STAGES
+               for split in SPLITS}
+    for folder in sorted(folders):
+        (root / folder).mkdir(parents=True)
 # validation and test get about 1% of a chunk's rows each: they wait until this many rows can
 # go into one row group (or the shard ends), instead of one tiny row group per chunk; a
 # train part is written at once (holding it back would hold its memory)
@@ -67,21 +56,15 @@ class ShardWriters:
     def __init__(self, root: Path, shard: int, streamed: pa.Schema, compression: str):
         self.paths = part_paths(root, shard)
         self.files: dict[tuple[str, str, str], pa.NativeFile] = {}
-        self.parquet: dict[tuple[str, str], pq.ParquetWriter] = {}
-        self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
+        self.writers: dict[tuple[str, str, str], TableWriter] = {}
         self.rows = {(stage, split): 0 for stage in STAGES for split in SPLITS}
         self.waiting: dict[tuple[str, str], list[pa.Table]] = {}
         for stage in STAGES:
             for split in SPLITS:
-                for kind in ("parquet", "arrow"):
-                    self.files[kind, stage, split] = pa.OSFile(
-                        str(self.paths[kind, stage, split]), "wb")
-                self.parquet[stage, split] = pq.ParquetWriter(
-                    self.files["parquet", stage, split], SCHEMA, compression=compression,
-                    use_dictionary=DICTIONARY_COLUMNS, write_statistics=STATISTICS_COLUMNS,
-                    data_page_size=1 << 20)
-                self.streams[stage, split] = pa.ipc.new_stream(
-                    self.files["arrow", stage, split], streamed)
+                for kind in kinds.KINDS:
+                    key = kind.name, stage, split
+                    self.files[key] = pa.OSFile(str(self.paths[key]), "wb")
+                    self.writers[key] = kind.writer(self.files[key], streamed, compression)
 
     def write(self, stage: str, split: str, table: pa.Table) -> None:
         if not table.num_rows:
@@ -96,17 +79,15 @@ class ShardWriters:
         waiting = self.waiting.pop((stage, split), [])
         if waiting:
             table = pa.concat_tables(waiting)
-            self.parquet[stage, split].write_table(table)
-            self.streams[stage, split].write_table(table)
+            for kind in kinds.KINDS:
+                self.writers[kind.name, stage, split].write_table(table)
 
     def close(self) -> dict[tuple[str, str, str], tuple[int, str]]:
         """Finish every file; returns (kind, stage, split) -> (bytes, sha256)."""
         for stage, split in list(self.waiting):
             self._flush(stage, split)
-        for w in self.parquet.values():
-            w.close()
-        for s in self.streams.values():
-            s.close()
+        for writer in self.writers.values():
+            writer.close()
         for f in self.files.values():
             f.close()
         return {key: file_digest(self.paths[key]) for key in self.files}
@@ -114,7 +95,7 @@ class ShardWriters:
     def abort(self) -> None:
         """Close everything after a failure, quietly: the files are about to be removed, and
         a writer left open would try to finish its file when it is collected."""
-        for writer in [*self.parquet.values(), *self.streams.values()]:
+        for writer in self.writers.values():
             try:
                 writer.close()
             except (OSError, ValueError, pa.ArrowException):
