@@ -187,8 +187,8 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     data.exposures = exposures(mnemo["train"][:n], lex, trained_concepts)
     data.curve_exposures = {str(k): exposures(mnemo["train"][:k], lex, trained_concepts)
                             for k in sizes.curve}
-    data.choice_rows, data.choice_items = _choice(data.recall_rows, lex, trained_concepts,
-                                                  sizes.distractors)
+    data.choice_rows, data.choice_items = _choice(data.recall_rows[: sizes.choice_rows], lex,
+                                                  trained_concepts, sizes.distractors)
     for name in GLOSS_SETS + ("sentences",):
         if len(data.sets[name].rows) < sizes.eval_rows:
             log(f"note: {name} has {len(data.sets[name].rows)} rows (asked {sizes.eval_rows}); "
