@@ -161,12 +161,16 @@ class SceneDrawer:
             for p in self.by_size[int(k)]:
                 plan = self.t.plans[p]
                 for j, slot in enumerate(plan.slots):
-                    for c in plan.pools[slot].tolist():
-                        others = [np.setdiff1d(plan.pools[s], [c]) for s in plan.slots
-                                  if s != slot]
-                        if all(len(o) for o in others) and len(
-                                np.unique(np.concatenate(others or [np.zeros(0)]))) >= k - 1:
-                            by_concept.setdefault(c, [[] for _ in self.sizes])[si].append((p, j))
+                    pool = plan.pools[slot]
+                    others = [plan.pools[s] for s in plan.slots if s != slot]
+                    union = np.unique(np.concatenate(others)) if others else pool[:0]
+                    # the anchor taken out, every other slot keeps a concept, and enough
+                    # distinct ones remain for all of them
+                    fits = len(union) - np.isin(pool, union) >= k - 1
+                    for other in others:
+                        fits &= len(other) - np.isin(pool, other) > 0
+                    for c in pool[fits].tolist():
+                        by_concept.setdefault(c, [[] for _ in self.sizes])[si].append((p, j))
         concepts = np.array(sorted(by_concept), dtype=np.int64)
         self.anchor_count = np.zeros((self.n_concepts, len(self.sizes)), dtype=np.int64)
         self.anchor_start = np.zeros((self.n_concepts, len(self.sizes)), dtype=np.int64)
