@@ -40,7 +40,7 @@ def parse_args(argv):
     for name, kind in (("scenes", int), ("rows", int), ("batch-size", int), ("lr", float),
                        ("rank", int), ("lora-layers", int), ("eval-rows", int),
                        ("recall-rows", int), ("concepts", int), ("distractors", int),
-                       ("choice-rows", int),
+                       ("choice-rows", int), ("min-occurrences", int),
                        ("max-new-tokens", int), ("max-length", int),
                        ("bootstrap", int)):
         p.add_argument(f"--{name}", type=kind, default=None)
@@ -92,8 +92,8 @@ def _sizes(p, args):
     """The run's Sizes: --quick's or the full run's, with the options given on top."""
     sizes = quick_sizes() if args.quick else full_sizes()
     for name in ("scenes", "rows", "batch_size", "lr", "rank", "lora_layers", "eval_rows",
-                 "recall_rows", "concepts", "distractors", "choice_rows", "max_new_tokens",
-                 "max_length", "bootstrap"):
+                 "recall_rows", "concepts", "distractors", "choice_rows", "min_occurrences",
+                 "max_new_tokens", "max_length", "bootstrap"):
         value = getattr(args, name)
         if value is None:
             continue

@@ -86,6 +86,7 @@ class Sizes:
     eval_rows: int = 256  # rows per evaluation set
     recall_rows: int = 128  # hyperwords decoded for concept recall
     distractors: int = 4  # forced choice: wrong words per constituent (chance 1 / (k + 1))
+    min_occurrences: int | None = None  # the training build's balanced draw (corpusgen)
     choice_rows: int = 64  # recall hyperwords whose constituents make the forced choice
     # a learning curve: the core is also measured after these many trained rows (the
     # learning rate is constant, so a checkpoint is what a run of that many rows gives)

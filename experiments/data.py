@@ -129,8 +129,11 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     copy_lexicon(shipped, full_lex, set(concepts))
     copy_lexicon(shipped, out / "lexicon-train", set(concepts) - set(held))
     train_dir, outside_dir = out / "build-train", out / "build-outside"
-    build_all([(train_dir, langs, sizes.scenes, 0, out / "lexicon-train"),
-               (outside_dir, langs, sizes.scenes, 1, full_lex)], log)
+    # --min-occurrences: every trained word at least k times in the training build's mnemo
+    # stage (corpusgen's balanced draw); the outside build is an ordinary draw
+    balance = ["--min-occurrences", str(sizes.min_occurrences)] if sizes.min_occurrences else []
+    build_all([(train_dir, langs, sizes.scenes, 0, out / "lexicon-train", balance),
+               (outside_dir, langs, sizes.scenes, 1, full_lex, [])], log)
     languages = Build.open(train_dir).languages
     data = Data(train_dir, languages, held, full_lex)
 
