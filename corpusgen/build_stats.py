@@ -26,6 +26,7 @@ class Stats:
     parts: Counter = field(default_factory=Counter)
     chars: Counter = field(default_factory=Counter)  # column -> total characters
     scenes: int = 0
+    skeletons: dict = field(default_factory=dict)  # lang -> Counter of gloss skeleton numbers
 
     def count(self, chunk, split: np.ndarray, langs: list[str], staged: dict) -> None:
         """Add a realised chunk whose rows went to `split` (numbers into SPLITS)."""
@@ -35,6 +36,10 @@ class Stats:
             for lang, c in zip(langs, counts.tolist()):
                 per[lang] = per.get(lang, 0) + c
         self.cross += int(chunk.cross.sum())
+        for li, lang in enumerate(langs):
+            numbers, counts = np.unique(chunk.skeleton[chunk.lang == li], return_counts=True)
+            self.skeletons.setdefault(lang, Counter()).update(
+                dict(zip(numbers.tolist(), counts.tolist())))
         for k, c in zip(*np.unique(chunk.parts, return_counts=True)):
             self.parts[int(k)] += int(c)
         mn, lg = staged["mnemo"], staged["language"]
@@ -52,6 +57,24 @@ class Stats:
         self.parts.update(other.parts)
         self.chars.update(other.chars)
         self.scenes += other.scenes
+        for lang, counts in other.skeletons.items():
+            self.skeletons.setdefault(lang, Counter()).update(counts)
+
+
+def skeleton_figures(stats: Stats, tables: SceneTables) -> dict:
+    """Per language: how many distinct gloss skeletons the build's rows use, and the
+    commonest one with its share of the language's rows — how many ways the corpus says a
+    scene, and how much one way dominates."""
+    out = {}
+    for lang in tables.langs:
+        counts = stats.skeletons.get(lang, Counter())
+        total = sum(counts.values())
+        if not total:
+            continue
+        top, top_rows = counts.most_common(1)[0]
+        out[lang] = {"distinct": len(counts), "top_share": round(top_rows / total, 4),
+                     "top": tables.tables[lang].skeletons[top]}
+    return out
 
 
 def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
@@ -89,6 +112,7 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
         "parts_histogram": {str(k): stats.parts[k] for k in sorted(stats.parts)},
         "mean_chars": {k: round(v / n, 2) for k, v in sorted(stats.chars.items())},
         "plans": len(tables.plans),
+        "gloss_skeletons": skeleton_figures(stats, tables),
         "lexicon_sha256": tables_hashes(tables),
         "versions": versions,
     }

@@ -61,6 +61,12 @@ def stats_table(stats: dict) -> str:
         f"- mean length in characters: {means}",
         f"- seed: {stats['seed']}",
     ]
+    if stats.get("gloss_skeletons"):
+        # older builds' stats.json have no such record
+        figures = "; ".join(f"{lang} {f['distinct']:,} (commonest {f['top_share']:.1%})"
+                            for lang, f in stats["gloss_skeletons"].items())
+        lines.append(f"- distinct gloss skeletons (the gloss with every lexicon word masked): "
+                     f"{figures}")
     if stats.get("tokenizer"):
         tok = stats["tokenizer"]
         lines.append(f"- tokenizer: {tok.get('model_type')} vocab {tok.get('vocab_size'):,} "

@@ -4,7 +4,9 @@ Every string a language's frames can produce — the literal pieces of every var
 plain form, every agreeing form — sits in one pool. A row's text is a list of positions in
 that pool, computed with numpy per variant; the lists of all rows are then gathered with one
 `take` and joined with one `binary_join`. (Arrow has no template kernel; realising variant
-by variant costs one Arrow call per piece and variant, hundreds per chunk.)
+by variant costs one Arrow call per piece and variant, hundreds per chunk.) The rows of one
+plan, whatever variant each uses, get their positions in one numpy pass (`Recipes`): a
+language has thousands of variants, and a pass per variant would cost more than the text.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ class FramePool:
     """The strings of one language's variants (`kinds`: name -> variant list) and forms."""
 
     def __init__(self, kinds: dict[str, list[Variant]], forms):
-        literals: dict[str, int] = {}
+        literals: dict[str, int] = {"": 0}  # "" pads a short variant to a block's width
         for variants in kinds.values():
             for variant in variants:
                 for piece in variant.pieces:
@@ -49,6 +51,7 @@ class FramePool:
                     for p in variant.pieces] for variant in variants]
             for kind, variants in kinds.items()
         }
+        self._recipes: dict[tuple, Recipes] = {}
 
     def positions(self, kind: str, variant: int, slots: dict[str, np.ndarray],
                   rows: int | None = None) -> np.ndarray:
@@ -68,6 +71,26 @@ class FramePool:
             return np.zeros((m, 0), dtype=np.int64)
         return np.stack(columns, axis=1)
 
+    def recipes_of(self, kind: str, variants: list[int], slots: tuple[str, ...]) -> Recipes:
+        """The recipes of `variants` (numbers into `kind`) as arrays, for concept matrices
+        whose columns are `slots`; made once per plan and kept."""
+        key = (kind, tuple(variants), slots)
+        if key not in self._recipes:
+            self._recipes[key] = Recipes(
+                [self.recipes[kind][v] for v in variants], slots, self.classes)
+        return self._recipes[key]
+
+    def positions_of(self, recipes: Recipes, choice: np.ndarray,
+                     concepts: np.ndarray) -> np.ndarray:
+        """(rows, width) pool positions of each row's text: row r realises variant
+        `choice[r]` of `recipes` with the concepts `concepts[r]` (one column per slot)."""
+        rows = np.arange(len(choice))[:, None]
+        column, head = recipes.column[choice], recipes.head[choice]
+        positions = recipes.start[choice] + np.where(
+            column >= 0, concepts[rows, np.maximum(column, 0)] * recipes.scale[choice], 0)
+        return positions + np.where(
+            head >= 0, self.agree_class[concepts[rows, np.maximum(head, 0)]], 0)
+
     def join(self, blocks: list[np.ndarray]) -> pa.Array:
         """The texts of the rows of `blocks` (from `positions`), in block order."""
         counts = np.concatenate([np.full(len(b), b.shape[1], dtype=np.int64) for b in blocks])
@@ -76,6 +99,31 @@ class FramePool:
         flat = np.concatenate([b.reshape(-1) for b in blocks])
         pieces = self.pool.take(pa.array(flat))
         return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), "")
+
+
+class Recipes:
+    """Variants' recipes as (variant, piece) arrays, padded with the empty literal to the
+    longest: where each piece starts in the pool, which concept column it reads (-1: a
+    literal), how far one concept moves it (the agreement classes of its form), and which
+    column's agreement class it adds (-1: none)."""
+
+    def __init__(self, recipes: list[list[tuple]], slots: tuple[str, ...],
+                 classes: dict[str, int]):
+        width = max((len(r) for r in recipes), default=0)
+        shape = (len(recipes), width)
+        self.start = np.zeros(shape, dtype=np.int64)
+        self.column = np.full(shape, -1, dtype=np.int64)
+        self.head = np.full(shape, -1, dtype=np.int64)
+        self.scale = np.zeros(shape, dtype=np.int64)
+        where = {slot: j for j, slot in enumerate(slots)}
+        for v, recipe in enumerate(recipes):
+            for j, (start, slot, head, form) in enumerate(recipe):
+                self.start[v, j] = start
+                if slot is not None:
+                    self.column[v, j] = where[slot]
+                    self.scale[v, j] = 1 if head is None else classes[form]
+                    if head is not None:
+                        self.head[v, j] = where[head]
 
 
 def render(tables, lang: str, frame: str, slots: dict[str, str], sentence: bool = False) -> str:

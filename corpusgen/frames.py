@@ -8,7 +8,12 @@ A frame is text with slots and choice groups:
 
 A slot's role is its name without trailing digits (`quality2` is a second `quality`).
 Expanding every choice gives the frame's variants; each variant needs exactly the set of
-slots it mentions, and that set is the *plan* it can realise.
+slots it mentions, and that set is the *plan* it can realise. A variant's *skeleton* is its
+text with every slot masked: what is left of a gloss once every lexicon word is hidden, the
+measure of how many ways the corpus says a scene.
+
+`<name>` stands for a group a language defines once and uses in many frames (a set of time
+adverbials, say); `with_groups` writes the groups in before the frames are compiled.
 """
 
 from __future__ import annotations
@@ -39,6 +44,27 @@ class Variant:
     frame: int  # index of the frame it came from
     slots: frozenset[str]
     pieces: tuple[Piece, ...]
+
+
+MASK = "_"
+GROUP = re.compile(r"<([a-z_]+)>")
+
+
+def with_groups(frames: tuple[str, ...], **groups: str) -> tuple[str, ...]:
+    """`frames` with every `<name>` replaced by `groups[name]`; an unknown name is an error
+    (a typo would otherwise stay in the text)."""
+    def fill(m: re.Match) -> str:
+        if m.group(1) not in groups:
+            raise FrameError(f"no group <{m.group(1)}> for frame {m.string!r}")
+        return groups[m.group(1)]
+
+    return tuple(GROUP.sub(fill, frame) for frame in frames)
+
+
+def skeleton(variant: Variant) -> str:
+    """The variant's text with every slot masked (MASK), as written in the frame: a slot's
+    own preposition or article is part of its form, so it is masked with it."""
+    return "".join(MASK if p.slot else p.text for p in variant.pieces)
 
 
 def role_of(slot: str) -> str:

@@ -65,6 +65,7 @@ class Chunk:
     gloss: pa.Array
     sentence: pa.Array
     plain: pa.Array  # the language stage's sentence
+    skeleton: np.ndarray  # the gloss's skeleton, a number into its language's `skeletons`
 
 
 _MULT = np.uint64(0x100000001B3)  # FNV prime, as a polynomial base
@@ -208,32 +209,31 @@ class SceneDrawer:
 
         # per gloss language: the rows realised so far and their texts, in pieces
         done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
+        skeleton = np.zeros(m, dtype=np.int32)
         for p in np.unique(plan_of):
             plan = t.plans[int(p)]
             at = np.flatnonzero(plan_of == p)
             cmat = flat_c[offsets[at][:, None] + np.arange(plan.size)]
-            slots = {s: cmat[:, j] for j, s in enumerate(plan.slots)}
             g_lang = gloss_lang[at]
             for li, lang in enumerate(t.langs):
                 sel = np.flatnonzero(g_lang == li)
                 if not len(sel):
                     continue
                 pool = self.pools[lang]
-                sub = {s: c[sel] for s, c in slots.items()}
                 g_ids, s_ids = plan.gloss[lang], plan.sentence[lang]
                 u = choice[:, at[sel]]
                 g_choice = (u[0] * len(g_ids)).astype(np.int64)
+                skeleton[at[sel]] = t.tables[lang].gloss_skeleton[np.array(g_ids)[g_choice]]
                 first = (u[1] * len(s_ids)).astype(np.int64)
                 # the language stage tells the same scene with another frame where one exists
                 other = (first + 1 + (u[2] * max(len(s_ids) - 1, 1)).astype(np.int64)) % len(s_ids)
+                concepts = cmat[sel]
                 for name, kind, ids, pick in (("gloss", "gloss", g_ids, g_choice),
                                               ("sentence", "sentence", s_ids, first),
                                               ("plain", "sentence", s_ids, other)):
-                    for c in np.unique(pick):
-                        rows = np.flatnonzero(pick == c)
-                        part = {s: v[rows] for s, v in sub.items()}
-                        done[li][name].append(
-                            (at[sel][rows], pool.positions(kind, ids[int(c)], part)))
+                    recipes = pool.recipes_of(kind, ids, plan.slots)
+                    done[li][name].append(
+                        (at[sel], pool.positions_of(recipes, pick, concepts)))
 
         # whole-text touches (euphony, capitals) once per language, then back to kept order
         texts = {}
@@ -264,7 +264,7 @@ class SceneDrawer:
             flat_surfaces=surfaces,
             flat_start=(end - lengths).astype(np.int32), flat_end=end,
             offsets=offsets.astype(np.int32), gloss=texts["gloss"],
-            sentence=texts["sentence"], plain=texts["plain"],
+            sentence=texts["sentence"], plain=texts["plain"], skeleton=skeleton,
         )
 
     def _distinct(self, cmat: np.ndarray, plan, rng) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpusgen.cache import cached_forms
-from corpusgen.frames import Variant, compile_frames, role_of
+from corpusgen.frames import Variant, compile_frames, role_of, skeleton
 from corpusgen.lang import get_language
 from corpusgen.lang.base import Forms, Language
 
@@ -30,6 +30,8 @@ class LanguageTables:
     gloss: list[Variant]
     sentence: list[Variant]
     lemma_lengths: np.ndarray  # len(word) per concept
+    skeletons: list[str]  # the distinct skeletons of the gloss variants
+    gloss_skeleton: np.ndarray  # gloss variant -> index into `skeletons`
 
 
 @dataclass
@@ -85,13 +87,18 @@ class SceneTables:
             language = get_language(lang)
             rows = lexicon.word_rows(lang)
             forms = cached_forms(language, rows, pos_of)
+            gloss = compile_frames(language.gloss_frames)
+            skeletons = {s: None for s in map(skeleton, gloss)}
+            number = {s: i for i, s in enumerate(skeletons)}
             self.tables[lang] = LanguageTables(
                 language=language,
                 forms=forms,
-                gloss=[language.rewrite(v) for v in compile_frames(language.gloss_frames)],
+                gloss=[language.rewrite(v) for v in gloss],
                 sentence=[language.rewrite(v) for v in compile_frames(language.sentence_frames)],
                 lemma_lengths=np.array([len(r["word"]) if r else 0 for r in rows],
                                        dtype=np.int32),
+                skeletons=list(skeletons),
+                gloss_skeleton=np.array([number[skeleton(v)] for v in gloss], dtype=np.int32),
             )
         # surfaces of every concept in every language, for gathering hyperword parts
         self.lemmas = np.array(
