@@ -61,6 +61,12 @@ def with_groups(frames: tuple[str, ...], **groups: str) -> tuple[str, ...]:
     return tuple(GROUP.sub(fill, frame) for frame in frames)
 
 
+def around(cores: tuple[str, ...], families: tuple[str, ...]) -> tuple[str, ...]:
+    """Every core frame said in every family: a family is a frame with `<core>` where the
+    core goes ("откуда <core>?"); cores and families are written once each."""
+    return tuple(with_groups((family,), core=core)[0] for core in cores for family in families)
+
+
 def skeleton(variant: Variant) -> str:
     """The variant's text with every slot masked (MASK), as written in the frame: a slot's
     own preposition or article is part of its form, so it is masked with it."""
