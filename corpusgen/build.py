@@ -82,6 +82,11 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
                 raise BuildError(
                     f"no scene plan has {options.min_parts}..{options.max_parts} parts in all "
                     f"of {','.join(options.langs)}")
+            fewest = drawer.fewest_glosses()
+            if options.glosses_per_scene > fewest:
+                raise BuildError(
+                    f"--glosses-per-scene {options.glosses_per_scene}: some scene plan has only "
+                    f"{fewest} different glosses in one of {','.join(options.langs)}")
             capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
             if options.n > capacity:
                 raise BuildError(

@@ -17,6 +17,7 @@ SEED_LIMIT = 2**64  # the keys mix the seed in as one 64-bit word
 # Parquet codecs a build writes: snappy, as `datasets` writes Parquet (and what most Hub
 # datasets hold), or zstd, about 40 % smaller files for about 1.9x the Parquet writing time
 PARQUET_COMPRESSIONS = ("snappy", "zstd")
+GLOSSES_LIMIT = 16  # --glosses-per-scene: more phrasings of one scene than frames vary in
 
 
 class BuildError(CorpusgenError):
@@ -36,11 +37,14 @@ class BuildOptions:
     # scenes per shard: the bytes depend on it (the shards are drawn apart), not on workers
     shard_scenes: int = SHARD_SCENES
     parquet_compression: str = "snappy"
+    # mnemo rows per scene, each a different gloss of the same hyperword
+    glosses_per_scene: int = 1
 
     def draw(self) -> DrawOptions:
         from corpusgen.generate import DrawOptions  # the grammar's libraries: a slow import
 
-        return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed)
+        return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed,
+                           self.glosses_per_scene)
 
 
 def check_options(options: BuildOptions) -> None:
@@ -59,6 +63,9 @@ def check_options(options: BuildOptions) -> None:
         raise BuildError(f"--mix: {options.mix} is outside 0..1")
     if not 0 <= options.seed < SEED_LIMIT:
         raise BuildError(f"--seed: {options.seed} is outside 0..{SEED_LIMIT - 1}")
+    if not 1 <= options.glosses_per_scene <= GLOSSES_LIMIT:
+        raise BuildError(f"--glosses-per-scene: {options.glosses_per_scene} is outside "
+                         f"1..{GLOSSES_LIMIT}")
     if options.workers < 1:
         raise BuildError(f"--workers: {options.workers} is below 1")
     if options.shard_scenes < 1:

@@ -36,15 +36,17 @@ class Stats:
             for lang, c in zip(langs, counts.tolist()):
                 per[lang] = per.get(lang, 0) + c
         self.cross += int(chunk.cross.sum())
+        skeletons = np.vstack([chunk.skeleton[None, :], chunk.more_skeletons])
         for li, lang in enumerate(langs):
-            numbers, counts = np.unique(chunk.skeleton[chunk.lang == li], return_counts=True)
+            numbers, counts = np.unique(skeletons[:, chunk.lang == li], return_counts=True)
             self.skeletons.setdefault(lang, Counter()).update(
                 dict(zip(numbers.tolist(), counts.tolist())))
         for k, c in zip(*np.unique(chunk.parts, return_counts=True)):
             self.parts[int(k)] += int(c)
-        mn, lg = staged["mnemo"], staged["language"]
-        for name, column in (("hyperword", mn.column("hyperword")), ("gloss", mn.column("gloss")),
-                             ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
+        # per scene: the first gloss stands for the scene's (further glosses are like it)
+        lg = staged["language"]
+        for name, column in (("hyperword", chunk.hyperword), ("gloss", chunk.gloss),
+                             ("sentence", chunk.sentence), ("language", lg.column("text"))):
             self.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
         self.scenes += len(chunk.key)
 
@@ -91,10 +93,13 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
     per_split = {split: {lang: c for lang, c in stats.rows.get(split, {}).items() if c}
                  for split in SPLITS}
     per_split = {split: langs for split, langs in per_split.items() if langs}
-    totals = {stage: {split: sum(langs.values()) for split, langs in per_split.items()}
-              for stage in STAGES}
-    by_lang = {stage: {split: dict(langs) for split, langs in per_split.items()}
-               for stage in STAGES}
+    # rows a scene gives each stage: one, but --glosses-per-scene mnemo rows
+    per_scene = {stage: options.glosses_per_scene if stage == "mnemo" else 1
+                 for stage in STAGES}
+    totals = {stage: {split: sum(langs.values()) * per_scene[stage]
+                      for split, langs in per_split.items()} for stage in STAGES}
+    by_lang = {stage: {split: {lang: c * per_scene[stage] for lang, c in langs.items()}
+                       for split, langs in per_split.items()} for stage in STAGES}
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),

@@ -61,6 +61,10 @@ def stats_table(stats: dict) -> str:
         f"- mean length in characters: {means}",
         f"- seed: {stats['seed']}",
     ]
+    glosses = stats["options"].get("glosses_per_scene", 1)
+    if glosses > 1:
+        lines.append(f"- glosses per scene: {glosses} mnemo rows per hyperword, each a "
+                     "different gloss, all in the hyperword's split")
     if stats.get("gloss_skeletons"):
         # older builds' stats.json have no such record
         figures = "; ".join(f"{lang} {f['distinct']:,} (commonest {f['top_share']:.1%})"

@@ -140,11 +140,16 @@ def _pieces(text: str) -> tuple[Piece, ...]:
 
 
 def compile_frames(frames: tuple[str, ...] | list[str]) -> list[Variant]:
-    """Every variant of every frame. Heads must be slots of the same variant."""
+    """Every variant of every frame, each text once (two frames may both leave every option
+    out and say the same). Heads must be slots of the same variant."""
     variants = []
+    seen: set[str] = set()
     for index, frame in enumerate(frames):
         alternatives, _ = _parse(frame, 0, 0)
         for text in _expand(alternatives[0]):
+            if text in seen:
+                continue
+            seen.add(text)
             pieces = _pieces(text)
             slots = frozenset(p.slot for p in pieces if p.slot)
             for p in pieces:

@@ -140,8 +140,9 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
             staged = stage_tables(chunk, ids, langs, c.concept_names)
             bounds = np.searchsorted(split, np.arange(len(SPLITS) + 1))
             for stage, table in staged.items():
+                per = table.num_rows // max(m, 1)  # rows a scene has in this stage
                 for s, split_name in enumerate(SPLITS):
-                    rows = table.slice(bounds[s], bounds[s + 1] - bounds[s])
+                    rows = table.slice(bounds[s] * per, (bounds[s + 1] - bounds[s]) * per)
                     # train rows are written at once; a small split waits for more, as a
                     # copy of its own (a slice would keep the whole table alive meanwhile)
                     writers.write(stage, split_name, rows if split_name == "train" else

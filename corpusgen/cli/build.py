@@ -26,6 +26,10 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
 @click.option("--seed", type=int, default=0, show_default=True,
               help=f"Seed of every random draw, 0..{SEED_MAX}; the same seed and options give "
                    "the same bytes.")
+@click.option("--glosses-per-scene", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Mnemo rows per scene, 1..16, each saying the same hyperword with another "
+                   "gloss frame (more phrasings of fewer scenes); bridge and language rows stay "
+                   "one per scene.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Processes on this machine, 1..256; the output does not depend on it. "
                    "[default: the machine's cores]")
@@ -60,8 +64,9 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
               help="Push the finished build to this Hub dataset repo (checked before building). "
                    "[default: no push]")
 @LEXICONS
-def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
-          parquet_compression, out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
+def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, workers, engine,
+          address, shard_scenes, parquet_compression, out, overwrite, quiet, train_tok, push_to,
+          lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
     from corpusgen.output import OutputError
     from corpusgen.url_output import is_url
@@ -97,7 +102,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
             stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, runner,
                               shard_scenes, parquet_compression, claim, overwrite, quiet,
-                              tuple(finishers))
+                              tuple(finishers), glosses_per_scene)
     except OutputError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -153,7 +158,7 @@ def _engine(name: str, address: str | None, workers: int | None, n: int,
 
 
 def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
-         parquet_compression, claim, overwrite, quiet, finishers):
+         parquet_compression, claim, overwrite, quiet, finishers, glosses_per_scene=1):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
     from corpusgen.build import BuildError, BuildOptions
@@ -165,7 +170,8 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
     options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
                            workers=workers or default_workers(),
                            shard_scenes=shard_scenes or SHARD_SCENES,
-                           parquet_compression=parquet_compression)
+                           parquet_compression=parquet_compression,
+                           glosses_per_scene=glosses_per_scene)
     try:
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)
