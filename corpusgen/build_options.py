@@ -39,6 +39,11 @@ class BuildOptions:
     parquet_compression: str = "snappy"
     # mnemo rows per scene, each a different gloss of the same hyperword
     glosses_per_scene: int = 1
+    # the language stage from ordinary text (corpusgen.language_data): a local file or a Hub
+    # dataset id, with the dataset's configuration and split
+    language_data: str | None = None
+    language_config: str | None = None
+    language_split: str = "train"
 
     def draw(self) -> DrawOptions:
         from corpusgen.generate import DrawOptions  # the grammar's libraries: a slow import
@@ -63,6 +68,15 @@ def check_options(options: BuildOptions) -> None:
         raise BuildError(f"--mix: {options.mix} is outside 0..1")
     if not 0 <= options.seed < SEED_LIMIT:
         raise BuildError(f"--seed: {options.seed} is outside 0..{SEED_LIMIT - 1}")
+    _check_counts(options)
+    if options.parquet_compression not in PARQUET_COMPRESSIONS:
+        raise BuildError(f"--parquet-compression: {options.parquet_compression!r} is not one "
+                         f"of {', '.join(PARQUET_COMPRESSIONS)}")
+    if len(options.split) != 3 or min(options.split) < 0 or abs(sum(options.split) - 1) > 1e-9:
+        raise BuildError(f"split shares {options.split} are not three shares summing to 1")
+
+
+def _check_counts(options: BuildOptions) -> None:
     if not 1 <= options.glosses_per_scene <= GLOSSES_LIMIT:
         raise BuildError(f"--glosses-per-scene: {options.glosses_per_scene} is outside "
                          f"1..{GLOSSES_LIMIT}")
@@ -70,11 +84,6 @@ def check_options(options: BuildOptions) -> None:
         raise BuildError(f"--workers: {options.workers} is below 1")
     if options.shard_scenes < 1:
         raise BuildError(f"--shard-scenes: {options.shard_scenes} is below 1")
-    if options.parquet_compression not in PARQUET_COMPRESSIONS:
-        raise BuildError(f"--parquet-compression: {options.parquet_compression!r} is not one "
-                         f"of {', '.join(PARQUET_COMPRESSIONS)}")
-    if len(options.split) != 3 or min(options.split) < 0 or abs(sum(options.split) - 1) > 1e-9:
-        raise BuildError(f"split shares {options.split} are not three shares summing to 1")
 
 
 def default_workers() -> int:

@@ -19,7 +19,9 @@ from corpusgen.frames import Variant
 
 
 class FramePool:
-    """The strings of one language's variants (`kinds`: name -> variant list) and forms."""
+    """The strings of one language's variants (`kinds`: name -> variant list) and forms, and
+    each variant's recipe as rows of numpy arrays (`Recipes`), which a build sends to every
+    worker: arrays pickle in a blink, tens of thousands of small tuples do not."""
 
     def __init__(self, kinds: dict[str, list[Variant]], forms):
         literals: dict[str, int] = {"": 0}  # "" pads a short variant to a block's width
@@ -43,14 +45,15 @@ class FramePool:
         self.pool = pa.concat_arrays(arrays)
         self.agree_class = forms.agree_class.astype(np.int64) if forms.agree_class is not None \
             else np.zeros(0, dtype=np.int64)
-        # per kind and variant: one (literal position | form base, slot, head, form) per piece
-        self.recipes = {
-            kind: [[(literals[p.text], None, None, None) if p.slot is None else
-                    (base["plain" if p.head is None else "agreeing", p.form], p.slot, p.head,
-                     p.form)
-                    for p in variant.pieces] for variant in variants]
-            for kind, variants in kinds.items()
-        }
+        # slot names as numbers; a literal reads slot -1
+        self.slot_names: dict[str, int] = {}
+        for variants in kinds.values():
+            for variant in variants:
+                for slot in sorted(variant.slots):
+                    self.slot_names.setdefault(slot, len(self.slot_names))
+        self.recipes = {kind: Recipes.of(variants, literals, base, self.classes,
+                                         self.slot_names)
+                        for kind, variants in kinds.items()}
         self._recipes: dict[tuple, Recipes] = {}
 
     def positions(self, kind: str, variant: int, slots: dict[str, np.ndarray],
@@ -58,26 +61,19 @@ class FramePool:
         """(rows, pieces) pool positions of the variant's text for rows whose slots hold the
         concepts `slots` (slot -> concept numbers; `rows` counts them when there is none)."""
         m = rows if rows is not None else len(next(iter(slots.values())))
-        columns = []
-        for start, slot, head, form in self.recipes[kind][variant]:
-            if slot is None:
-                columns.append(np.full(m, start, dtype=np.int64))
-            elif head is None:
-                columns.append(start + slots[slot].astype(np.int64))
-            else:
-                columns.append(start + slots[slot].astype(np.int64) * self.classes[form]
-                               + self.agree_class[slots[head]])
-        if not columns:
-            return np.zeros((m, 0), dtype=np.int64)
-        return np.stack(columns, axis=1)
+        names = tuple(slots)
+        concepts = np.stack([slots[s] for s in names], axis=1) if names \
+            else np.zeros((m, 0), dtype=np.int64)
+        return self.positions_of(self.recipes_of(kind, [variant], names),
+                                 np.zeros(m, dtype=np.int64), concepts)
 
     def recipes_of(self, kind: str, variants: list[int], slots: tuple[str, ...]) -> Recipes:
-        """The recipes of `variants` (numbers into `kind`) as arrays, for concept matrices
-        whose columns are `slots`; made once per plan and kept."""
+        """The recipes of `variants` (numbers into `kind`), as wide as the longest of them,
+        reading concept matrices whose columns are `slots`; made once per plan and kept."""
         key = (kind, tuple(variants), slots)
         if key not in self._recipes:
-            self._recipes[key] = Recipes(
-                [self.recipes[kind][v] for v in variants], slots, self.classes)
+            self._recipes[key] = self.recipes[kind].select(np.array(variants, dtype=np.int64),
+                                                           slots, self.slot_names)
         return self._recipes[key]
 
     def positions_of(self, recipes: Recipes, choice: np.ndarray,
@@ -102,28 +98,48 @@ class FramePool:
 
 
 class Recipes:
-    """Variants' recipes as (variant, piece) arrays, padded with the empty literal to the
-    longest: where each piece starts in the pool, which concept column it reads (-1: a
-    literal), how far one concept moves it (the agreement classes of its form), and which
-    column's agreement class it adds (-1: none)."""
+    """Variants' recipes as (variant, piece) arrays, padded with the empty literal: where
+    each piece starts in the pool, which concept column it reads (-1: a literal), how far
+    one concept moves it (the agreement classes of its form), and which column's agreement
+    class it adds (-1: none). `of` numbers slots by name; `select` renumbers them as the
+    columns of one plan's concept matrix."""
 
-    def __init__(self, recipes: list[list[tuple]], slots: tuple[str, ...],
-                 classes: dict[str, int]):
-        width = max((len(r) for r in recipes), default=0)
-        shape = (len(recipes), width)
-        self.start = np.zeros(shape, dtype=np.int64)
-        self.column = np.full(shape, -1, dtype=np.int64)
-        self.head = np.full(shape, -1, dtype=np.int64)
-        self.scale = np.zeros(shape, dtype=np.int64)
-        where = {slot: j for j, slot in enumerate(slots)}
-        for v, recipe in enumerate(recipes):
-            for j, (start, slot, head, form) in enumerate(recipe):
-                self.start[v, j] = start
-                if slot is not None:
-                    self.column[v, j] = where[slot]
-                    self.scale[v, j] = 1 if head is None else classes[form]
-                    if head is not None:
-                        self.head[v, j] = where[head]
+    def __init__(self, start, column, head, scale, length):
+        self.start, self.column, self.head, self.scale = start, column, head, scale
+        self.length = length  # pieces per variant, before padding
+
+    @classmethod
+    def of(cls, variants: list[Variant], literals: dict[str, int], base: dict,
+           classes: dict[str, int], slot_names: dict[str, int]) -> Recipes:
+        width = max((len(v.pieces) for v in variants), default=0)
+        shape = (len(variants), width)
+        start = np.zeros(shape, dtype=np.int64)
+        column = np.full(shape, -1, dtype=np.int64)
+        head = np.full(shape, -1, dtype=np.int64)
+        scale = np.zeros(shape, dtype=np.int64)
+        for v, variant in enumerate(variants):
+            for j, p in enumerate(variant.pieces):
+                if p.slot is None:
+                    start[v, j] = literals[p.text]
+                    continue
+                start[v, j] = base["plain" if p.head is None else "agreeing", p.form]
+                column[v, j] = slot_names[p.slot]
+                scale[v, j] = 1 if p.head is None else classes[p.form]
+                if p.head is not None:
+                    head[v, j] = slot_names[p.head]
+        length = np.array([len(v.pieces) for v in variants], dtype=np.int64)
+        return cls(start, column, head, scale, length)
+
+    def select(self, rows: np.ndarray, slots: tuple[str, ...],
+               slot_names: dict[str, int]) -> Recipes:
+        width = int(self.length[rows].max(initial=0))
+        # slot number -> column of `slots`; the last entry answers for -1 (a literal)
+        columns = np.full(len(slot_names) + 1, -1, dtype=np.int64)
+        for j, slot in enumerate(slots):
+            columns[slot_names[slot]] = j
+        return Recipes(self.start[rows, :width], columns[self.column[rows, :width]],
+                       columns[self.head[rows, :width]], self.scale[rows, :width],
+                       self.length[rows])
 
 
 def render(tables, lang: str, frame: str, slots: dict[str, str], sentence: bool = False) -> str:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 SLOT = re.compile(r"\{([a-z]+[0-9]*)(?:>([a-z]+[0-9]*))?\.([a-z0-9_]+)\}")
 
@@ -29,8 +30,9 @@ class FrameError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Piece:
+# tuples, not dataclasses: a language has tens of thousands of variants, and a build sends
+# them to every worker (a frozen dataclass pickles about ten times slower)
+class Piece(NamedTuple):
     """A literal (slot is None) or a slot reference."""
 
     text: str = ""
@@ -39,8 +41,7 @@ class Piece:
     head: str | None = None
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(NamedTuple):
     frame: int  # index of the frame it came from
     slots: frozenset[str]
     pieces: tuple[Piece, ...]
@@ -112,15 +113,31 @@ def _parse(text: str, pos: int, depth: int) -> tuple[list[list], int]:
     return alternatives, pos
 
 
-def _expand(items: list) -> list[str]:
-    """All strings an item list can produce."""
-    options: list[list[str]] = []
+def _expand(items: list) -> list[tuple[Piece, ...]]:
+    """All piece sequences an item list can produce (each literal text read once, however
+    many variants share it; adjacent literals are merged by `_merged`)."""
+    options: list[list[tuple[Piece, ...]]] = []
     for item in items:
         if isinstance(item, str):
-            options.append([item])
+            options.append([_pieces(item)])
         else:  # a group: list of alternatives
             options.append([s for alt in item for s in _expand(alt)])
-    return ["".join(combo) for combo in itertools.product(*options)]
+    return [tuple(itertools.chain.from_iterable(combo)) for combo in itertools.product(*options)]
+
+
+def _merged(pieces: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    """Adjacent literals joined into one, empty ones dropped: the pieces the variant's
+    whole text would parse into."""
+    out: list[Piece] = []
+    for piece in pieces:
+        if piece.slot is None:
+            if not piece.text:
+                continue
+            if out and out[-1].slot is None:
+                out[-1] = Piece(text=out[-1].text + piece.text)
+                continue
+        out.append(piece)
+    return tuple(out)
 
 
 def _pieces(text: str) -> tuple[Piece, ...]:
@@ -139,21 +156,34 @@ def _pieces(text: str) -> tuple[Piece, ...]:
     return tuple(out)
 
 
+def written(pieces: tuple[Piece, ...]) -> str:
+    """A variant as frame text: "у {element.gent}", "{quality>light.loct}"."""
+    return "".join(p.text if p.slot is None else
+                   f"{{{p.slot}{'>' + p.head if p.head else ''}.{p.form}}}" for p in pieces)
+
+
 def compile_frames(frames: tuple[str, ...] | list[str]) -> list[Variant]:
     """Every variant of every frame, each text once (two frames may both leave every option
-    out and say the same). Heads must be slots of the same variant."""
+    out and say the same). Heads must be slots of the same variant. Compiled once per
+    process for each set of frames (a language's run to tens of thousands of variants)."""
+    return list(_compiled(tuple(frames)))
+
+
+@cache
+def _compiled(frames: tuple[str, ...]) -> tuple[Variant, ...]:
     variants = []
-    seen: set[str] = set()
+    seen: set[tuple[Piece, ...]] = set()
     for index, frame in enumerate(frames):
         alternatives, _ = _parse(frame, 0, 0)
-        for text in _expand(alternatives[0]):
-            if text in seen:
+        for expanded in _expand(alternatives[0]):
+            pieces = _merged(expanded)
+            if pieces in seen:
                 continue
-            seen.add(text)
-            pieces = _pieces(text)
+            seen.add(pieces)
             slots = frozenset(p.slot for p in pieces if p.slot)
             for p in pieces:
                 if p.head and p.head not in slots:
-                    raise FrameError(f"{frame!r}: head {p.head!r} not in variant {text!r}")
+                    raise FrameError(f"{frame!r}: head {p.head!r} not in variant "
+                                     f"{written(pieces)!r}")
             variants.append(Variant(index, slots, pieces))
-    return variants
+    return tuple(variants)

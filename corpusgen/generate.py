@@ -230,8 +230,8 @@ class SceneDrawer:
         done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
         glosses = self.o.glosses
         more = [f"gloss{k}" for k in range(1, glosses)]
-        for li in done:
-            done[li].update({name: [] for name in more})
+        for texts in done.values():
+            texts.update({name: [] for name in more})
         skeleton = np.zeros((glosses, m), dtype=np.int32)
         for p in np.unique(plan_of):
             plan = t.plans[int(p)]

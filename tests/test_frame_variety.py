@@ -67,10 +67,11 @@ def test_every_variant_of_every_frame_is_realised_and_names_its_constituents(tab
 
 
 @pytest.mark.parametrize("frame,slots,expected", [
-    ("{creature.nomn}, {creature.which} будет {motion.lemma}", {"creature": "cat", "motion": "run"},
-     "кошка, которая будет бежать"),
+    ("{creature.nomn}, {creature.which} будет {motion.lemma}",
+     {"creature": "cat", "motion": "run"}, "кошка, которая будет бежать"),
     ("{creature.nomn}, {creature.which} никогда не {motion.pres3sg} {place.at}",
-     {"creature": "owl", "motion": "fly", "place": "forest"}, "сова, которая никогда не летит в лесу"),
+     {"creature": "owl", "motion": "fly", "place": "forest"},
+     "сова, которая никогда не летит в лесу"),
     ("откуда ощущение {feeling.gent} у {element.gent}?", {"feeling": "sadness", "element": "water"},
      "откуда ощущение грусти у воды?"),
     ("не {feeling.nomn} по {element.datv}, а лишь сон", {"feeling": "sadness", "element": "water"},
@@ -83,13 +84,14 @@ def test_russian_new_families(tables, frame, slots, expected):
 
 @pytest.mark.parametrize("frame,slots,expected", [
     ("{creature.a} that is {motion.ing} {place.at}",
-     {"creature": "owl", "motion": "fly", "place": "forest"}, "an owl that is flying in the forest"),
+     {"creature": "owl", "motion": "fly", "place": "forest"},
+     "an owl that is flying in the forest"),
     ("{creature.a} that does not {motion.base}", {"creature": "cat", "motion": "run"},
      "a cat that does not run"),
     ("{creature.a} that no longer {motion.3sg}", {"creature": "bird", "motion": "fly"},
      "a bird that no longer flies"),
-    ("{creature.a} that {motion.past} {place.at}", {"creature": "cat", "motion": "run",
-                                                   "place": "river"}, "a cat that ran on the river"),
+    ("{creature.a} that {motion.past} {place.at}",
+     {"creature": "cat", "motion": "run", "place": "river"}, "a cat that ran on the river"),
     ("where is a feeling of {feeling.sg} by {element.the}?",
      {"feeling": "sadness", "element": "water"}, "where is a feeling of sadness by the water?"),
 ])

@@ -30,6 +30,15 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
               help="Mnemo rows per scene, 1..16, each saying the same hyperword with another "
                    "gloss frame (more phrasings of fewer scenes); bridge and language rows stay "
                    "one per scene.")
+@click.option("--language-data", default=None, metavar="SOURCE",
+              help="Fill the language stage with ordinary text instead of generated "
+                   "sentences: a local .txt (a text a line), .jsonl or .parquet (a `text` "
+                   "column), or a Hugging Face dataset id (streamed). Texts in the build's "
+                   "languages are kept, one per scene. [default: generated sentences]")
+@click.option("--language-config", default=None, metavar="NAME",
+              help="The configuration of the --language-data Hub dataset.")
+@click.option("--language-split", default="train", show_default=True, metavar="NAME",
+              help="The split of the --language-data Hub dataset.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Processes on this machine, 1..256; the output does not depend on it. "
                    "[default: the machine's cores]")
@@ -64,9 +73,9 @@ from corpusgen.cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_
               help="Push the finished build to this Hub dataset repo (checked before building). "
                    "[default: no push]")
 @LEXICONS
-def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, workers, engine,
-          address, shard_scenes, parquet_compression, out, overwrite, quiet, train_tok, push_to,
-          lexicons) -> None:
+def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, language_data,
+          language_config, language_split, workers, engine, address, shard_scenes,
+          parquet_compression, out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
     from corpusgen.output import OutputError
     from corpusgen.url_output import is_url
@@ -87,8 +96,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, workers,
         from corpusgen.cli.tokenizer import train_into_build
 
         finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
-    if address and engine != "ray":
-        raise click.UsageError("--address is for --engine ray")
+    _check_engine(engine, address, language_data)
     claim = _claim(out, overwrite)
     runner = None
     try:
@@ -102,7 +110,8 @@ def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, workers,
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
             stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, runner,
                               shard_scenes, parquet_compression, claim, overwrite, quiet,
-                              tuple(finishers), glosses_per_scene)
+                              tuple(finishers), glosses_per_scene,
+                              (language_data, language_config, language_split))
     except OutputError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -119,6 +128,14 @@ def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, workers,
         from corpusgen.cli.push import push_after_build
 
         push_after_build(out, repo=push_to)
+
+
+def _check_engine(engine: str, address: str | None, language_data: str | None) -> None:
+    if language_data and engine == "ray":
+        raise click.UsageError("--language-data needs --engine local: its texts are staged on "
+                               "this machine")
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
 
 
 def _claim(out: str | None, overwrite: bool):
@@ -158,7 +175,8 @@ def _engine(name: str, address: str | None, workers: int | None, n: int,
 
 
 def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
-         parquet_compression, claim, overwrite, quiet, finishers, glosses_per_scene=1):
+         parquet_compression, claim, overwrite, quiet, finishers, glosses_per_scene=1,
+         language=(None, None, "train")):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
     from corpusgen.build import BuildError, BuildOptions
@@ -171,7 +189,8 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
                            workers=workers or default_workers(),
                            shard_scenes=shard_scenes or SHARD_SCENES,
                            parquet_compression=parquet_compression,
-                           glosses_per_scene=glosses_per_scene)
+                           glosses_per_scene=glosses_per_scene, language_data=language[0],
+                           language_config=language[1], language_split=language[2])
     try:
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)

@@ -45,14 +45,14 @@ SETTINGS = (
 
 FAMILIES = (
     # a statement: an aspect word before, a time or manner adverbial after
-    "[again, |once more, |suddenly, |only |at last, |once, |]<core>"
-    "[ today| tonight| yesterday| long ago| far away| nearby| over and over| somehow|]",
+    ("[again, |once more, |suddenly, |only |at last, |once, |]<core>"
+     "[ today| tonight| yesterday| long ago| far away| nearby| over and over| somehow|]"),
     # what it feels like
-    "<core>[, and it feels like|, and somehow it feels like|, like] "
-    "[a homecoming|a promise|a farewell|a goodbye|a beginning|an ending|a wish]",
+    ("<core>[, and it feels like|, and somehow it feels like|, like] "
+     "[a homecoming|a promise|a farewell|a goodbye|a beginning|an ending|a wish]"),
     # what it is like
-    "[somewhere, |here, |there, |far off, |]<core>[, as if remembered|, as if imagined"
-    "|, as before|, as never before|, as always|, as once]",
+    ("[somewhere, |here, |there, |far off, |]<core>[, as if remembered|, as if imagined"
+     "|, as before|, as never before|, as always|, as once]"),
     # a question
     "[is this|where is|why|was it ever] <core>?",
     "<core>[, or not|, really|, perhaps|]?",

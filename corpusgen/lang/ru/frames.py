@@ -10,7 +10,7 @@ what it is like, as a question, or denied. The families' own words are adverbs a
 not lexicon words, so masking the lexicon leaves each family's wording in the skeleton.
 """
 
-from corpusgen.frames import around, with_groups
+from corpusgen.frames import around
 
 CORES = (
     "ощущение {feeling.gent} у {element.gent}[, в [{quality>light.loct} |]{light.loct}|]",
@@ -43,14 +43,14 @@ SETTINGS = (
 
 FAMILIES = (
     # a statement: an aspect particle before, a time or manner adverbial after
-    "[снова |опять |вдруг |всё ещё |когда-то |лишь |наконец |]<core>"
-    "[ сегодня| вчера| однажды| издалека| повсюду| неподалёку| иногда| каждый раз|]",
+    ("[снова |опять |вдруг |всё ещё |когда-то |лишь |наконец |]<core>"
+     "[ сегодня| вчера| однажды| издалека| повсюду| неподалёку| иногда| каждый раз|]"),
     # what it feels like
-    "<core>[, и на душе|, и вокруг|, и сразу|, и почему-то] "
-    "[тревожно|легко|спокойно|уютно|хорошо|зябко|жутко|радостно|печально]",
+    ("<core>[, и на душе|, и вокруг|, и сразу|, и почему-то] "
+     "[тревожно|легко|спокойно|уютно|хорошо|зябко|жутко|радостно|печально]"),
     # what it is like
-    "[где-то |здесь |там |вдали |]<core>[, как во сне|, словно наяву|, будто впервые|, как прежде"
-    "|, как никогда|, как обещание|, словно прощание]",
+    ("[где-то |здесь |там |вдали |]<core>[, как во сне|, словно наяву|, будто впервые|, как прежде"
+     "|, как никогда|, как обещание|, словно прощание]"),
     # a question
     "[откуда|где же|неужели это|разве это|почему] <core>?",
     "это <core>[ или сон|, правда|]?",
