@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -33,6 +34,7 @@ from corpusgen.engine_local import LocalEngine
 from corpusgen.generate import SceneDrawer
 from corpusgen.hf_arrow import arrow_schema, write_arrow_metadata
 from corpusgen.interrupt import STOP
+from corpusgen.language_data import LanguageDataError, LanguageSource, StagedTexts, stage_texts
 from corpusgen.lexicon import Lexicon
 from corpusgen.output import Output
 from corpusgen.progress import Progress
@@ -63,6 +65,10 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
     `engine` runs the tasks (default: a local pool of `options.workers` processes).
     """
     check_options(options)
+    if options.language_data is not None and engine is not None \
+            and not isinstance(engine, LocalEngine):
+        raise BuildError("--language-data needs --engine local: its texts are staged on this "
+                         "machine")
     claimed = isinstance(out, (Output, UrlOutput))
     claim = out if claimed else (UrlOutput(out, overwrite) if is_url(out)
                                  else Output(out, overwrite))
@@ -106,13 +112,37 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
     return stats
 
 
+def _language_texts(options: BuildOptions, folder: Path) -> StagedTexts | None:
+    """--language-data's texts, one per scene, staged into `folder` (None without it)."""
+    if options.language_data is None:
+        return None
+    source = LanguageSource(options.language_data, options.language_config,
+                            options.language_split)
+    try:
+        return stage_texts(source, options.langs, options.n, folder / "language-texts.arrow")
+    except LanguageDataError as exc:
+        raise BuildError(str(exc)) from None
+
+
 def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files,
            scratch: Path, progress: bool, engine) -> dict:
     """Steps 1-4 into `files` (the output's LocalFiles or UrlFiles), then the files named
     and the first stats.json; returns the shards' sizes and checksums as the writers saw
     them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
-    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan)
+    staging = tempfile.TemporaryDirectory(prefix="corpusgen-language-")
+    try:
+        texts = _language_texts(options, Path(staging.name))
+        return _write_with(tables, drawer, options, files, scratch, progress, engine, plan,
+                           texts)
+    finally:
+        staging.cleanup()
+
+
+def _write_with(tables, drawer, options, files, scratch, progress, engine, plan,
+                texts: StagedTexts | None) -> dict:
+    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan,
+                           texts.path if texts else None)
     files.make_folders()
     bar = Progress(options.n, progress)
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
@@ -144,6 +174,10 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     for result in results:
         total.merge(result.stats)
     record = stats_record(total, options, tables)
+    if texts is not None:
+        record["language_data"] = {"source": options.language_data,
+                                   "config": options.language_config,
+                                   "split": options.language_split, "license": texts.license}
     written, arrow_files = _name_shards(files, results)
     write_arrow_metadata(files.small, record, arrow_files)
     (files.small / STATS).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",

@@ -27,6 +27,8 @@ class Stats:
     chars: Counter = field(default_factory=Counter)  # column -> total characters
     scenes: int = 0
     skeletons: dict = field(default_factory=dict)  # lang -> Counter of gloss skeleton numbers
+    # split -> lang -> language-stage rows (ordinary text has languages of its own)
+    language_rows: dict = field(default_factory=dict)
 
     def count(self, chunk, split: np.ndarray, langs: list[str], staged: dict) -> None:
         """Add a realised chunk whose rows went to `split` (numbers into SPLITS)."""
@@ -36,6 +38,13 @@ class Stats:
             for lang, c in zip(langs, counts.tolist()):
                 per[lang] = per.get(lang, 0) + c
         self.cross += int(chunk.cross.sum())
+        bounds = np.searchsorted(split, np.arange(len(SPLITS) + 1))
+        language = staged["language"].column("lang")
+        for s, name in enumerate(SPLITS):
+            counts = pa.compute.value_counts(language.slice(bounds[s], bounds[s + 1] - bounds[s]))
+            per = self.language_rows.setdefault(name, {})
+            for entry in counts.to_pylist():
+                per[entry["values"]] = per.get(entry["values"], 0) + entry["counts"]
         skeletons = np.vstack([chunk.skeleton[None, :], chunk.more_skeletons])
         for li, lang in enumerate(langs):
             numbers, counts = np.unique(skeletons[:, chunk.lang == li], return_counts=True)
@@ -59,6 +68,10 @@ class Stats:
         self.parts.update(other.parts)
         self.chars.update(other.chars)
         self.scenes += other.scenes
+        for split, per in other.language_rows.items():
+            mine = self.language_rows.setdefault(split, {})
+            for lang, c in per.items():
+                mine[lang] = mine.get(lang, 0) + c
         for lang, counts in other.skeletons.items():
             self.skeletons.setdefault(lang, Counter()).update(counts)
 
@@ -100,6 +113,10 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
                       for split, langs in per_split.items()} for stage in STAGES}
     by_lang = {stage: {split: {lang: c * per_scene[stage] for lang, c in langs.items()}
                        for split, langs in per_split.items()} for stage in STAGES}
+    by_lang["language"] = {split: {lang: stats.language_rows.get(split, {}).get(lang, 0)
+                                   for lang in options.langs
+                                   if stats.language_rows.get(split, {}).get(lang, 0)}
+                           for split in per_split}
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),

@@ -61,6 +61,12 @@ def stats_table(stats: dict) -> str:
         f"- mean length in characters: {means}",
         f"- seed: {stats['seed']}",
     ]
+    if stats.get("language_data"):
+        data = stats["language_data"]
+        where = ", ".join(f"{k} {data[k]}" for k in ("config", "split") if data.get(k)) \
+            if not str(data["source"]).endswith((".txt", ".jsonl", ".parquet")) else ""
+        lines.append(f"- language stage: ordinary text from `{data['source']}`"
+                     f"{f' ({where})' if where else ''}, licence: {data['license']}")
     glosses = stats["options"].get("glosses_per_scene", 1)
     if glosses > 1:
         lines.append(f"- glosses per scene: {glosses} mnemo rows per hyperword, each a "

@@ -71,6 +71,20 @@ def _interleave(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables).take(pa.array(order))
 
 
+def language_table(ids: pa.Array | None, lang: pa.Array, text: pa.Array) -> pa.Table:
+    """Language-stage rows: ordinary text in `lang`, with no hyperword and naming no task;
+    `ids` as in `stage_tables`."""
+    m = len(text)
+    blank = pa.repeat(pa.scalar(""), m)
+    id_col = blank if ids is None else pc.binary_join_element_wise(
+        pa.scalar("language-"), ids, pa.scalar(""))
+    no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
+                                        pa.array([], CONSTITUENT))
+    columns = [id_col, pa.repeat(pa.scalar("language"), m), lang, blank, no_parts, blank, text,
+               blank, text, _messages(None, text), text]
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
 def row_numbers(first: int, count: int) -> pa.Array:
     """The scene numbers first..first+count-1 as the ids' zero-padded digits ("00000042")."""
     numbers = pa.array(np.arange(first, first + count, dtype=np.int64)).cast(pa.string())
@@ -99,8 +113,6 @@ def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
 
     blank = pa.repeat(pa.scalar(""), m)
     constituents = _constituents(chunk, lang_names, concept_names)
-    no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
-                                        constituents.values.slice(0, 0))
 
     def table(stage, hw, parts, g, s, pr, completion, user, text, suffix=""):
         id_col = blank if ids is None else pc.binary_join_element_wise(
@@ -122,5 +134,5 @@ def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
         "mnemo": mnemo[0] if len(mnemo) == 1 else _interleave(mnemo),
         "bridge": table("bridge", hyper, constituents, gloss, sentence, bridge_prompt, sentence,
                         instruction("bridge"), joined(bridge_prompt, sentence)),
-        "language": table("language", blank, no_parts, blank, plain, blank, plain, None, plain),
+        "language": language_table(ids, lang, plain),
     }

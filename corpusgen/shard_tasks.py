@@ -24,7 +24,8 @@ from corpusgen.build_options import BuildOptions
 from corpusgen.build_stats import Stats
 from corpusgen.contract import SPLITS
 from corpusgen.generate import SceneDrawer
-from corpusgen.rows import row_numbers, stage_tables
+from corpusgen.language_data import staged_table
+from corpusgen.rows import language_table, row_numbers, stage_tables
 from corpusgen.shards import ShardPlan
 from corpusgen.uniqueness import Slice, by_bucket, split_of
 from corpusgen.writers import ShardWriters, make_folders, part_paths
@@ -40,6 +41,8 @@ class BuildContext:
     concept_names: pa.Array
     options: BuildOptions
     plan: ShardPlan
+    # --language-data: the staged texts' Arrow file, one text per scene number
+    language_texts: str | None = None
 
 
 @dataclass
@@ -138,6 +141,10 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
             chunk = c.drawer.realise(scenes, keep[order])
             ids = row_numbers(number, m).take(pa.array(order))
             staged = stage_tables(chunk, ids, langs, c.concept_names)
+            if c.language_texts is not None:
+                texts = staged_table(c.language_texts).take(pa.array(number + order))
+                staged["language"] = language_table(ids, texts.column("lang").combine_chunks(),
+                                                    texts.column("text").combine_chunks())
             bounds = np.searchsorted(split, np.arange(len(SPLITS) + 1))
             for stage, table in staged.items():
                 per = table.num_rows // max(m, 1)  # rows a scene has in this stage
