@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.cli import main
+from corpusgen.build.language_data import language_of
 from corpusgen.contract import SCHEMA
-from corpusgen.language_data import language_of
+from mnemo_cli import main
 
 N = 400
 LINES = {

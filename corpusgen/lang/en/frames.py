@@ -1,4 +1,4 @@
-"""English frames. Slot syntax: see corpusgen/frames.py.
+"""English frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Articles come with the noun (`.a` is "a stone", "an owl" or bare "water"); an adjective that
 stands before its noun takes the article instead ({quality>light.a} {light.sg}: "a soft glow",
@@ -10,7 +10,7 @@ is like, as a question, or denied. The families' own words are adverbs and funct
 lexicon words, so masking the lexicon leaves each family's wording in the skeleton.
 """
 
-from corpusgen.frames import around
+from corpusgen.lang.frame_language import around
 
 CORES = (
     "a feeling of {feeling.sg} by {element.the}[, in [{quality>light.a} {light.sg}|{light.a}]|]",

@@ -1,4 +1,4 @@
-"""Russian frames. Slot syntax: see corpusgen/frames.py.
+"""Russian frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Government is written into the frames (у/возле/посреди + родительный, к/по + дательный,
 на + винительный for direction, над/под/с + творительный, в/на/о + предложный); agreement is
@@ -10,7 +10,7 @@ what it is like, as a question, or denied. The families' own words are adverbs a
 not lexicon words, so masking the lexicon leaves each family's wording in the skeleton.
 """
 
-from corpusgen.frames import around
+from corpusgen.lang.frame_language import around
 
 CORES = (
     "ощущение {feeling.gent} у {element.gent}[, в [{quality>light.loct} |]{light.loct}|]",

@@ -1,4 +1,4 @@
-"""Tamil frames. Slot syntax: see corpusgen/frames.py.
+"""Tamil frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Tamil is head-final: adjectives and relative participles stand before their noun, the verb
 ends the clause, and postpositions follow a case form — the genitive before அருகில் "near",
@@ -17,7 +17,7 @@ after the nominative), as a question, or denied (அல்ல "is not", இல�
 The families' own words are adverbs and particles, not lexicon words.
 """
 
-from corpusgen.frames import around
+from corpusgen.lang.frame_language import around
 
 CORES = (
     "[[{quality>light.adj} |]{light.loc} |]{element.gen} அருகில் எழும் {feeling.nom}",

@@ -1,4 +1,4 @@
-"""Thai frames. Slot syntax: see corpusgen/frames.py.
+"""Thai frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Modifiers follow their noun ({light.bare}{quality.bare}: แสงนุ่ม), a counted noun takes its
 classifier after the number ({creature.num2}: นกสองตัว), and a clause is written without
@@ -9,7 +9,7 @@ with an aspect word and a time adverbial, with what it feels like, with what it 
 question, or denied. The families' own words are particles and adverbs, not lexicon words.
 """
 
-from corpusgen.frames import around
+from corpusgen.lang.frame_language import around
 
 CORES = (
     "{feeling.bare}ริม{element.bare}[ ใน{light.bare}[{quality.bare}|]|]",
