@@ -140,3 +140,33 @@ def test_a_parquet_file_without_a_text_column_is_one_line(tmp_path):
 ])
 def test_language_of_reads_the_script(text, expected):
     assert language_of(text, ("ru", "en", "th", "ta")) == expected
+
+
+def test_a_hub_dataset_is_streamed_with_its_config_and_split(tmp_path, monkeypatch):
+    """The Hub path without the network: `datasets.load_dataset` answers with a local
+    iterable dataset; the build asks for a stream of the named config and split, and the
+    card gives the licence the dataset states."""
+    import datasets
+
+    asked = {}
+    local = datasets.Dataset.from_dict({"text": _texts(2 * N)})
+
+    def load_dataset(path, name=None, split=None, streaming=False):
+        asked.update(path=path, name=name, split=split, streaming=streaming)
+        stream = local.to_iterable_dataset()
+        stream.info.license = "cc-by-sa-4.0"  # as a Hub dataset's card states it
+        return stream
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    out = tmp_path / "hub"
+    result = _build(out, "someone/wiki-lines", "--language-config", "20231101.ru",
+                    "--language-split", "validation", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert asked == {"path": "someone/wiki-lines", "name": "20231101.ru",
+                     "split": "validation", "streaming": True}
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    assert stats["language_data"]["license"] == "cc-by-sa-4.0"
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "`someone/wiki-lines` (config 20231101.ru, split validation), licence: cc-by-sa-4.0" \
+        in card
+    assert _language(out).height == N
