@@ -36,7 +36,8 @@ from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_lang
                    "column), or a Hugging Face dataset id (streamed). Texts in the build's "
                    "languages are kept, one per scene. [default: generated sentences]")
 @click.option("--language-config", default=None, metavar="NAME",
-              help="The configuration of the --language-data Hub dataset.")
+              help="The configuration of the --language-data Hub dataset. [default: the "
+                   "dataset's own default]")
 @click.option("--language-split", default="train", show_default=True, metavar="NAME",
               help="The split of the --language-data Hub dataset.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
