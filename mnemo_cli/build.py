@@ -26,6 +26,20 @@ from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_lang
 @click.option("--seed", type=int, default=0, show_default=True,
               help=f"Seed of every random draw, 0..{SEED_MAX}; the same seed and options give "
                    "the same bytes.")
+@click.option("--glosses-per-scene", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Mnemo rows per scene, 1..16, each saying the same hyperword with another "
+                   "gloss frame (more phrasings of fewer scenes); bridge and language rows stay "
+                   "one per scene.")
+@click.option("--language-data", default=None, metavar="SOURCE",
+              help="Fill the language stage with ordinary text instead of generated "
+                   "sentences: a local .txt (a text a line), .jsonl or .parquet (a `text` "
+                   "column), or a Hugging Face dataset id (streamed). Texts in the build's "
+                   "languages are kept, one per scene. [default: generated sentences]")
+@click.option("--language-config", default=None, metavar="NAME",
+              help="The configuration of the --language-data Hub dataset. [default: the "
+                   "dataset's own default]")
+@click.option("--language-split", default="train", show_default=True, metavar="NAME",
+              help="The split of the --language-data Hub dataset.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Processes on this machine, 1..256; the output does not depend on it. "
                    "[default: the machine's cores]")
@@ -68,7 +82,8 @@ from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_lang
               help="Push the finished build to this Hub dataset repo (checked before building). "
                    "[default: no push]")
 @LEXICONS
-def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
+def build(langs, n, min_parts, max_parts, mix, seed, glosses_per_scene, language_data,
+          language_config, language_split, workers, engine, address, shard_scenes,
           parquet_compression, concepts_spec, min_occurrences, out, overwrite, quiet, train_tok,
           push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
@@ -91,8 +106,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
         from mnemo_cli.tokenizer import train_into_build
 
         finishers.append(lambda folder: train_into_build(folder, quiet=quiet))
-    if address and engine != "ray":
-        raise click.UsageError("--address is for --engine ray")
+    _check_engine(engine, address, language_data)
     claim = _claim(out, overwrite)
     runner = None
     try:
@@ -106,7 +120,9 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
             stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, runner,
                               shard_scenes, parquet_compression, claim, overwrite, quiet,
-                              tuple(finishers), concepts_spec, min_occurrences)
+                              tuple(finishers), concepts_spec, min_occurrences,
+                              glosses_per_scene, (language_data, language_config,
+                                                  language_split))
     except OutputError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -123,6 +139,14 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
         from mnemo_cli.push import push_after_build
 
         push_after_build(out, repo=push_to)
+
+
+def _check_engine(engine: str, address: str | None, language_data: str | None) -> None:
+    if language_data and engine == "ray":
+        raise click.UsageError("--language-data needs --engine local: its texts are staged on "
+                               "this machine")
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
 
 
 def _claim(out: str | None, overwrite: bool):
@@ -163,7 +187,7 @@ def _engine(name: str, address: str | None, workers: int | None, n: int,
 
 def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
          parquet_compression, claim, overwrite, quiet, finishers, concepts_spec=None,
-         min_occurrences=None):
+         min_occurrences=None, glosses_per_scene=1, language=(None, None, "train")):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
     from corpusgen.build.options import default_out_name, default_workers
@@ -182,7 +206,9 @@ def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
                            workers=workers or default_workers(),
                            shard_scenes=shard_scenes or SHARD_SCENES,
                            parquet_compression=parquet_compression, concepts=concepts,
-                           min_occurrences=min_occurrences)
+                           min_occurrences=min_occurrences,
+                           glosses_per_scene=glosses_per_scene, language_data=language[0],
+                           language_config=language[1], language_split=language[2])
     try:
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)

@@ -11,87 +11,87 @@ import hashlib
 # commit message.
 PINNED = {
     "README.md":
-        "bceb41450ffe5e2724c0de296594d53729f5a326b55954688d0347cd2d88cf88",
+        "5f67d4602789c7ef0316aacc96430aa17066754b1c020d95690ee26df0fcf548",
     "arrow/bridge/dataset_dict.json":
         "1239dbd4ca38311b03319b672c05a6fdaacc884b0034eed047659406c62eedd4",
     "arrow/bridge/test/data-00000-of-00001.arrow":
-        "3a49b338fdca5ec3dd6730e1e4d1043cd03072e0055705045ec81b11374d2afb",
+        "a70ac1047141b1332f8fd872bf6c904d52c996f24936b87f0cf00de60dd11741",
     "arrow/bridge/test/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/bridge/test/state.json":
-        "4c21ba028100dab9692dab8dd419dab031b4efa800986a8d4899658cc3875b2e",
+        "af93aa9b44671d5d2a8fda5b03720fcf3070e300b950fe8f441b6e153901b689",
     "arrow/bridge/train/data-00000-of-00001.arrow":
-        "eef65f84e9ead6921f4ec292fe6488b091f0a08bf8e3d6584941a2a2235fab23",
+        "3562b7c7c2b367ed728b00966101c93e5920508049aa675121bb27cf6226a545",
     "arrow/bridge/train/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/bridge/train/state.json":
-        "d6ea899a81232adc7e338afd01db5ac624da5ab3bdb7f5c11d1e56ccf2b61823",
+        "f4469362759e797cd3a65efacec6d516d0ab1023823429240c712cac86348278",
     "arrow/bridge/validation/data-00000-of-00001.arrow":
-        "96db1a483a7dbee6714e0ba28e4488ec05bdf481e56c9f397e2602a35f5df834",
+        "48a4006a335c8381282c233e13e4a7b645e09a67317e467dfe4ce77c52b2cfb0",
     "arrow/bridge/validation/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/bridge/validation/state.json":
-        "555356696dfa8d6fe862943b01f3adc7b15c4d7ebca0c1570b409c504ed534df",
+        "5f372e7a3641a0f58441c6cebc03c7f3e394b9da242135c44e223609116a57aa",
     "arrow/language/dataset_dict.json":
         "1239dbd4ca38311b03319b672c05a6fdaacc884b0034eed047659406c62eedd4",
     "arrow/language/test/data-00000-of-00001.arrow":
-        "456aab5590136c1f4dcb0b921ff53e5179269a0b6ae3791e8a25322668f45cdf",
+        "2a8b2479cd4db57f78cc3f3b3ed76097cc9428a60b7e28226ba0cdfdb59ed8ce",
     "arrow/language/test/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/language/test/state.json":
-        "1dc3d504a3ab27da293e06d0d954103a6ddf7aed4121e6587c1b73faffd3973e",
+        "f82bf50882099db30745ce1489fccfe459c1126a2215b79b3ae50309b5404672",
     "arrow/language/train/data-00000-of-00001.arrow":
-        "c76006d377b7c93030df324ad0cac3aae4cc12f7696c3dfb66fcbd756fda3762",
+        "9df65868230a5375c76f88dafd73a1b14815b48b7e5ee1134e0ab48fb848cf54",
     "arrow/language/train/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/language/train/state.json":
-        "e886ec4215a5268bbd1923643dc986f9253b3236475a162e6a43f73d81f0170d",
+        "eb62546875f1ce68a48808ec0a65b1f331a252f9a9300c4294fb01d544653aed",
     "arrow/language/validation/data-00000-of-00001.arrow":
-        "4e31c6e2b7850cc985f9c9ebd631f2f621a7c8369aba988d2941b1efde1e508c",
+        "c4e79998402f3f34ec2744e3f9379a3628425a0d03130944a6b51dcf2eefa1e2",
     "arrow/language/validation/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/language/validation/state.json":
-        "a1be15b9aa4fa518a319a73ebe819e0068812a2f9c499784cc1bf0d7ab833536",
+        "82e1618700c81596ceac0ac96e164ed6c242a4e52c5cfe823f068304b31804ec",
     "arrow/mnemo/dataset_dict.json":
         "1239dbd4ca38311b03319b672c05a6fdaacc884b0034eed047659406c62eedd4",
     "arrow/mnemo/test/data-00000-of-00001.arrow":
-        "d0dce2e78184407acbaaffe86d242816cca766f10b9913f13bbd0a184e46b912",
+        "285b21d14c24672bfef502b21f3b6730c4410739f4c115918c58d711200c9153",
     "arrow/mnemo/test/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/mnemo/test/state.json":
-        "051df36b4100b407c5a521e9b546f2117c8171df4646a8f3dd7cfb86139b3218",
+        "4d7ffcfbde8cbee9ab982e6bc984d24fd421ec01cff5cad431b56f0850d13a35",
     "arrow/mnemo/train/data-00000-of-00001.arrow":
-        "b45d281fccc96374889692cd0ef47265fb56b4310e073631d695f4ca3add8303",
+        "f0e33c04e5d5dadb5933f8b27e82381e67e016cddc95c05793945d158c7cc892",
     "arrow/mnemo/train/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/mnemo/train/state.json":
-        "4873fcce54703159f38070f030a41d6a09a0786d04397bd6cf272577accea680",
+        "672098c4eb96afc6eb6587c228c634fc254023e0ccab67774932563b64d93907",
     "arrow/mnemo/validation/data-00000-of-00001.arrow":
-        "0f6d948cd0db93429393713715fc65821d723208a1af9c6ff598f7b88a8b66d1",
+        "0c467005984a827a9fbb29898a73e05104b3497ed827e347d1586e53f7640bdf",
     "arrow/mnemo/validation/dataset_info.json":
         "891437affbdc81d6f6dbac5b90e8cb0dd60247c1043bdfd24ef45400b2021ace",
     "arrow/mnemo/validation/state.json":
-        "2bfea16e900dc903450df76eb76b7e1c46344fac2e9cb01814d6c57b344fa360",
+        "849d9c9a247ff06584e05ef2f237ebc728703e1cd4040f1317eea845dd693eb6",
     "data/bridge/test-00000-of-00001.parquet":
-        "23e8ae6d6b919286febaf5ea57d57b6e32a4ff72be74afc58a87dfaddf6f8178",
+        "83a2a0f137df97883479057dad1f48ce692a1d0106949e0499c8bd7a672f541a",
     "data/bridge/train-00000-of-00001.parquet":
-        "f6d9670703ff4cf60b735030c3278ba5a1cdfa31eb6f4b154cdd42520231db87",
+        "db03a32d6bb6f502dd2c257f33e604ba49e3d4326e0e3974a99c0f837cd9cd1f",
     "data/bridge/validation-00000-of-00001.parquet":
-        "b4816355ae29ea09b335e496e85a095ef54966aac8ebcbf1d838c7fbea499cb1",
+        "123e9a81050ccbfb966ffa4963e2ee86d3196c9afb1ef8ddb40035be9d129a37",
     "data/language/test-00000-of-00001.parquet":
-        "c1558fd9e19f8850899f045dc5c5505b6ab638cd906d644bc68c23002e77c84c",
+        "585df6e0bc03f1dac15e428b2947bc952aca12ec72d29dcd917f95b865732b4a",
     "data/language/train-00000-of-00001.parquet":
-        "252a8a4e0a22fd30f49dcfa3e4a8f558ce8f02b6069f508a407d115be016d574",
+        "f73a2173b76e78096dbc59eb888f122d3b94e86abf529c6d0cd1b60097b87153",
     "data/language/validation-00000-of-00001.parquet":
-        "ca59f6448ffd8de0aef0798771ee3a875f6fafe29793725a0813895800513b55",
+        "2125badd1970507f881e770cf5a84f849966c7da3c165935d10d327d771dafcf",
     "data/mnemo/test-00000-of-00001.parquet":
-        "e30a611b99cf1d7f9998e96b455aa85afaab975d0126c564029ea79ec56b957e",
+        "7583b293988aa814bb1f9dcb6d84f36924f75c5304ffdd9732232f67ec876786",
     "data/mnemo/train-00000-of-00001.parquet":
-        "65df7484e6fb210f51976925c66a4fef249f10ea00a895251101760ef8a53ed0",
+        "028a187dbacf3c5f6b11bfb796296457ab66e0813c9eedcc24b165af54f51c5b",
     "data/mnemo/validation-00000-of-00001.parquet":
-        "c39b87ebf549b6d730657dae9d985009d1c438d5c0175a600f19d1bf6de10b60",
+        "d7b4c794f2e417966f62346f90facd1ed51bb295faf6bd0a03aee90280462f05",
     "stats.json":
-        "9b7bda39fbfc98cb86fb105ec1640c9500ce40653367c0a250f7a9c416ae54d9",
+        "608f8ae22a173bdc6413fd1a9e21a71ba902d90b58d0e14441da6ce53158d7c6",
 }
 
 

@@ -17,6 +17,7 @@ SEED_LIMIT = 2**64  # the keys mix the seed in as one 64-bit word
 # Parquet codecs a build writes: snappy, as `datasets` writes Parquet (and what most Hub
 # datasets hold), or zstd, about 40 % smaller files for about 1.9x the Parquet writing time
 PARQUET_COMPRESSIONS = ("snappy", "zstd")
+GLOSSES_LIMIT = 16  # --glosses-per-scene: more phrasings of one scene than frames vary in
 
 
 class BuildError(CorpusgenError):
@@ -40,12 +41,19 @@ class BuildOptions:
     concepts: tuple[str, ...] | None = None
     # balanced coverage: every word occurs at least this often in the mnemo stage
     min_occurrences: int | None = None
+    # mnemo rows per scene, each a different gloss of the same hyperword
+    glosses_per_scene: int = 1
+    # the language stage from ordinary text (corpusgen.build.language_data): a local file or a Hub
+    # dataset id, with the dataset's configuration and split
+    language_data: str | None = None
+    language_config: str | None = None
+    language_split: str = "train"
 
     def draw(self) -> DrawOptions:
         from corpusgen.grammar.draw import DrawOptions  # the grammar's libraries: a slow import
 
         return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed,
-                           balanced=self.min_occurrences is not None)
+                           self.glosses_per_scene, balanced=self.min_occurrences is not None)
 
 
 def check_options(options: BuildOptions) -> None:
@@ -64,10 +72,7 @@ def check_options(options: BuildOptions) -> None:
         raise BuildError(f"--mix: {options.mix} is outside 0..1")
     if not 0 <= options.seed < SEED_LIMIT:
         raise BuildError(f"--seed: {options.seed} is outside 0..{SEED_LIMIT - 1}")
-    if options.workers < 1:
-        raise BuildError(f"--workers: {options.workers} is below 1")
-    if options.shard_scenes < 1:
-        raise BuildError(f"--shard-scenes: {options.shard_scenes} is below 1")
+    _check_counts(options)
     if options.parquet_compression not in PARQUET_COMPRESSIONS:
         raise BuildError(f"--parquet-compression: {options.parquet_compression!r} is not one "
                          f"of {', '.join(PARQUET_COMPRESSIONS)}")
@@ -83,6 +88,16 @@ def check_vocabulary(options: BuildOptions) -> None:
         raise BuildError("--concepts: the choice names no concept")
     if options.min_occurrences is not None and options.min_occurrences < 1:
         raise BuildError(f"--min-occurrences: {options.min_occurrences} is below 1")
+
+
+def _check_counts(options: BuildOptions) -> None:
+    if not 1 <= options.glosses_per_scene <= GLOSSES_LIMIT:
+        raise BuildError(f"--glosses-per-scene: {options.glosses_per_scene} is outside "
+                         f"1..{GLOSSES_LIMIT}")
+    if options.workers < 1:
+        raise BuildError(f"--workers: {options.workers} is below 1")
+    if options.shard_scenes < 1:
+        raise BuildError(f"--shard-scenes: {options.shard_scenes} is below 1")
 
 
 def default_workers() -> int:

@@ -17,6 +17,7 @@ Memory stays flat in `--n`: shards stream chunk by chunk and no process holds ev
 from __future__ import annotations
 
 import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -27,6 +28,12 @@ import pyarrow as pa
 from corpusgen.build.engine import Engine
 from corpusgen.build.engine_local import LocalEngine
 from corpusgen.build.interrupt import STOP
+from corpusgen.build.language_data import (
+    LanguageDataError,
+    LanguageSource,
+    StagedTexts,
+    stage_texts,
+)
 from corpusgen.build.options import BuildError, BuildOptions, check_options
 from corpusgen.build.progress import Progress
 from corpusgen.build.shard_tasks import (
@@ -72,6 +79,10 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
     `engine` runs the tasks (default: a local pool of `options.workers` processes).
     """
     check_options(options)
+    if options.language_data is not None and engine is not None \
+            and not isinstance(engine, LocalEngine):
+        raise BuildError("--language-data needs --engine local: its texts are staged on this "
+                         "machine")
     claimed = isinstance(out, (Output, UrlOutput))
     claim = out if claimed else (UrlOutput(out, overwrite) if is_url(out)
                                  else Output(out, overwrite))
@@ -97,6 +108,11 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
                 raise BuildError(
                     f"no scene plan has {options.min_parts}..{options.max_parts} parts in all "
                     f"of {','.join(options.langs)}{vocabulary}")
+            fewest = drawer.fewest_glosses()
+            if options.glosses_per_scene > fewest:
+                raise BuildError(
+                    f"--glosses-per-scene {options.glosses_per_scene}: some scene plan has only "
+                    f"{fewest} different glosses in one of {','.join(options.langs)}")
             capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
             if options.n > capacity:
                 raise BuildError(
@@ -138,13 +154,37 @@ def check_coverage(drawer: SceneDrawer, options: BuildOptions) -> None:
             f"{len(options.langs)} languages); asked {options.n:,}")
 
 
+def _language_texts(options: BuildOptions, folder: Path) -> StagedTexts | None:
+    """--language-data's texts, one per scene, staged into `folder` (None without it)."""
+    if options.language_data is None:
+        return None
+    source = LanguageSource(options.language_data, options.language_config,
+                            options.language_split)
+    try:
+        return stage_texts(source, options.langs, options.n, folder / "language-texts.arrow")
+    except LanguageDataError as exc:
+        raise BuildError(str(exc)) from None
+
+
 def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files: BuildFiles,
            scratch: Path, progress: bool, engine: Engine) -> dict:
     """Steps 1-4 into `files` (the output's LocalFiles or UrlFiles), then the files named
     and the first stats.json; returns the shards' sizes and checksums as the writers saw
     them."""
     plan = ShardPlan.for_build(options.n, options.shard_scenes)
-    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan)
+    staging = tempfile.TemporaryDirectory(prefix="corpusgen-language-")
+    try:
+        texts = _language_texts(options, Path(staging.name))
+        return _write_with(tables, drawer, options, files, scratch, progress, engine, plan,
+                           texts)
+    finally:
+        staging.cleanup()
+
+
+def _write_with(tables, drawer, options, files, scratch, progress, engine, plan,
+                texts: StagedTexts | None) -> dict:
+    context = BuildContext(drawer, pa.array(tables.concepts, pa.string()), options, plan,
+                           texts.path if texts else None)
     files.make_folders()
     bar = Progress(options.n, progress)
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
@@ -178,6 +218,10 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     guaranteed = (drawer.schedule.guaranteed(options.n) if drawer.schedule is not None
                   else None)
     record = stats_record(total, options, tables, guaranteed)
+    if texts is not None:
+        record["language_data"] = {"source": options.language_data,
+                                   "config": options.language_config,
+                                   "split": options.language_split, "license": texts.license}
     written, arrow_files = _name_shards(files, results)
     write_arrow_metadata(files.small, record, arrow_files)
     write_stats(files.small, record)

@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from corpusgen.build.language_data import staged_table
 from corpusgen.build.options import BuildOptions
 from corpusgen.build.shards import ShardPlan
 from corpusgen.build.stats import Stats
 from corpusgen.build.uniqueness import Slice, by_bucket, split_of
 from corpusgen.contract import SPLITS
 from corpusgen.grammar.draw import SceneDrawer
-from corpusgen.grammar.rows import row_numbers, stage_tables
+from corpusgen.grammar.rows import language_table, row_numbers, stage_tables
 from corpusgen.output.writers import ShardWriters, make_folders, part_paths
 
 
@@ -40,6 +41,8 @@ class BuildContext:
     concept_names: pa.Array
     options: BuildOptions
     plan: ShardPlan
+    # --language-data: the staged texts' Arrow file, one text per scene number
+    language_texts: str | None = None
 
 
 @dataclass
@@ -155,10 +158,15 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
             chunk = c.drawer.realise(scenes, keep[order])
             ids = row_numbers(number, m).take(pa.array(order))
             staged = stage_tables(chunk, ids, langs, c.concept_names)
+            if c.language_texts is not None:
+                texts = staged_table(c.language_texts).take(pa.array(number + order))
+                staged["language"] = language_table(ids, texts.column("lang").combine_chunks(),
+                                                    texts.column("text").combine_chunks())
             bounds = np.searchsorted(split, np.arange(len(SPLITS) + 1))
             for stage, table in staged.items():
+                per = table.num_rows // max(m, 1)  # rows a scene has in this stage
                 for s, split_name in enumerate(SPLITS):
-                    rows = table.slice(bounds[s], bounds[s + 1] - bounds[s])
+                    rows = table.slice(bounds[s] * per, (bounds[s + 1] - bounds[s]) * per)
                     # train rows are written at once; a small split waits for more, as a
                     # copy of its own (a slice would keep the whole table alive meanwhile)
                     writers.write(stage, split_name, rows if split_name == "train" else

@@ -29,6 +29,9 @@ class Stats:
     # mnemo rows per word (concept * languages + language), of every split and of train
     occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     train_occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    skeletons: dict = field(default_factory=dict)  # lang -> Counter of gloss skeleton numbers
+    # split -> lang -> language-stage rows (ordinary text has languages of its own)
+    language_rows: dict = field(default_factory=dict)
 
     def count(self, chunk, split: np.ndarray, langs: list[str], staged: dict) -> None:
         """Add a realised chunk whose rows went to `split` (numbers into SPLITS)."""
@@ -38,17 +41,32 @@ class Stats:
             for lang, c in zip(langs, counts.tolist()):
                 per[lang] = per.get(lang, 0) + c
         self.cross += int(chunk.cross.sum())
+        bounds = np.searchsorted(split, np.arange(len(SPLITS) + 1))
+        language = staged["language"].column("lang")
+        for s, name in enumerate(SPLITS):
+            counts = pa.compute.value_counts(language.slice(bounds[s], bounds[s + 1] - bounds[s]))
+            per = self.language_rows.setdefault(name, {})
+            for entry in counts.to_pylist():
+                per[entry["values"]] = per.get(entry["values"], 0) + entry["counts"]
+        skeletons = np.vstack([chunk.skeleton[None, :], chunk.more_skeletons])
+        for li, lang in enumerate(langs):
+            numbers, counts = np.unique(skeletons[:, chunk.lang == li], return_counts=True)
+            self.skeletons.setdefault(lang, Counter()).update(
+                dict(zip(numbers.tolist(), counts.tolist())))
         for k, c in zip(*np.unique(chunk.parts, return_counts=True)):
             self.parts[int(k)] += int(c)
-        mn, lg = staged["mnemo"], staged["language"]
-        for name, column in (("hyperword", mn.column("hyperword")), ("gloss", mn.column("gloss")),
-                             ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
+        # per scene: the first gloss stands for the scene's (further glosses are like it)
+        lg = staged["language"]
+        for name, column in (("hyperword", chunk.hyperword), ("gloss", chunk.gloss),
+                             ("sentence", chunk.sentence), ("language", lg.column("text"))):
             self.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
         self.scenes += len(chunk.key)
         word = chunk.flat_concepts.astype(np.int64) * len(langs) + chunk.flat_langs
         train = np.repeat(split == 0, chunk.parts)
-        self.occurrences = _added(self.occurrences, np.bincount(word))
-        self.train_occurrences = _added(self.train_occurrences, np.bincount(word[train]))
+        glosses = len(skeletons)  # mnemo rows a scene gives (--glosses-per-scene)
+        self.occurrences = _added(self.occurrences, glosses * np.bincount(word))
+        self.train_occurrences = _added(self.train_occurrences,
+                                        glosses * np.bincount(word[train]))
 
     def merge(self, other: Stats) -> None:
         for split, per in other.rows.items():
@@ -61,6 +79,28 @@ class Stats:
         self.scenes += other.scenes
         self.occurrences = _added(self.occurrences, other.occurrences)
         self.train_occurrences = _added(self.train_occurrences, other.train_occurrences)
+        for split, per in other.language_rows.items():
+            mine = self.language_rows.setdefault(split, {})
+            for lang, c in per.items():
+                mine[lang] = mine.get(lang, 0) + c
+        for lang, counts in other.skeletons.items():
+            self.skeletons.setdefault(lang, Counter()).update(counts)
+
+
+def skeleton_figures(stats: Stats, tables: SceneTables) -> dict:
+    """Per language: how many distinct gloss skeletons the build's rows use, and the
+    commonest one with its share of the language's rows — how many ways the corpus says a
+    scene, and how much one way dominates."""
+    out = {}
+    for lang in tables.langs:
+        counts = stats.skeletons.get(lang, Counter())
+        total = sum(counts.values())
+        if not total:
+            continue
+        top, top_rows = counts.most_common(1)[0]
+        out[lang] = {"distinct": len(counts), "top_share": round(top_rows / total, 4),
+                     "top": tables.tables[lang].skeletons[top]}
+    return out
 
 
 def _added(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -120,10 +160,17 @@ def stats_record(stats: Stats, options, tables: SceneTables,
     per_split = {split: {lang: c for lang, c in stats.rows.get(split, {}).items() if c}
                  for split in SPLITS}
     per_split = {split: langs for split, langs in per_split.items() if langs}
-    totals = {stage: {split: sum(langs.values()) for split, langs in per_split.items()}
-              for stage in STAGES}
-    by_lang = {stage: {split: dict(langs) for split, langs in per_split.items()}
-               for stage in STAGES}
+    # rows a scene gives each stage: one, but --glosses-per-scene mnemo rows
+    per_scene = {stage: options.glosses_per_scene if stage == "mnemo" else 1
+                 for stage in STAGES}
+    totals = {stage: {split: sum(langs.values()) * per_scene[stage]
+                      for split, langs in per_split.items()} for stage in STAGES}
+    by_lang = {stage: {split: {lang: c * per_scene[stage] for lang, c in langs.items()}
+                       for split, langs in per_split.items()} for stage in STAGES}
+    by_lang["language"] = {split: {lang: stats.language_rows.get(split, {}).get(lang, 0)
+                                   for lang in options.langs
+                                   if stats.language_rows.get(split, {}).get(lang, 0)}
+                           for split in per_split}
     return {
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),
@@ -140,6 +187,7 @@ def stats_record(stats: Stats, options, tables: SceneTables,
         "parts_histogram": {str(k): stats.parts[k] for k in sorted(stats.parts)},
         "mean_chars": {k: round(v / n, 2) for k, v in sorted(stats.chars.items())},
         "plans": len(tables.plans),
+        "gloss_skeletons": skeleton_figures(stats, tables),
         "lexicon_sha256": tables_hashes(tables),
         "versions": versions,
         **({"exposure": exposure_record(stats, options, tables, guaranteed)}

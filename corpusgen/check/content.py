@@ -83,6 +83,8 @@ def check_build(build: Build, lexicon: Lexicon | None, sample: int = 0, seed: in
         report.problems.append(msg)
 
     split_of: dict[str, tuple[str, str]] = {}  # hyperword -> (split, where)
+    options = build.stats.get("options")
+    glosses = options.get("glosses_per_scene", 1) if isinstance(options, dict) else 1
     for stage in build.stage_order:
         for split in build.splits:
             if split not in build.rows.get(stage, {}):
@@ -91,7 +93,8 @@ def check_build(build: Build, lexicon: Lexicon | None, sample: int = 0, seed: in
             if df is None:
                 continue
             report.rows += df.height
-            _check_rows(df, stage, split, f"{stage}/{split}", split_of, problem)
+            _check_rows(df, stage, split, f"{stage}/{split}", split_of, problem,
+                        glosses if stage == "mnemo" else 1)
             if stage in NAMED_COLUMN and df.height and lexicon is not None:
                 rows = df if not sample or df.height <= sample else df.sample(sample, seed=seed)
                 ok, total = _check_names(rows, stage, lexicon, problem)
@@ -108,7 +111,13 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:200]
 
 
-def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> None:
+def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem,
+                per_scene: int = 1) -> None:
+    """`per_scene`: the rows each hyperword has in this stage (--glosses-per-scene for
+    mnemo), each with its own id and its own text."""
+    dup_id = df.filter(pl.col("id").is_duplicated() & (pl.col("id") != ""))
+    if dup_id.height:
+        problem(f"{where}: id {dup_id['id'][0]!r} repeats")
     bad_stage = df.filter(pl.col("stage") != stage)
     if bad_stage.height:
         problem(f"{where} row {bad_stage['id'][0]}: stage is {bad_stage['stage'][0]!r}")
@@ -117,9 +126,18 @@ def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> Non
         if bad.height:
             problem(f"{where} row {bad['id'][0]}: a language row has a hyperword")
         return
-    dup = df.filter(pl.col("hyperword").is_duplicated())
+    times = df.group_by("hyperword").agg(pl.len().alias("n"), pl.col("id").first(),
+                                         pl.col("gloss").n_unique().alias("glosses"))
+    dup = times.filter(pl.col("n") != per_scene)
     if dup.height:
-        problem(f"{where} row {dup['id'][0]}: hyperword {dup['hyperword'][0]!r} repeats")
+        r = dup.row(0, named=True)
+        problem(f"{where} row {r['id']}: hyperword {r['hyperword']!r} has {r['n']} rows, "
+                f"not {per_scene}" if per_scene > 1 else
+                f"{where} row {r['id']}: hyperword {r['hyperword']!r} repeats")
+    same = times.filter((pl.col("n") == per_scene) & (pl.col("glosses") != per_scene))
+    if per_scene > 1 and same.height:
+        r = same.row(0, named=True)
+        problem(f"{where} row {r['id']}: hyperword {r['hyperword']!r} repeats a gloss")
     # offsets: parts in order, contiguous, covering the hyperword, surfaces matching
     parts = df.select("id", "hyperword", "constituents").explode("constituents").unnest(
         "constituents"
@@ -144,7 +162,7 @@ def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem) -> Non
     if short.height:
         r = short.row(0, named=True)
         problem(f"{where} row {r['id']}: constituents do not cover hyperword {r['hyperword']!r}")
-    for hw in df["hyperword"].to_list():
+    for hw in df["hyperword"].unique(maintain_order=True).to_list():
         seen = split_of.get(hw)
         if seen is None:
             split_of[hw] = (split, where)

@@ -27,6 +27,7 @@ class DrawOptions:
     max_parts: int = 4
     mix: float = 0.5
     seed: int = 0
+    glosses: int = 1  # realisations of each scene's gloss, each with another frame variant
     balanced: bool = False  # every scene anchors the word its number names (see balance.py)
 
 
@@ -44,7 +45,9 @@ class Scenes:
     flat_langs: np.ndarray
     cross: np.ndarray
     key: np.ndarray  # uint64 hash of the hyperword (uniqueness and split)
-    choice: np.ndarray  # (3, rows) uniforms: gloss frame, sentence frame, language-stage frame
+    # (2 + glosses, rows) uniforms: gloss frame, sentence frame, language-stage frame, then
+    # one per further gloss
+    choice: np.ndarray
 
 
 @dataclass
@@ -66,6 +69,10 @@ class Chunk:
     gloss: pa.Array
     sentence: pa.Array
     plain: pa.Array  # the language stage's sentence
+    skeleton: np.ndarray  # the gloss's skeleton, a number into its language's `skeletons`
+    # the further glosses of --glosses-per-scene (one array each) and their skeletons
+    more_glosses: list[pa.Array]
+    more_skeletons: np.ndarray  # (glosses - 1, rows)
 
 
 _MULT = np.uint64(0x100000001B3)  # FNV prime, as a polynomial base
@@ -254,7 +261,20 @@ class SceneDrawer:
         return Scenes(plan_of=plan_of, size=size, gloss_lang=gloss_lang, offsets=offsets,
                       flat_concepts=flat_c, flat_langs=flat_l, cross=cross,
                       key=self.surface_hashes.keys(surfaces, offsets, self.o.seed),
-                      choice=rng.random((3, rows)))
+                      choice=self._choices(rng, rows))
+
+    def _choices(self, rng, rows: int) -> np.ndarray:
+        # the further glosses' uniforms come after the first three, which stay as they were
+        first = rng.random((3, rows))
+        if self.o.glosses == 1:
+            return first
+        return np.concatenate([first, rng.random((self.o.glosses - 1, rows))])
+
+    def fewest_glosses(self) -> int:
+        """The fewest gloss variants any drawable plan has in any language: the most
+        different glosses every scene can get."""
+        return min((len(self.t.plans[i].gloss[lang]) for ids in self.by_size.values()
+                    for i in ids for lang in self.t.langs), default=0)
 
     def realise(self, scenes: Scenes, keep: np.ndarray) -> Chunk:
         """The rows `keep` of `scenes`, in that order, with their glosses and sentences."""
@@ -270,36 +290,49 @@ class SceneDrawer:
 
         # per gloss language: the rows realised so far and their texts, in pieces
         done = {li: {"gloss": [], "sentence": [], "plain": []} for li in range(n_langs)}
+        glosses = self.o.glosses
+        more = [f"gloss{k}" for k in range(1, glosses)]
+        for texts in done.values():
+            texts.update({name: [] for name in more})
+        skeleton = np.zeros((glosses, m), dtype=np.int32)
         for p in np.unique(plan_of):
             plan = t.plans[int(p)]
             at = np.flatnonzero(plan_of == p)
             cmat = flat_c[offsets[at][:, None] + np.arange(plan.size)]
-            slots = {s: cmat[:, j] for j, s in enumerate(plan.slots)}
             g_lang = gloss_lang[at]
             for li, lang in enumerate(t.langs):
                 sel = np.flatnonzero(g_lang == li)
                 if not len(sel):
                     continue
                 pool = self.pools[lang]
-                sub = {s: c[sel] for s, c in slots.items()}
                 g_ids, s_ids = plan.gloss[lang], plan.sentence[lang]
                 u = choice[:, at[sel]]
                 g_choice = (u[0] * len(g_ids)).astype(np.int64)
+                # further glosses: variant k from the k-th of `glosses` equal stretches
+                # after the first, so no two of a scene's glosses share a variant
+                stretch = len(g_ids) // glosses
+                g_picks = [g_choice] + [
+                    (g_choice + k * stretch + (u[2 + k] * stretch).astype(np.int64)) % len(g_ids)
+                    for k in range(1, glosses)]
+                for k, pick in enumerate(g_picks):
+                    skeleton[k, at[sel]] = t.tables[lang].gloss_skeleton[np.array(g_ids)[pick]]
                 first = (u[1] * len(s_ids)).astype(np.int64)
                 # the language stage tells the same scene with another frame where one exists
                 other = (first + 1 + (u[2] * max(len(s_ids) - 1, 1)).astype(np.int64)) % len(s_ids)
+                concepts = cmat[sel]
                 for name, kind, ids, pick in (("gloss", "gloss", g_ids, g_choice),
                                               ("sentence", "sentence", s_ids, first),
-                                              ("plain", "sentence", s_ids, other)):
-                    for c in np.unique(pick):
-                        rows = np.flatnonzero(pick == c)
-                        part = {s: v[rows] for s, v in sub.items()}
-                        done[li][name].append(
-                            (at[sel][rows], pool.positions(kind, ids[int(c)], part)))
+                                              ("plain", "sentence", s_ids, other),
+                                              *(("gloss" + str(k), "gloss", g_ids, g_picks[k])
+                                                for k in range(1, glosses))):
+                    recipes = pool.recipes_of(kind, ids, plan.slots)
+                    done[li][name].append(
+                        (at[sel], pool.positions_of(recipes, pick, concepts)))
 
         # whole-text touches (euphony, capitals) once per language, then back to kept order
         texts = {}
-        for name, is_sentence in (("gloss", False), ("sentence", True), ("plain", True)):
+        for name, is_sentence in (("gloss", False), ("sentence", True), ("plain", True),
+                                  *((name, False) for name in more)):
             order, arrays = [], []
             for li, lang in enumerate(t.langs):
                 if done[li][name]:
@@ -326,7 +359,8 @@ class SceneDrawer:
             flat_surfaces=surfaces,
             flat_start=(end - lengths).astype(np.int32), flat_end=end,
             offsets=offsets.astype(np.int32), gloss=texts["gloss"],
-            sentence=texts["sentence"], plain=texts["plain"],
+            sentence=texts["sentence"], plain=texts["plain"], skeleton=skeleton[0],
+            more_glosses=[texts[name] for name in more], more_skeletons=skeleton[1:],
         )
 
     def _distinct(self, cmat: np.ndarray, plan, rng, fixed: np.ndarray | None = None) -> None:

@@ -64,6 +64,27 @@ def _task_text(stage: str, lang: pa.Array, langs: list[str], hyper: pa.Array,
     return _around(lang, [p[0] for p in parts], [p[1] for p in parts], hyper)
 
 
+def _interleave(tables: list[pa.Table]) -> pa.Table:
+    """Equal-length tables' rows taken in turn: row 0 of each, then row 1 of each, ..."""
+    m, k = tables[0].num_rows, len(tables)
+    order = (np.arange(k, dtype=np.int64)[None, :] * m + np.arange(m)[:, None]).reshape(-1)
+    return pa.concat_tables(tables).take(pa.array(order))
+
+
+def language_table(ids: pa.Array | None, lang: pa.Array, text: pa.Array) -> pa.Table:
+    """Language-stage rows: ordinary text in `lang`, with no hyperword and naming no task;
+    `ids` as in `stage_tables`."""
+    m = len(text)
+    blank = pa.repeat(pa.scalar(""), m)
+    id_col = blank if ids is None else pc.binary_join_element_wise(
+        pa.scalar("language-"), ids, pa.scalar(""))
+    no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
+                                        pa.array([], CONSTITUENT))
+    columns = [id_col, pa.repeat(pa.scalar("language"), m), lang, blank, no_parts, blank, text,
+               blank, text, _messages(None, text), text]
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
 def row_numbers(first: int, count: int) -> pa.Array:
     """The scene numbers first..first+count-1 as the ids' zero-padded digits ("00000042")."""
     numbers = pa.array(np.arange(first, first + count, dtype=np.int64)).cast(pa.string())
@@ -73,7 +94,9 @@ def row_numbers(first: int, count: int) -> pa.Array:
 def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
                  concept_names: pa.Array) -> dict[str, pa.Table]:
     """The mnemo, bridge and language rows of the chunk's scenes, in order; `ids` are their
-    numbers (`row_numbers`), or None for blank ids; `concept_names` the lexicon's concepts."""
+    numbers (`row_numbers`), or None for blank ids; `concept_names` the lexicon's concepts.
+    With further glosses (--glosses-per-scene) each scene has that many mnemo rows, one after
+    the other, their ids numbered on ("mnemo-00000042-0", "mnemo-00000042-1", ...)."""
     m = len(chunk.key)
     lang_names = pa.array(langs, pa.string())
     lang_number = pa.array(chunk.lang.astype(np.int32))
@@ -90,12 +113,10 @@ def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
 
     blank = pa.repeat(pa.scalar(""), m)
     constituents = _constituents(chunk, lang_names, concept_names)
-    no_parts = pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, dtype=np.int32)),
-                                        constituents.values.slice(0, 0))
 
-    def table(stage, hw, parts, g, s, pr, completion, user, text):
+    def table(stage, hw, parts, g, s, pr, completion, user, text, suffix=""):
         id_col = blank if ids is None else pc.binary_join_element_wise(
-            pa.scalar(f"{stage}-"), ids, pa.scalar(""))
+            pa.scalar(f"{stage}-"), ids, pa.scalar(suffix), pa.scalar(""))
         columns = [id_col, pa.repeat(pa.scalar(stage), m), lang, hw,
                    parts, g, s, pr, completion, _messages(user, completion), text]
         return pa.Table.from_arrays(columns, schema=SCHEMA)
@@ -104,10 +125,14 @@ def stage_tables(chunk: Chunk, ids: pa.Array | None, langs: list[str],
         return pc.binary_join_element_wise(a, b, pa.scalar(""))
 
     mnemo_prompt, bridge_prompt = prompt("mnemo"), prompt("bridge")
+    mnemo_instruction = instruction("mnemo")
+    glosses = [gloss, *chunk.more_glosses]
+    mnemo = [table("mnemo", hyper, constituents, g, sentence, mnemo_prompt, g, mnemo_instruction,
+                   joined(mnemo_prompt, g), suffix=f"-{k}" if len(glosses) > 1 else "")
+             for k, g in enumerate(glosses)]
     return {
-        "mnemo": table("mnemo", hyper, constituents, gloss, sentence, mnemo_prompt, gloss,
-                       instruction("mnemo"), joined(mnemo_prompt, gloss)),
+        "mnemo": mnemo[0] if len(mnemo) == 1 else _interleave(mnemo),
         "bridge": table("bridge", hyper, constituents, gloss, sentence, bridge_prompt, sentence,
                         instruction("bridge"), joined(bridge_prompt, sentence)),
-        "language": table("language", blank, no_parts, blank, plain, blank, plain, None, plain),
+        "language": language_table(ids, lang, plain),
     }

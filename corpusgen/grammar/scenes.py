@@ -17,7 +17,7 @@ import numpy as np
 from corpusgen.cache import cached_forms
 from corpusgen.lang import get_language
 from corpusgen.lang.base import Forms, Language
-from corpusgen.lang.frame_language import Variant, compile_frames, role_of
+from corpusgen.lang.frame_language import Variant, compile_frames, role_of, skeleton
 
 if TYPE_CHECKING:  # a worker process unpickles the tables and needs no lexicon loader
     from corpusgen.lexicon import Lexicon
@@ -30,6 +30,13 @@ class LanguageTables:
     gloss: list[Variant]
     sentence: list[Variant]
     lemma_lengths: np.ndarray  # len(word) per concept
+    skeletons: list[str]  # the distinct skeletons of the gloss variants
+    gloss_skeleton: np.ndarray  # gloss variant -> index into `skeletons`
+
+    def __getstate__(self) -> dict:
+        # a build's workers realise rows from the drawer's recipes (FramePool), not from the
+        # variants: tens of thousands of them would cost each worker seconds to unpickle
+        return {**self.__dict__, "gloss": None, "sentence": None}
 
 
 @dataclass
@@ -44,13 +51,9 @@ class Plan:
         return len(self.slots)
 
 
-def _needs(variant: Variant) -> dict[str, set[tuple[str, bool]]]:
-    """slot -> {(form, agreeing)} the variant reads."""
-    out: dict[str, set] = defaultdict(set)
-    for p in variant.pieces:
-        if p.slot:
-            out[p.slot].add((p.form, p.head is not None))
-    return out
+def _needs(variant: Variant) -> frozenset[tuple[str, str, bool]]:
+    """{(slot, form, agreeing)} the variant reads."""
+    return frozenset((p.slot, p.form, p.head is not None) for p in variant.pieces if p.slot)
 
 
 def _has_forms(forms: Forms, form: str, agreeing: bool, concepts: np.ndarray) -> np.ndarray:
@@ -85,13 +88,20 @@ class SceneTables:
             language = get_language(lang)
             rows = lexicon.word_rows(lang)
             forms = cached_forms(language, rows, pos_of)
+            gloss = compile_frames(language.gloss_frames)
+            masked = [skeleton(v) for v in gloss]
+            number: dict[str, int] = {}
+            for text in masked:
+                number.setdefault(text, len(number))
             self.tables[lang] = LanguageTables(
                 language=language,
                 forms=forms,
-                gloss=[language.rewrite(v) for v in compile_frames(language.gloss_frames)],
+                gloss=[language.rewrite(v) for v in gloss],
                 sentence=[language.rewrite(v) for v in compile_frames(language.sentence_frames)],
                 lemma_lengths=np.array([len(r["word"]) if r else 0 for r in rows],
                                        dtype=np.int32),
+                skeletons=list(number),
+                gloss_skeleton=np.array([number[text] for text in masked], dtype=np.int32),
             )
         # surfaces of every concept in every language, for gathering hyperword parts
         self.lemmas = np.array(
@@ -108,26 +118,43 @@ class SceneTables:
                     entry = by_slots.setdefault(v.slots, {"gloss": {}, "sentence": {}})
                     entry[kind].setdefault(lang, []).append(i)
         plans = []
+        needs = {(lang, kind): [_needs(v) for v in getattr(t, kind)]
+                 for lang, t in self.tables.items() for kind in ("gloss", "sentence")}
+        available: dict[tuple, np.ndarray] = {}  # (lang, form, agreeing) -> per concept
         for slots, entry in sorted(by_slots.items(), key=lambda kv: sorted(kv[0])):
             if any(lang not in entry["gloss"] or lang not in entry["sentence"]
                    for lang in self.langs):
                 continue
             ordered = tuple(sorted(slots, key=lambda s: (role_order.get(role_of(s), 99), s)))
-            pools = {}
-            for slot in ordered:
-                pool = self.role_pools.get(role_of(slot), np.zeros(0, dtype=np.int32))
-                keep = np.ones(len(pool), dtype=bool)
-                for lang, t in self.tables.items():
-                    for kind in ("gloss", "sentence"):
-                        for vi in entry[kind][lang]:
-                            for form, agreeing in _needs(getattr(t, kind)[vi]).get(slot, ()):
-                                keep &= _has_forms(t.forms, form, agreeing, pool)
-                pools[slot] = pool[keep]
-            if all(len(p) for p in pools.values()) and len(set(map(len, [ordered]))) and len(
+            pools = self._pools(ordered, entry, needs, available)
+            if all(len(p) for p in pools.values()) and len(
                 {c for p in pools.values() for c in p.tolist()}
             ) >= len(ordered):
                 plans.append(Plan(ordered, pools, entry["gloss"], entry["sentence"]))
         return plans
+
+    def _pools(self, ordered: tuple[str, ...], entry: dict, needs: dict,
+               available: dict) -> dict[str, np.ndarray]:
+        """Per slot of a plan: the concepts of its role with every form the plan's variants
+        read, in every language (`available` keeps each form's answer for all concepts)."""
+        # a few dozen forms for thousands of variants: their families differ in literals only
+        read = {lang: set().union(*(needs[lang, kind][vi] for kind in ("gloss", "sentence")
+                                    for vi in entry[kind][lang])) for lang in self.tables}
+        pools = {}
+        for slot in ordered:
+            pool = self.role_pools.get(role_of(slot), np.zeros(0, dtype=np.int32))
+            keep = np.ones(len(pool), dtype=bool)
+            for lang in self.tables:
+                for need_slot, form, agreeing in sorted(read[lang]):
+                    if need_slot != slot:
+                        continue
+                    if (lang, form, agreeing) not in available:
+                        available[lang, form, agreeing] = _has_forms(
+                            self.tables[lang].forms, form, agreeing,
+                            np.arange(len(self.concepts)))
+                    keep &= available[lang, form, agreeing][pool]
+            pools[slot] = pool[keep]
+        return pools
 
     def plans_by_size(self, min_parts: int, max_parts: int) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}

@@ -62,6 +62,22 @@ def stats_table(stats: dict) -> str:
         f"- seed: {stats['seed']}",
     ]
     lines += exposure_lines(stats)
+    if stats.get("language_data"):
+        data = stats["language_data"]
+        where = ", ".join(f"{k} {data[k]}" for k in ("config", "split") if data.get(k)) \
+            if not str(data["source"]).endswith((".txt", ".jsonl", ".parquet")) else ""
+        lines.append(f"- language stage: ordinary text from `{data['source']}`"
+                     f"{f' ({where})' if where else ''}, licence: {data['license']}")
+    glosses = stats["options"].get("glosses_per_scene", 1)
+    if glosses > 1:
+        lines.append(f"- glosses per scene: {glosses} mnemo rows per hyperword, each a "
+                     "different gloss, all in the hyperword's split")
+    if stats.get("gloss_skeletons"):
+        # older builds' stats.json have no such record
+        figures = "; ".join(f"{lang} {f['distinct']:,} (commonest {f['top_share']:.1%})"
+                            for lang, f in stats["gloss_skeletons"].items())
+        lines.append(f"- distinct gloss skeletons (the gloss with every lexicon word masked): "
+                     f"{figures}")
     if stats.get("tokenizer"):
         tok = stats["tokenizer"]
         lines.append(f"- tokenizer: {tok.get('model_type')} vocab {tok.get('vocab_size'):,} "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,9 +70,9 @@ class Russian(Language):
             if here.slot is None and after.slot is not None:
                 m = PREPOSITION_BEFORE_SLOT.search(here.text)
                 if m:
-                    pieces[i] = replace(here, text=here.text[: m.start(2)])
-                    pieces[i + 1] = replace(after, form=f"{m.group(2)}+{after.form}")
-        return replace(variant, pieces=tuple(pieces))
+                    pieces[i] = here._replace(text=here.text[: m.start(2)])
+                    pieces[i + 1] = after._replace(form=f"{m.group(2)}+{after.form}")
+        return variant._replace(pieces=tuple(pieces))
 
     def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
         texts = pc.replace_substring_regex(texts, *V_BEFORE_CLUSTER)

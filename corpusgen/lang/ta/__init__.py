@@ -4,7 +4,6 @@ checked against wordfreq's frequency-ranked Tamil list."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import cache
 
 import pyarrow as pa
@@ -97,8 +96,8 @@ class Tamil(Language):
                 following += AGREEING_VERBS[pieces[i + 2].form][0]
             m = HARD_START.match(following)
             if m:
-                pieces[i + 1] = replace(after, text=f"{m.group(1)}\u0bcd{after.text}")
-        return replace(variant, pieces=tuple(pieces))
+                pieces[i + 1] = after._replace(text=f"{m.group(1)}\u0bcd{after.text}")
+        return variant._replace(pieces=tuple(pieces))
 
     def finish(self, texts: pa.Array, sentence: bool) -> pa.Array:
         if not sentence:
