@@ -17,6 +17,7 @@ _LAZY = {
     "cache_root": ".cache",
     "cached_folder": ".cache",
     "SMOLLM2_DIMS": ".smollm2",
+    "SMOLLM2_HUB_ID": ".smollm2",
     "smollm2_gguf_path": ".smollm2",
     "convert_smollm2": ".smollm2",
     "load_smollm2": ".smollm2",
