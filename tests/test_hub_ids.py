@@ -46,6 +46,9 @@ def test_from_dataset_takes_a_hub_dataset_id_and_adapters_name_a_hub_base(
     base = AutoModelForCausalLM.from_pretrained("alice/tiny-llama", cache_dir=offline_hub,
                                                 local_files_only=True)
 
+    from train_plugin.models import dataset_texts
+
+    assert dataset_texts("alice/mnemo") == dataset_texts(small_build)
     staged = StagedLoRA.from_dataset("alice/mnemo", dataset_tokenizer, rows=4, lora=TINY_LORA)
     assert [s.name for s in staged.stages] == ["mnemo", "bridge", "language"]
     assert len(staged.train_dataset) == 12
