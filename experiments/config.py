@@ -85,6 +85,11 @@ class Sizes:
     system: str | None = "You are a helpful assistant."
     eval_rows: int = 256  # rows per evaluation set
     recall_rows: int = 128  # hyperwords decoded for concept recall
+    distractors: int = 4  # forced choice: wrong words per constituent (chance 1 / (k + 1))
+    choice_rows: int = 64  # recall hyperwords whose constituents make the forced choice
+    # a learning curve: the core is also measured after these many trained rows (the
+    # learning rate is constant, so a checkpoint is what a run of that many rows gives)
+    curve: tuple[int, ...] = ()
     max_new_tokens: int = 40
     holdout: float = 0.1  # share of lexicon concepts kept out of the training build
     concepts: int | None = None  # use only this many lexicon concepts (None: all)
@@ -106,5 +111,5 @@ def quick_sizes() -> Sizes:
     extension's tokenizer without background lists, sized for a 40-concept build)."""
     return Sizes(scenes=400, rows=32, concepts=40, batch_size=8, grad_accum=1, lr=5e-3,
                  rank=4, lora_layers=0, max_length=320, eval_rows=8, recall_rows=4,
-                 max_new_tokens=8, seeds=(0, 1), tokenizer_vocab=600,
+                 max_new_tokens=8, choice_rows=4, seeds=(0, 1), tokenizer_vocab=600,
                  tokenizer_background=0, bootstrap=200, eval_batch=8, eval_tokens=512)

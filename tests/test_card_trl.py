@@ -68,7 +68,7 @@ def test_the_cards_trl_lines_train_the_closing_token_of_every_stage(small_build,
 
 
 def test_the_pushed_card_loads_from_the_repo(small_build):
-    from corpusgen.card import LOCAL_SOURCE, card_for_repo
+    from corpusgen.output.card import LOCAL_SOURCE, card_for_repo
 
     local = (small_build / "README.md").read_text(encoding="utf-8")
     assert f'source = "{LOCAL_SOURCE}"' in local

@@ -82,7 +82,7 @@ def test_extend_takes_a_hub_model_id_and_writes_a_folder_its_readme_loads(traine
     cache_as_hub(tmp_path / "base", tmp_path / "hub", "alice/tiny-base")
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
     out = tmp_path / "extended"
-    done = subprocess.run([sys.executable, "-m", "corpusgen.cli", "tokenizer", "extend",
+    done = subprocess.run([sys.executable, "-m", "mnemo_cli", "tokenizer", "extend",
                            str(trained), "--base", "alice/tiny-base", "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
@@ -104,7 +104,7 @@ def test_extend_takes_a_hub_model_id_and_writes_a_folder_its_readme_loads(traine
 
 def test_extend_with_an_unknown_hub_model_id_is_one_line(trained, tmp_path):
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "corpusgen.cli", "tokenizer", "extend",
+    done = subprocess.run([sys.executable, "-m", "mnemo_cli", "tokenizer", "extend",
                            str(trained), "--base", "alice/no-such-model", "--out",
                            str(tmp_path / "o")], capture_output=True, text=True, env=env,
                           timeout=600, check=False)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import termios
 
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 
 
 def _on_a_terminal(args: list[str]) -> str:

@@ -25,11 +25,11 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.cli import main
 from corpusgen.push import PushError, plan_push, push_build
+from mnemo_cli import main
 
 CANARY = "hf_CanaryTokenMustNeverBeShown0123456789"
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 HF_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
            "HF_ENDPOINT", "HF_OIDC_RESOURCE", "HF_TOKEN_PATH", "HTTP_PROXY", "HTTPS_PROXY",
            "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -330,7 +330,7 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
 
 def _assert_card_names_the_repo(card: str, stats: bytes, repo: str) -> None:
     """The pushed card's code loads from `repo`, and the pushed stats.json records that card."""
-    from corpusgen.card import LOCAL_SOURCE
+    from corpusgen.output.card import LOCAL_SOURCE
 
     assert f'source = "{repo}"' in card and LOCAL_SOURCE not in card
     entry = json.loads(stats)["files"]["README.md"]

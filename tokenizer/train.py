@@ -241,7 +241,7 @@ def record_in_stats(folder: Path, settings: dict) -> None:
 def record_in_card(folder: Path, settings: dict) -> None:
     """Render the build's card again from its stats (corpusgen's own card writer), so the
     card's tokenizer line follows stats.json; `settings` must already be recorded there."""
-    from corpusgen.card import write_card
+    from corpusgen.output.card import write_card
 
     build = open_build(folder)
     if build.stats.get("tokenizer") != settings:

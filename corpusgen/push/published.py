@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from corpusgen.card import card_for_repo
+from corpusgen.output.card import card_for_repo
 from corpusgen.push.plan import PushPlan
 
 CARD, STATS = "README.md", "stats.json"
