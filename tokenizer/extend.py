@@ -17,6 +17,8 @@ import re
 import shutil
 from pathlib import Path
 
+from corpusgen.contract import CARD
+
 from .corpus import hyperword_parts, open_build, read_stage
 from .errors import TokenizerError
 from .extension import EXTENSION_FILE, PIECES_MODEL, Extension, extend_tokenizer
@@ -186,7 +188,8 @@ def extend_base(folder: Path, base: str, out: Path, overwrite: bool = False,
         tok.save_pretrained(work)
         shutil.copyfile(model_file, work / PIECES_MODEL)
         ext.save(work, summary=summary)
-        (work / "README.md").write_text(folder_readme(out), encoding="utf-8")
+        # a model folder's card has the file name of a dataset's, the Hub's for both
+        (work / CARD).write_text(folder_readme(out), encoding="utf-8")
         _mode_as_umask(work)
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from corpusgen.contract import CARD, DATA_DIR, STATS
+
 from .errors import StagePluginError
 
 # a Hub repo id: one owner, one name (huggingface_hub's rule for the characters)
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
-_PUBLISHED = ["README.md", "stats.json", "data/**"]
+_PUBLISHED = [CARD, STATS, f"{DATA_DIR}/**"]
 
 
 def is_hub_id(source) -> bool:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+from corpusgen.contract import CARD, STATS
 from corpusgen.output.card import card_for_repo
 from corpusgen.push.plan import PushPlan
-
-CARD, STATS = "README.md", "stats.json"
 
 
 def published_bytes(plan: PushPlan, repo: str) -> dict[str, bytes]:
