@@ -11,7 +11,7 @@ import hashlib
 # commit message.
 PINNED = {
     "README.md":
-        "bceb41450ffe5e2724c0de296594d53729f5a326b55954688d0347cd2d88cf88",
+        "74dc888f3d018724f9cf20c6dd8a12711894ac9d09fed93765ed4f6ff9f7dfad",
     "arrow/bridge/dataset_dict.json":
         "1239dbd4ca38311b03319b672c05a6fdaacc884b0034eed047659406c62eedd4",
     "arrow/bridge/test/data-00000-of-00001.arrow":
@@ -91,7 +91,7 @@ PINNED = {
     "data/mnemo/validation-00000-of-00001.parquet":
         "c39b87ebf549b6d730657dae9d985009d1c438d5c0175a600f19d1bf6de10b60",
     "stats.json":
-        "9b7bda39fbfc98cb86fb105ec1640c9500ce40653367c0a250f7a9c416ae54d9",
+        "f4dbbbfa4cfaebb1c31bcc027baf72db86338a6ae3acb4e90effd0d4bc07c1a6",
 }
 
 
