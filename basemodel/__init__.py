@@ -17,10 +17,12 @@ _LAZY = {
     "cache_root": ".cache",
     "cached_folder": ".cache",
     "SMOLLM2_DIMS": ".smollm2",
+    "SMOLLM2_HUB_ID": ".smollm2",
     "smollm2_gguf_path": ".smollm2",
     "convert_smollm2": ".smollm2",
     "load_smollm2": ".smollm2",
     "load_smollm2_tokenizer": ".smollm2",
+    "smollm2_backend_tokenizer": ".smollm2_tokenizer",
     "smollm2_config": ".smollm2",
     "CHAR_SPECIALS": ".tiny",
     "tiny_llama": ".tiny",
@@ -33,5 +35,5 @@ __all__ = ["BaseModelError"] + list(_LAZY)
 def __getattr__(name: str):
     if name in _LAZY:
         return lazy_attribute(globals(), __name__, _LAZY, name, BaseModelError,
-                              light=frozenset({".cache"}))
+                              light=frozenset({".cache", ".smollm2_tokenizer"}))
     raise AttributeError(f"module 'basemodel' has no attribute {name!r}")

@@ -15,6 +15,9 @@ from .cache import cache_root, cached_folder
 from .errors import BaseModelError
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# the model the GGUF packs, by its Hub id: what a loaded model is named, so that adapters
+# trained on it name it as their base (PEFT's base_model_name_or_path), not a cache folder
+SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 # SmolLM2-135M's architecture, for benchmarks with random weights (no file needed)
 SMOLLM2_DIMS = {
     "hidden_size": 576, "num_hidden_layers": 30, "num_attention_heads": 9,
@@ -86,7 +89,9 @@ def convert_smollm2() -> Path:
 
 
 def load_smollm2(dtype=None, device=None, attn_implementation: str | None = None):
-    """(model, tokenizer) of SmolLM2-135M-Instruct, from the cached conversion."""
+    """(model, tokenizer) of SmolLM2-135M-Instruct, from the cached conversion, named by its
+    Hub id. The weights are the GGUF's 4-bit Q4_1 ones de-quantized to float32: close to the
+    Hub's, not equal to them."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -95,9 +100,12 @@ def load_smollm2(dtype=None, device=None, attn_implementation: str | None = None
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
+    model.name_or_path = model.config.name_or_path = SMOLLM2_HUB_ID
     if device is not None:
         model.to(device)
-    return model, AutoTokenizer.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer.name_or_path = SMOLLM2_HUB_ID
+    return model, tokenizer
 
 
 def load_smollm2_tokenizer():

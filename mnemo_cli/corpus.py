@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
+from corpusgen.build.progress import Progress, byte_bar
 from mnemo_cli.base import BUILD_DIR, LEXICONS, SEED_MAX, Failure, load_or_fail, warn
 
 SHOWN = 50  # problems printed before the count
@@ -17,16 +17,6 @@ def _open(path: Path):
     from corpusgen.contract import Build
 
     return Build.open(path)  # BuildInvalid: one line, via the command group
-
-
-def _bar(total: int, unit: str, desc: str, quiet: bool):
-    """A progress bar on stderr when it is a terminal; None otherwise (logs get none)."""
-    if quiet or not sys.stderr.isatty() or total <= 0:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, unit_scale=unit == "B", desc=desc, file=sys.stderr,
-                leave=False, dynamic_ncols=True)
 
 
 def _show(problems: list[str]) -> None:
@@ -62,7 +52,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
     if unrecorded:
         warn(f"{build.root / STATS} records no file sizes and checksums (an older "
              "corpusgen made it): only row counts and content are checked")
-    bar = _bar(total_bytes(build), "B", "verifying", quiet)
+    bar = byte_bar(total_bytes(build), "verifying", not quiet)
     try:
         problems = file_problems(build, advance=bar.update if bar else (lambda n: None))
     finally:
@@ -90,13 +80,12 @@ def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> No
              f"{lex.root}); names are not checked: pass --lexicons with the ones it was "
              "built with")
     rows = sum(sum(splits.values()) for splits in build.rows.values())
-    bar = _bar(rows, "rows", "checking", quiet)
+    bar = Progress(rows, not quiet and rows > 0, unit="rows")
+    bar.step("checking")
     try:
-        report = check_build(build, None if other else lex, sample=sample,
-                             advance=bar.update if bar else (lambda n: None))
+        report = check_build(build, None if other else lex, sample=sample, advance=bar.advance)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     _show(report.problems)
     for stage, (ok, total) in report.named.items():
         click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent "

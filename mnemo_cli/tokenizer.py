@@ -160,4 +160,4 @@ def extend_command(build_dir: Path, base: str, out: Path, init: str, overwrite: 
     per = use.get("tokens_per_hyperword", {})
     click.echo(f"added {summary['added']:,} tokens to {base}; tokens per hyperword "
                f"{per.get('base', 0):.2f} -> {per.get('extended', 0):.2f} (marked); "
-               f"saved to {out}")
+               f"saved to {out} (its README.md gives the lines that load it)")

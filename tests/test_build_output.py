@@ -234,19 +234,6 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
     assert proc.returncode == 0 and proc.stderr == ""
 
 
-def test_progress_counts_scenes_with_a_rate(monkeypatch, capsys):
-    from corpusgen.build.progress import Progress
-
-    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    bar = Progress(1000)
-    bar.step("writing")
-    time.sleep(0.2)  # tqdm redraws at most every 0.1 s
-    bar.advance(400)
-    bar.close()
-    shown = capsys.readouterr().err
-    assert "writing" in shown and "400/1000 scenes" in shown and "rows/s" in shown
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(

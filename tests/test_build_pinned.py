@@ -11,7 +11,7 @@ import hashlib
 # commit message.
 PINNED = {
     "README.md":
-        "5f67d4602789c7ef0316aacc96430aa17066754b1c020d95690ee26df0fcf548",
+        "8972a07a9ddfdccbea40e80df15fd7c292b457da138184d53f35c1d64a0f6329",
     "arrow/bridge/dataset_dict.json":
         "1239dbd4ca38311b03319b672c05a6fdaacc884b0034eed047659406c62eedd4",
     "arrow/bridge/test/data-00000-of-00001.arrow":
@@ -91,7 +91,7 @@ PINNED = {
     "data/mnemo/validation-00000-of-00001.parquet":
         "d7b4c794f2e417966f62346f90facd1ed51bb295faf6bd0a03aee90280462f05",
     "stats.json":
-        "608f8ae22a173bdc6413fd1a9e21a71ba902d90b58d0e14441da6ce53158d7c6",
+        "eaccd615b423e1218f327d5f4188ea1533b937fe8986c1fb98ad2c9c72272bc5",
 }
 
 

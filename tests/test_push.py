@@ -306,12 +306,15 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
     adds = {op.path_in_repo: op for op in ops if isinstance(op, CommitOperationAdd)}
     deletes = {op.path_in_repo for op in ops if isinstance(op, CommitOperationDelete)}
     assert set(adds) == expected_files(copy)
+    sent = {}
     for path, op in adds.items():
         with op.as_file() as f:
-            assert f.read() == (copy / path).read_bytes(), path
-    with adds["README.md"].as_file() as f:
-        card = f.read().decode()
+            sent[path] = f.read()
+    for path in set(adds) - {"README.md", "stats.json"}:
+        assert sent[path] == (copy / path).read_bytes(), path
+    card = sent["README.md"].decode()
     assert "config_name: mnemo" in card and "license: cc-by-4.0" in card
+    _assert_card_names_the_repo(card, sent["stats.json"], "alice/mnemo")
     # stale shards under data/ go in the same commit; the user's own files stay
     assert deletes == {"data/mnemo/train-00000-of-00002.parquet",
                        "data/old/train-00000-of-00001.parquet"}
@@ -323,6 +326,16 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
     assert "pushed 11 files" in res.out and "removed 2 stale files" in res.out
     assert 'load_dataset("alice/mnemo", "mnemo", revision="exp")' in res.out
     assert tree_digest(copy) == before
+
+
+def _assert_card_names_the_repo(card: str, stats: bytes, repo: str) -> None:
+    """The pushed card's code loads from `repo`, and the pushed stats.json records that card."""
+    from corpusgen.output.card import LOCAL_SOURCE
+
+    assert f'source = "{repo}"' in card and LOCAL_SOURCE not in card
+    entry = json.loads(stats)["files"]["README.md"]
+    assert entry == {"bytes": len(card.encode()),
+                     "sha256": hashlib.sha256(card.encode()).hexdigest()}
 
 
 def test_a_whole_push_against_a_local_hub(build, fake_hub):
@@ -337,7 +350,9 @@ def test_a_whole_push_against_a_local_hub(build, fake_hub):
     files = {item["value"]["path"]: base64.b64decode(item["value"]["content"])
              for item in commit if item["key"] == "file"}
     assert set(files) == expected_files(build)
-    assert all(data == (build / path).read_bytes() for path, data in files.items())
+    assert all(data == (build / path).read_bytes() for path, data in files.items()
+               if path not in ("README.md", "stats.json"))
+    _assert_card_names_the_repo(files["README.md"].decode(), files["stats.json"], "alice/x")
     assert [i["value"]["path"] for i in commit if i["key"] == "deletedFile"] == list(result.deleted)
     for _, _, headers, body in hub.requests:
         assert headers.get("authorization") == f"Bearer {CANARY}"

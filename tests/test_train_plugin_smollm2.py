@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -46,6 +48,10 @@ def test_smollm2_trains_three_stages_and_switches_its_core(published_dataset, tm
         (tmp_path / "adapters" / s / "adapter_model.safetensors").is_file()
         for s in ("mnemo", "bridge", "language")
     )
+    # the adapters name the Hub model as their base, not the cache folder it was loaded from
+    for stage in ("mnemo", "bridge", "language"):
+        config = json.loads((tmp_path / "adapters" / stage / "adapter_config.json").read_text())
+        assert config["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
 
     model.eval()
     with torch.no_grad():

@@ -13,8 +13,11 @@ PEFT's `trainable_token_indices`, and what the extension measured).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
+
+from corpusgen.contract import CARD
 
 from .corpus import hyperword_parts, open_build, read_stage
 from .errors import TokenizerError
@@ -46,6 +49,39 @@ def load_extended(folder: Path, **model_kwargs):
     model = AutoModelForCausalLM.from_pretrained(folder, **model_kwargs)
     tok = AutoTokenizer.from_pretrained(folder)
     return model, tok, ext, HyperwordMarker(folder / PIECES_MODEL, set(ext.pieces))
+
+
+def folder_readme(out: Path) -> str:
+    """The README.md of an extended folder: what it holds and the lines that load it."""
+    return f"""# A model extended by `corpusgen tokenizer extend`
+
+The base model with the hyperword pieces of a mnemo build's tokenizer added as marked tokens,
+its embeddings grown to match. Ordinary text tokenizes exactly as with the base tokenizer;
+a hyperword reaches the added tokens only when it is marked, which the mnemo-corpus package
+does (`hyperword.model` is the build's SentencePiece model the marking cuts by).
+`extension.json` lists the new ids, for PEFT's `trainable_token_indices`.
+
+```python
+from tokenizer.extend import load_extended   # pip install 'mnemo-corpus[train]'
+
+model, tokenizer, extension, marker = load_extended("{out}")
+ids = tokenizer(marker.mark("водагрустьсвет"))["input_ids"]   # the added tokens
+lora = extension.peft_kwargs()   # LoraConfig(**lora, ...): the new rows train too
+```
+
+The model and tokenizer alone load with transformers as any other folder:
+`AutoModelForCausalLM.from_pretrained("{out}")`, `AutoTokenizer.from_pretrained("{out}")`.
+"""
+
+
+def _mode_as_umask(folder: Path) -> None:
+    """Every file readable as the user's umask allows: transformers writes the weights
+    through a private temporary file, mode 0600 whatever the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(0o666 & ~mask)
 
 
 def build_hyperwords(folder: Path, splits=("train", "validation", "test")) -> list[str]:
@@ -95,9 +131,14 @@ def check_out_folder(out: Path, overwrite: bool) -> None:
         raise TokenizerError(f"--out {out} exists; pass --overwrite to replace it")
 
 
+# a Hub model id, as from_pretrained takes it: one owner, one name
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
 def load_base(base: str):
     """(model, tokenizer): `smollm2` for SmolLM2-135M-Instruct (converted once into the
-    cache, announced on stderr), or a transformers model folder."""
+    cache, announced on stderr), a transformers model folder, or a Hub model id that no
+    local path bears (from the Hub, or huggingface_hub's cache when offline)."""
     from transformers.utils import logging
 
     logging.disable_progress_bar()
@@ -109,11 +150,19 @@ def load_base(base: str):
         except BaseModelError as exc:
             raise TokenizerError(str(exc)) from None
     path = Path(base)
-    if not (path / "config.json").is_file():
+    hub = not path.exists() and bool(_HUB_ID.fullmatch(base))
+    if not hub and not (path / "config.json").is_file():
         raise TokenizerError(f"{base}: not a transformers model folder (no config.json)")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    return AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+    try:
+        return AutoModelForCausalLM.from_pretrained(base), AutoTokenizer.from_pretrained(base)
+    except OSError as exc:  # transformers' one sentence for a model it cannot find or fetch
+        if not hub:
+            raise
+        first = (str(exc).strip().splitlines() or ["not found"])[0][:200]
+        raise TokenizerError(f"{base}: no such folder, and the Hub model of that id could not "
+                             f"be had ({first})") from None
 
 
 def extend_base(folder: Path, base: str, out: Path, overwrite: bool = False,
@@ -139,6 +188,9 @@ def extend_base(folder: Path, base: str, out: Path, overwrite: bool = False,
         tok.save_pretrained(work)
         shutil.copyfile(model_file, work / PIECES_MODEL)
         ext.save(work, summary=summary)
+        # a model folder's card has the file name of a dataset's, the Hub's for both
+        (work / CARD).write_text(folder_readme(out), encoding="utf-8")
+        _mode_as_umask(work)
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)

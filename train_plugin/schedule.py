@@ -182,8 +182,11 @@ class StageSchedule:
 
 
 def read_stage_order(source: str | Path) -> list[str]:
-    """`stage_order` of a published dataset: stats.json first, else the card's YAML header."""
-    root = Path(source)
+    """`stage_order` of a published dataset (a folder or a Hub dataset id): stats.json
+    first, else the card's YAML header."""
+    from .source import dataset_folder
+
+    root = dataset_folder(source)
     if not root.is_dir():
         raise StagePluginError(f"{root}: no such dataset folder")
     stats = root / "stats.json"

@@ -24,6 +24,8 @@ from corpusgen.lexicon import Lexicon
 
 # the stages whose rows tell a hyperword's scene, and the column that must name its parts
 NAMED_COLUMN = {"mnemo": "gloss", "bridge": "sentence"}
+# rows whose names are checked between two reports to the progress bar
+NAMES_BATCH = 20_000
 
 
 @dataclass
@@ -97,10 +99,14 @@ def check_build(build: Build, lexicon: Lexicon | None, sample: int = 0, seed: in
                         glosses if stage == "mnemo" else 1)
             if stage in NAMED_COLUMN and df.height and lexicon is not None:
                 rows = df if not sample or df.height <= sample else df.sample(sample, seed=seed)
-                ok, total = _check_names(rows, stage, lexicon, problem)
+                # the rows whose names are not checked are done; the others count as their
+                # batches are, so that the bar moves through a large split too
+                advance(df.height - rows.height)
+                ok, total = _check_names(rows, stage, lexicon, problem, advance)
                 prev = report.named.get(stage, (0, 0))
                 report.named[stage] = (prev[0] + ok, prev[1] + total)
-            advance(df.height)
+            else:
+                advance(df.height)
             if len(report.problems) > max_problems:
                 return report
     return report
@@ -171,8 +177,10 @@ def _check_rows(df: pl.DataFrame, stage, split, where, split_of, problem,
             break
 
 
-def _check_names(df: pl.DataFrame, stage: str, lexicon: Lexicon, problem) -> tuple[int, int]:
-    """Rows whose text (gloss for mnemo, sentence for bridge) names every constituent."""
+def _check_names(df: pl.DataFrame, stage: str, lexicon: Lexicon, problem,
+                 advance: Callable[[int], None] = lambda n: None) -> tuple[int, int]:
+    """Rows whose text (gloss for mnemo, sentence for bridge) names every constituent;
+    `advance(rows)` after each batch of NAMES_BATCH rows."""
     column = NAMED_COLUMN[stage]
     ok = 0
     for lang in df["lang"].unique().sort().to_list():
@@ -180,20 +188,24 @@ def _check_names(df: pl.DataFrame, stage: str, lexicon: Lexicon, problem) -> tup
         if lang not in lexicon.words:
             problem(f"{stage} row {sub['id'][0]}: language {lang!r} is not one of the "
                     f"build's ({', '.join(lexicon.words)})")
+            advance(sub.height)
             continue
         words = dict(zip(lexicon.words[lang]["concept"], lexicon.words[lang]["word"]))
-        wanted = [[words.get(c["concept"], "?") for c in parts]
-                  for parts in sub["constituents"].to_list()]
         # every word the lexicon gives this language, classifiers and prepositions included
         table = lexicon.words[lang]
         vocabulary = {w for col in table.columns[1:] for w in table[col].to_list() if w}
-        found = get_language(lang).names_words(sub[column].to_list(), wanted, vocabulary)
-        for row_id, text, want, hits in zip(sub["id"], sub[column], wanted, found):
-            if all(hits):
-                ok += 1
-            else:
-                missing = [w for w, h in zip(want, hits) if not h]
-                problem(f"{stage} row {row_id}: {column} {text!r} does not name "
-                        f"{', '.join(map(repr, missing))}")
+        for batch in sub.iter_slices(NAMES_BATCH):
+            wanted = [[words.get(c["concept"], "?") for c in parts]
+                      for parts in batch["constituents"].to_list()]
+            texts = batch[column].to_list()
+            found = get_language(lang).names_words(texts, wanted, vocabulary)
+            for row_id, text, want, hits in zip(batch["id"], texts, wanted, found):
+                if all(hits):
+                    ok += 1
+                else:
+                    missing = [w for w, h in zip(want, hits) if not h]
+                    problem(f"{stage} row {row_id}: {column} {text!r} does not name "
+                            f"{', '.join(map(repr, missing))}")
+            advance(batch.height)
     return ok, df.height
 

@@ -140,6 +140,57 @@ def _examples(shard, per_stage: int = 3) -> str:
     return "\n".join(out)
 
 
+# what the card's code loads from: this placeholder in a folder, the repo's id once pushed
+# (corpusgen.push puts it in the card it sends; the folder itself is never changed)
+LOCAL_SOURCE = "path/to/this/folder"
+# the column TRL's SFTTrainer is given for every stage: one format, the chat the training
+# plugin also uses by default (train_plugin.formats). Given every column, TRL reads the rows
+# as prompt-completion because of `prompt` and as conversational because of `messages`, and
+# adds no end of sequence: the model never learns to stop.
+TRL_COLUMNS = ["messages"]
+
+
+def trl_usage(stage_order: list[str], source: str = LOCAL_SOURCE) -> str:
+    """The card's section on training with TRL: one line per stage, in curriculum order."""
+    columns = "[" + ", ".join(f'"{c}"' for c in TRL_COLUMNS) + "]"
+    lines = "\n".join(f'{stage} = load_dataset(source, "{stage}", split="train")'
+                      f".select_columns({columns})" for stage in stage_order)
+    first = stage_order[0] if stage_order else "mnemo"
+    return f"""Give `SFTTrainer` one format. Given every column, it reads the rows as
+prompt–completion and as a chat at once, adds no end of sequence, and the model never learns
+to stop. With `messages` alone each row goes through the tokenizer's chat template, and the
+assistant turn's closing token (`<|im_end|>` for SmolLM2) is trained with the rest:
+
+```python
+from datasets import load_dataset
+from trl import SFTTrainer
+
+source = "{source}"
+{lines}
+
+trainer = SFTTrainer(model="HuggingFaceTB/SmolLM2-135M-Instruct", train_dataset={first})
+trainer.train()   # then the next stage, in curriculum order
+```
+
+`.select_columns(["prompt", "completion"])` works as well: TRL appends the end of sequence
+to each completion and trains the completion alone. A `language` row's prompt is empty, so
+there its first word has nothing to be predicted from (the chat format gives it the
+template's opening)."""
+
+
+def card_for_repo(card: str, repo: str) -> str:
+    """The card as pushed to `repo`: its code loads from the repo instead of a folder."""
+    return card.replace(f'source = "{LOCAL_SOURCE}"', f'source = "{repo}"')
+
+
+def _parts(stats: dict) -> str:
+    options = stats.get("options", {})
+    low, high = options.get("min_parts"), options.get("max_parts")
+    if low is None or high is None:
+        return "several"
+    return str(low) if low == high else f"{low} to {high}"
+
+
 def import_card_library() -> None:
     """Import huggingface_hub's card classes (0.25 s): a build does it ahead, while its
     shards are written."""
@@ -188,14 +239,43 @@ in curriculum order: {', '.join(f'`{s}`' for s in stats['stage_order'])}.
 
 Splits are disjoint by hyperword, across stages too: a test hyperword was never trained on.
 
-```python
-from datasets import load_dataset
-mnemo = load_dataset("<this repo or folder>", "mnemo")
-```
-
 Columns: `id`, `stage`, `lang`, `hyperword`, `constituents` (concept, lang, surface, start,
-end — `hyperword[start:end] == surface`), `gloss`, `sentence`, `prompt`/`completion` and
-`messages` (TRL formats), `text`.
+end — `hyperword[start:end] == surface`), `gloss`, `sentence`, and the same row in three
+training formats: `prompt`/`completion`, `messages` (a chat) and `text`
+(`prompt + completion`).
+
+## Use with TRL
+
+{trl_usage(stats['stage_order'])}
+
+## How the data was made
+
+Each scene draws {_parts(stats)} concepts from corpusgen's lexicons (a word per concept and
+language, grouped in semantic fields) and fuses their words into one hyperword, within one
+language or across them. The gloss and the sentence are realised from small per-language
+templates whose slots are filled with inflected forms from each language's own library
+(pymorphy3 for Russian, lemminflect and inflect for English, pythainlp for Thai), so the
+grammar is real: cases, agreement, plurals, classifiers. Every row was generated; none was
+written or collected from people. `corpusgen check` verified the build: every file's
+checksum, the gold offsets, disjoint splits, no repeated hyperword, and — through spaCy's
+lemmatizers — that every gloss and sentence names each of its concepts. `stats.json` records
+the seed, the options, the library versions and the lexicons' hashes: the same ones give the
+same bytes.
+
+## Limitations
+
+- Synthetic text from templates: a few dozen sentence shapes per language and the lexicons'
+  vocabulary, not the variety of natural language. The `language` stage keeps a model's
+  ordinary language in use; it is no substitute for a real corpus.
+- Hyperwords are invented words: they exist in no language and mean what their gloss says.
+- The check proves that each concept is named, not that a sentence is natural or true.
+- A language written without spaces (Thai) is checked by segmenting with the lexicon's
+  words, so a wrong form of a known word could pass.
+
+## Licence
+
+CC BY 4.0 (`license:` above). The text was generated by corpusgen (Apache-2.0) from its own
+lexicons; no third-party text is included.
 
 ## Statistics
 

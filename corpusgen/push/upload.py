@@ -13,6 +13,7 @@ from pathlib import Path
 from corpusgen.errors import PushError
 from corpusgen.push.credentials import check_repo, default_endpoint, offline_mode, resolve_token
 from corpusgen.push.plan import PushFile, PushPlan, plan_push
+from corpusgen.push.published import published_bytes
 from corpusgen.push.text import corpusgen_version, human_size
 from corpusgen.push.translate import explain, scrubbed
 
@@ -154,7 +155,9 @@ def _push_once(plan: PushPlan, repo: str, *, endpoint: str, token: str, source: 
     stale = sorted(p for p in remote if p.startswith(MANAGED_PREFIXES) and p not in ours)
     _check_unchanged(plan)
     # Operations are built afresh on each attempt: huggingface_hub mutates them while uploading.
-    operations = [CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=str(f.local_path))
+    sent = published_bytes(plan, repo)
+    operations = [CommitOperationAdd(path_in_repo=f.path_in_repo,
+                                     path_or_fileobj=sent.get(f.path_in_repo, str(f.local_path)))
                   for f in plan.files]
     operations += [CommitOperationDelete(path_in_repo=p) for p in stale]
     # One create_commit rather than upload_folder: with hf_xet installed, huggingface_hub 2.x
