@@ -134,15 +134,43 @@ def file_record(root: Path, known: dict[str, tuple[int, str]] | None = None) -> 
     return files
 
 
-def record_files(root: Path) -> None:
-    """Bring stats.json's file record up to date after a step that changed the folder (a
-    tokenizer trained into a finished build rewrites the card and adds tokenizer/)."""
+def damage(build: Build) -> str | None:
+    """The quick check (`file_problems`) as one line for a command about to make something
+    from the build (train a tokenizer, push, train on it), or None when the files are as the
+    build wrote them. Damage must stop such a command: what it made would carry it on, and a
+    re-recorded checksum would hide it from `corpusgen check`."""
+    problems = file_problems(build)
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (f"{problems[0]}{more}; the build is damaged: run `corpusgen check --quick "
+            f"{build.root}`, then build it again")
+
+
+def record_made_files(root: Path, made: list[str], replaced: str | None = None) -> None:
+    """Bring stats.json's file record up to date after a command changed a finished build:
+    `made` (relative paths) are the files it wrote, `replaced` a folder it swapped whole (its
+    old entries go). Every other entry stays as the build recorded it: a file the command did
+    not make (a user's note, a damaged shard) is never adopted. The caller checks the build
+    (`damage`) before it starts."""
     build = Build.open(root)
-    stats = dict(build.stats, files=file_record(build.root))
+    recorded = recorded_files(build)
+    if recorded is None:  # a build from before the record: nothing to keep up to date
+        return
+    files = dict(recorded)
+    if replaced is not None:
+        files = {rel: e for rel, e in files.items() if not rel.startswith(f"{replaced}/")}
+    for rel in made:
+        path = build.root / rel
+        files[rel] = {"bytes": path.stat().st_size, "sha256": _sha256(path, lambda n: None)}
+    stats = dict(build.stats, files=dict(sorted(files.items())))
     path = build.root / STATS
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def total_bytes(build: Build) -> int:
