@@ -44,6 +44,26 @@ class Plan:
         return len(self.slots)
 
 
+def distinct_fill(pools: list[list[int]]) -> bool:
+    """Whether every slot can hold a concept of its pool with no concept twice (a matching
+    of slots to concepts; pools of related roles overlap, so enough concepts in all is not
+    enough). Kuhn's augmenting paths, by hand: a plan has a handful of slots, and a graph
+    library's import would cost every build's start more than this search."""
+    owner: dict[int, int] = {}  # concept -> the slot holding it
+
+    def place(slot: int, tried: set[int]) -> bool:
+        for concept in pools[slot]:
+            if concept in tried:
+                continue
+            tried.add(concept)
+            if concept not in owner or place(owner[concept], tried):
+                owner[concept] = slot
+                return True
+        return False
+
+    return all(place(slot, set()) for slot in range(len(pools)))
+
+
 def _needs(variant: Variant) -> dict[str, set[tuple[str, bool]]]:
     """slot -> {(form, agreeing)} the variant reads."""
     out: dict[str, set] = defaultdict(set)
@@ -98,6 +118,7 @@ class SceneTables:
             [self.tables[lang].forms.plain["lemma"] for lang in self.langs], dtype=object
         )
         self.lemma_lengths = np.stack([self.tables[lang].lemma_lengths for lang in self.langs])
+        self.unfillable: list[tuple[str, ...]] = []  # plans too big for the lexicon's concepts
         self.plans = self._plans(role_order)
 
     def _plans(self, role_order: dict[str, int]) -> list[Plan]:
@@ -113,21 +134,23 @@ class SceneTables:
                    for lang in self.langs):
                 continue
             ordered = tuple(sorted(slots, key=lambda s: (role_order.get(role_of(s), 99), s)))
-            pools = {}
-            for slot in ordered:
-                pool = self.role_pools.get(role_of(slot), np.zeros(0, dtype=np.int32))
-                keep = np.ones(len(pool), dtype=bool)
-                for lang, t in self.tables.items():
-                    for kind in ("gloss", "sentence"):
-                        for vi in entry[kind][lang]:
-                            for form, agreeing in _needs(getattr(t, kind)[vi]).get(slot, ()):
-                                keep &= _has_forms(t.forms, form, agreeing, pool)
-                pools[slot] = pool[keep]
-            if all(len(p) for p in pools.values()) and len(set(map(len, [ordered]))) and len(
-                {c for p in pools.values() for c in p.tolist()}
-            ) >= len(ordered):
+            pools = {slot: self._pool(slot, entry) for slot in ordered}
+            if distinct_fill([pools[slot].tolist() for slot in ordered]):
                 plans.append(Plan(ordered, pools, entry["gloss"], entry["sentence"]))
+            elif all(len(p) for p in pools.values()):
+                self.unfillable.append(ordered)
         return plans
+
+    def _pool(self, slot: str, entry: dict) -> np.ndarray:
+        """The concepts of the slot's role that have every form the plan's variants read."""
+        pool = self.role_pools.get(role_of(slot), np.zeros(0, dtype=np.int32))
+        keep = np.ones(len(pool), dtype=bool)
+        for lang, t in self.tables.items():
+            for kind in ("gloss", "sentence"):
+                for vi in entry[kind][lang]:
+                    for form, agreeing in _needs(getattr(t, kind)[vi]).get(slot, ()):
+                        keep &= _has_forms(t.forms, form, agreeing, pool)
+        return pool[keep]
 
     def plans_by_size(self, min_parts: int, max_parts: int) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
