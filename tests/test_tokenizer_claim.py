@@ -150,3 +150,22 @@ def test_a_signal_during_training_is_one_line_and_leaves_nothing(copy, signum):
     assert err.strip().splitlines() == [expected], err
     assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
     assert not (copy / "tokenizer").exists()
+
+
+def test_a_full_disk_while_tokenizer_json_is_written_is_one_line(copy, monkeypatch):
+    import builtins
+
+    from tokenizer import export
+
+    def full_disk(path, *args, **kwargs):  # what the kernel answers when the disk is full
+        if str(path).endswith("tokenizer.json"):
+            return builtins.open("/dev/full", *args, **kwargs)
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(export, "open", full_disk, raising=False)
+    stats = (copy / "stats.json").read_bytes()
+    line = one_line_failure(corpusgen("tokenizer", "train", copy, *TRAIN))
+    assert line.startswith("corpusgen: ") and "tokenizer.json: No space left on device" in line
+    assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
+    assert not (copy / "tokenizer").exists()
+    assert (copy / "stats.json").read_bytes() == stats
