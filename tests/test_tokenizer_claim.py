@@ -169,3 +169,26 @@ def test_a_full_disk_while_tokenizer_json_is_written_is_one_line(copy, monkeypat
     assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
     assert not (copy / "tokenizer").exists()
     assert (copy / "stats.json").read_bytes() == stats
+
+
+def test_a_model_cut_short_by_a_full_disk_is_one_line(copy, monkeypatch):
+    """SentencePiece does not check its writes: on a full disk it returns with a model
+    file cut short, and says nothing."""
+    import shutil as shell
+
+    from tokenizer import spm_trainer
+
+    real = spm_trainer.train_in_child
+
+    def full_disk(options):
+        real(options)
+        model = Path(f"{options['model_prefix']}.model")
+        model.write_bytes(model.read_bytes()[:1000])
+
+    usage = shell.disk_usage("/")
+    monkeypatch.setattr(spm_trainer, "train_in_child", full_disk)
+    monkeypatch.setattr(shell, "disk_usage", lambda path: usage._replace(free=4096))
+    line = one_line_failure(corpusgen("tokenizer", "train", copy, *TRAIN))
+    assert "SentencePiece's model cannot be read back" in line
+    assert "the disk is full (4,096 bytes free)" in line
+    assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]

@@ -88,8 +88,30 @@ def train_sentencepiece(counts: Counter, prefix: Path, vocab_size: int, model_ty
         raise TokenizerError(_explain(str(exc), vocab_size)) from None
     finally:
         tsv.unlink(missing_ok=True)
-    scrub_paths(model)
+    try:
+        scrub_paths(model)
+    except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, OSError, ...
+        raise TokenizerError(_unreadable(model, exc)) from None
     return model
+
+
+# Below this much free space, a model SentencePiece could not write is put down to a full
+# disk (SentencePiece does not check its own writes and says nothing).
+FULL_DISK_BYTES = 64 << 20
+
+
+def _unreadable(model: Path, exc: Exception) -> str:
+    import shutil
+
+    try:
+        free = shutil.disk_usage(model.parent).free
+    except OSError:
+        free = None
+    why = (f"the disk is full ({free:,} bytes free)" if free is not None and
+           free < FULL_DISK_BYTES else "it was cut short or damaged")
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return (f"{model}: SentencePiece's model cannot be read back ({text}): {why}; free some "
+            "space and train again")
 
 
 def train_in_child(options: dict) -> None:
