@@ -192,3 +192,21 @@ def test_a_model_cut_short_by_a_full_disk_is_one_line(copy, monkeypatch):
     assert "SentencePiece's model cannot be read back" in line
     assert "the disk is full (4,096 bytes free)" in line
     assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
+
+
+def test_kill_9_leaves_a_temporary_folder_the_next_training_sweeps(copy):
+    command = [sys.executable, "-m", "corpusgen.cli", "tokenizer", "train", str(copy),
+               "--vocab-size", "5000", "--background", "0", "--quiet"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tmp = copy / f".tokenizer.tmp-{proc.pid}"
+    deadline = time.monotonic() + 120
+    while not list(tmp.glob("*.tsv")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    assert tmp.is_dir()  # nothing runs after SIGKILL
+    result = corpusgen("tokenizer", "train", copy, *TRAIN)
+    assert result.exit_code == 0, result.stderr
+    assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
+    assert not [rel for rel in recorded(copy) if ".tokenizer" in rel]
+    assert corpusgen("check", copy, "--quick").exit_code == 0

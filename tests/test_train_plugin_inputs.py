@@ -189,3 +189,28 @@ def test_adapters_dir_never_replaces_a_users_file_or_an_adapter_silently(
     assert (out / "mnemo" / "adapter_model.safetensors").read_bytes() != saved
     assert (out / "README.md").read_text(encoding="utf-8") == "my notes"
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_trainer_resume_on_other_data_of_the_same_size_is_refused(published_dataset,
+                                                                   dataset_tokenizer,
+                                                                   tmp_path):
+    import datasets
+    from transformers import Trainer, TrainingArguments
+
+    rows = datasets.load_from_disk(str(published_dataset / "arrow/mnemo"))["train"]
+
+    def trainer_on(data, out: Path) -> Trainer:
+        staged = StagedLoRA([Stage("mnemo", data=data)], dataset_tokenizer, lora=TINY_LORA)
+        model = staged.wrap(tiny_model(dataset_tokenizer))
+        args = TrainingArguments(output_dir=str(out), per_device_train_batch_size=8,
+                                 save_strategy="steps", save_steps=1, report_to=[],
+                                 use_cpu=True, disable_tqdm=True, lr_scheduler_type="constant")
+        trainer = Trainer(model=model, args=args, train_dataset=staged.train_dataset,
+                          data_collator=staged.collator)
+        staged.attach(trainer)
+        return trainer
+
+    trainer_on(rows.select(range(ROWS)), tmp_path / "a").train()
+    other = trainer_on(rows.select(range(ROWS, 2 * ROWS)), tmp_path / "b")
+    with pytest.raises(StagePluginError, match="made on other data"):
+        other.train(resume_from_checkpoint=str(tmp_path / "a" / "checkpoint-1"))
