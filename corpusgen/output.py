@@ -51,6 +51,9 @@ def refusal(folder: Path) -> str | None:
         return f"cannot be read ({exc.strerror})"
     if not entries:
         return None
+    busy = _held_claim(folder / ".tokenizer.lock")
+    if busy:
+        return f"is being written by a tokenizer training (pid {busy})"
     try:
         stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -61,6 +64,22 @@ def refusal(folder: Path) -> str | None:
                 if p.is_file() and p.parent != folder]
 
     return build_refusal(entries, nested, stats)
+
+
+def _held_claim(lock: Path) -> str | None:
+    """The pid written in `lock` while a live process holds it (see Output._lock); None
+    when nobody does. A claim left by a killed process is free: the kernel dropped it."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.read(fd, 32).decode(errors="replace").strip() or "?"
+    finally:
+        os.close(fd)  # and with it the shared lock just taken
+    return None
 
 
 def build_refusal(entries: list[str], files, stats) -> str | None:

@@ -210,3 +210,18 @@ def test_kill_9_leaves_a_temporary_folder_the_next_training_sweeps(copy):
     assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
     assert not [rel for rel in recorded(copy) if ".tokenizer" in rel]
     assert corpusgen("check", copy, "--quick").exit_code == 0
+
+
+def test_a_build_overwrite_never_swaps_a_folder_a_tokenizer_is_training_in(copy):
+    from corpusgen.output import OutputError
+    from tokenizer.claim import claim_tokenizer_folder
+
+    with claim_tokenizer_folder(copy / "tokenizer"):  # as a running training holds it
+        line = one_line_failure(corpusgen("build", "--n", 20, "--out", copy, "--overwrite",
+                                          "--quiet"))
+        assert f"is being written by a tokenizer training (pid {os.getpid()})" in line
+        with (pytest.raises(OutputError, match="another tokenizer training"),
+              claim_tokenizer_folder(copy / "tokenizer")):
+            pass
+    assert (copy / "stats.json").is_file()
+    assert not [p.name for p in copy.iterdir() if p.name.startswith(".tokenizer")]
