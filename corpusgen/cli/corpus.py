@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
     from corpusgen.integrity import file_problems, recorded_files, row_problems, total_bytes
 
     build = _open(build_dir)
+    seen = _identity(build.root)
     unrecorded = recorded_files(build) is None
     if unrecorded:
         warn(f"{build.root / 'stats.json'} records no file sizes and checksums (an older "
@@ -69,6 +71,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
             bar.close()
     if not problems:
         problems = row_problems(build)
+    _same_folder(build.root, seen)
     if problems:
         _show(problems)
         raise _fail(problems, "damaged or unknown files; content not checked")
@@ -76,10 +79,28 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
         click.echo(f"ok: the row counts of {build.root} match stats.json" if unrecorded else
                    f"ok: the files of {build.root} are as the build wrote them")
         return
-    _check_content(build, sample, quiet, lexicons)
+    _check_content(build, sample, quiet, lexicons, seen)
 
 
-def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> None:
+def _identity(root: Path) -> tuple:
+    """The folder and its stats.json as the file system knows them: a build --overwrite
+    swaps in another folder (another inode) with another stats.json."""
+    try:
+        folder, stats = os.stat(root), os.stat(root / "stats.json")
+    except OSError:
+        return ()
+    return folder.st_dev, folder.st_ino, stats.st_ino, stats.st_mtime_ns
+
+
+def _same_folder(root: Path, seen: tuple) -> None:
+    """A check that read one build's files and another's says nothing true of either."""
+    if _identity(root) != seen:
+        raise Failure(f"{root} was replaced while it was checked (a build --overwrite?); "
+                      "check it again")
+
+
+def _check_content(build, sample: int, quiet: bool, lexicons: Path | None,
+                   seen: tuple) -> None:
     from corpusgen.check import check_build, lexicon_mismatch
 
     lex = load_or_fail(lexicons, list(build.languages) or None)
@@ -96,6 +117,7 @@ def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> No
     finally:
         if bar is not None:
             bar.close()
+    _same_folder(build.root, seen)
     _show(report.problems)
     for stage, (ok, total) in report.named.items():
         click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent "
