@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 LANGS = ("ru", "en", "th")
 
 
@@ -40,17 +40,18 @@ def load() -> str:
 def generation_rate(seconds: float = 5.0) -> float:
     """Rows (hyperword, gloss, sentence and the stages' columns, in Arrow) per second, one
     process, drawing and realising chunk after chunk."""
-    from corpusgen.generate import DrawOptions, SceneDrawer
+    from corpusgen.build.shards import CHUNK_ROWS
+    from corpusgen.grammar.draw import DrawOptions, SceneDrawer
+    from corpusgen.grammar.rows import row_numbers, stage_tables
+    from corpusgen.grammar.scenes import SceneTables
     from corpusgen.lexicon import load_lexicon
-    from corpusgen.rows import row_numbers, stage_tables
-    from corpusgen.scenes import SceneTables
 
     tables = SceneTables(load_lexicon(langs=list(LANGS)), list(LANGS))
     drawer = SceneDrawer(tables, DrawOptions(LANGS))
     names = pa.array(tables.concepts, pa.string())
     rows, index, start = 0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        chunk = drawer.draw(index)
+        chunk = drawer.draw(index, CHUNK_ROWS)
         m = len(chunk.key)
         stage_tables(chunk, row_numbers(rows, m), list(LANGS), names)
         rows += m
@@ -163,8 +164,8 @@ def ray_build(out: str, n: int, repeats: int) -> None:
     and warm; prints the wall seconds of each build alone, one a line."""
     import ray
 
-    from corpusgen.build import BuildOptions, build
-    from corpusgen.engine_ray import RayEngine
+    from corpusgen.build.engine_ray import RayEngine
+    from corpusgen.build.run import BuildOptions, build
     from corpusgen.lexicon import load_lexicon
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")

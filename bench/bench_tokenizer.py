@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_build(n: int, where: Path) -> Path:
     out = where / f"build-{n}"
-    subprocess.run([sys.executable, "-m", "corpusgen.cli", "build", "--n", str(n), "--out",
+    subprocess.run([sys.executable, "-m", "mnemo_cli", "build", "--n", str(n), "--out",
                     str(out), "--quiet"], check=True, cwd=ROOT)
     return out
 

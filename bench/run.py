@@ -1,7 +1,7 @@
 """`make bench`: every benchmark of the project, one after another, each printing its table.
 
-Figures depend on the machine and on what else runs on it; the README quotes the ones measured
-on the 2-core CPU machine the project is developed on.
+Figures depend on the machine and on what else runs on it; bench/README.md holds the ones
+measured on the 2-core CPU machine the project is developed on, each with its command.
 """
 
 from __future__ import annotations

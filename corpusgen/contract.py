@@ -9,6 +9,7 @@ the standard library and pyarrow. docs/dataset.md describes the same contract fo
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,16 @@ def read_stats(root: Path) -> dict[str, Any]:
     if unknown:
         raise BuildInvalid(f"{path}: unknown stage {', '.join(map(str, unknown))}")
     return stats
+
+
+def write_stats(root: Path, stats: dict[str, Any]) -> None:
+    """The one writer of a build's stats.json: a temporary file beside it, renamed over it,
+    so a reader never sees half a record."""
+    path = Path(root) / STATS
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half record beside it

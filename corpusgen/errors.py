@@ -1,10 +1,15 @@
-"""The errors corpusgen's library raises. The CLI turns each into one line and exit 1."""
+"""The errors the project's libraries raise. The CLI turns each into one line and exit 1."""
 
 from __future__ import annotations
 
 
-class CorpusgenError(Exception):
-    """A user-facing failure; its message is one line that says what and where."""
+class MnemoError(Exception):
+    """A user-facing failure of any part (corpusgen, tokenizer, train_plugin, basemodel); its
+    message is one line that says what and where. The command line catches this one class."""
+
+
+class CorpusgenError(MnemoError):
+    """A failure of the generator, its build, check or push."""
 
 
 class PushError(CorpusgenError):

@@ -39,9 +39,16 @@ def parse_args(argv):
                         ".jsonl or .parquet with a `text` field")
     for name, kind in (("scenes", int), ("rows", int), ("batch-size", int), ("lr", float),
                        ("rank", int), ("lora-layers", int), ("eval-rows", int),
-                       ("recall-rows", int), ("max-new-tokens", int), ("max-length", int),
+                       ("recall-rows", int), ("concepts", int), ("distractors", int),
+                       ("max-new-tokens", int), ("max-length", int),
                        ("bootstrap", int)):
         p.add_argument(f"--{name}", type=kind, default=None)
+    p.add_argument("--curve", default=None,
+                   help="comma-separated row counts below --rows after which the core is "
+                        "also measured (a learning curve over exposures, one run)")
+    p.add_argument("--core-only", action="store_true",
+                   help="train and measure the base model and the mnemo core alone (a "
+                        "learning curve's points); no arm runs")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
     p.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
                    help="base weights (adapters train in float32)")
@@ -57,8 +64,10 @@ def parse_args(argv):
     sizes = _sizes(p, args)
     args.arms = [a.strip() for a in args.arms.split(",") if a.strip()]
     unknown = [a for a in args.arms if a not in ARMS]
-    if unknown or not args.arms:
+    if unknown or not (args.arms or args.core_only):
         p.error(f"--arms: {', '.join(unknown) or 'none given'}; choose from {', '.join(ARMS)}")
+    if args.core_only:
+        args.arms = []
     args.langs = [x.strip() for x in args.langs.split(",") if x.strip()]
     if args.language_data is not None and not args.language_data.is_file():
         p.error(f"--language-data {args.language_data}: no such file")
@@ -82,7 +91,8 @@ def _sizes(p, args):
     """The run's Sizes: --quick's or the full run's, with the options given on top."""
     sizes = quick_sizes() if args.quick else full_sizes()
     for name in ("scenes", "rows", "batch_size", "lr", "rank", "lora_layers", "eval_rows",
-                 "recall_rows", "max_new_tokens", "max_length", "bootstrap"):
+                 "recall_rows", "concepts", "distractors", "max_new_tokens", "max_length",
+                 "bootstrap"):
         value = getattr(args, name)
         if value is None:
             continue
@@ -93,8 +103,12 @@ def _sizes(p, args):
         sizes.grad_accum = 1  # a batch that does not split evenly trains in one micro-batch
     if sizes.rows % sizes.batch_size:
         p.error("--rows must be a multiple of --batch-size (equal steps in every arm)")
+    if sizes.concepts is not None and sizes.concepts < 10:
+        p.error("--concepts must be at least 10 (a tenth of them is held out)")
     if sizes.recall_rows > sizes.eval_rows:
         p.error("--recall-rows cannot exceed --eval-rows (recall decodes rows of gloss_seen)")
+    if args.curve is not None:
+        sizes.curve = _curve(p, args.curve, sizes)
     if args.seeds is not None:
         try:
             sizes.seeds = tuple(int(s) for s in args.seeds.split(",") if s.strip())
@@ -103,6 +117,19 @@ def _sizes(p, args):
         if not sizes.seeds:
             p.error("--seeds: at least one seed")
     return sizes
+
+
+def _curve(p, text: str, sizes) -> tuple[int, ...]:
+    """--curve's row counts: multiples of the batch size below --rows."""
+    try:
+        counts = tuple(sorted({int(x) for x in text.split(",") if x.strip()}))
+    except ValueError:
+        p.error(f"--curve {text!r}: comma-separated row counts")
+    bad = [n for n in counts if n <= 0 or n >= sizes.rows or n % sizes.batch_size]
+    if bad:
+        p.error(f"--curve: {', '.join(map(str, bad))} must be multiples of --batch-size "
+                f"below --rows ({sizes.rows})")
+    return counts
 
 
 def claim_output(out: Path) -> str | None:

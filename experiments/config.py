@@ -85,6 +85,10 @@ class Sizes:
     system: str | None = "You are a helpful assistant."
     eval_rows: int = 256  # rows per evaluation set
     recall_rows: int = 128  # hyperwords decoded for concept recall
+    distractors: int = 4  # forced choice: wrong words per constituent (chance 1 / (k + 1))
+    # a learning curve: the core is also measured after these many trained rows (the
+    # learning rate is constant, so a checkpoint is what a run of that many rows gives)
+    curve: tuple[int, ...] = ()
     max_new_tokens: int = 40
     holdout: float = 0.1  # share of lexicon concepts kept out of the training build
     concepts: int | None = None  # use only this many lexicon concepts (None: all)

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .builds import DataProblem
 
 GLOSS_SETS = ("gloss_seen", "gloss_unseen")
@@ -66,6 +68,11 @@ class Data:
     # language -> concept -> its word, for recall
     lexicon_words: dict[str, dict[str, str]] = field(default_factory=dict)
     trained_words: set[str] = field(default_factory=set)  # \w+ runs of the trained rows' text
+    # the forced choice (knowledge.py): candidate gloss rows and one item per constituent
+    choice_rows: list[dict] = field(default_factory=list)
+    choice_items: list = field(default_factory=list)
+    exposures: dict = field(default_factory=dict)  # occurrences per word in the trained rows
+    curve_exposures: dict = field(default_factory=dict)  # the same after each curve point
 
     def summary(self) -> dict:
         return {"train_build": str(self.train_build), "held_out_concepts": len(self.held_out),
@@ -73,7 +80,9 @@ class Data:
                 "sets": {n: {"rows": len(s.rows), "label": s.label, "source": s.source,
                              "words_in_trained_rows": s.words_trained,
                              "words": s.words_total} for n, s in self.sets.items()},
-                "recall_hyperwords": len(self.recall_rows)}
+                "recall_hyperwords": len(self.recall_rows),
+                "choice_items": len(self.choice_items), "exposures": self.exposures,
+                "curve_exposures": self.curve_exposures}
 
 
 # ---- evaluation sets -------------------------------------------------------------------
@@ -174,11 +183,50 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
         data.vocabulary[lang] = {w for col in table.columns[1:] for w in table[col].to_list()
                                  if isinstance(w, str) and w}
         data.lexicon_words[lang] = dict(zip(table["concept"], table["word"]))
+    trained_concepts = set(concepts) - set(held)
+    data.exposures = exposures(mnemo["train"][:n], lex, trained_concepts)
+    data.curve_exposures = {str(k): exposures(mnemo["train"][:k], lex, trained_concepts)
+                            for k in sizes.curve}
+    data.choice_rows, data.choice_items = _choice(data.recall_rows, lex, trained_concepts,
+                                                  sizes.distractors)
     for name in GLOSS_SETS + ("sentences",):
         if len(data.sets[name].rows) < sizes.eval_rows:
             log(f"note: {name} has {len(data.sets[name].rows)} rows (asked {sizes.eval_rows}); "
                 "raise --scenes for more")
     return data
+
+
+def exposures(rows: list[dict], lex, concepts: set[str]) -> dict:
+    """How often each word (a concept in one language) of the training lexicon occurs in
+    the trained mnemo rows: min, median, mean and max over words, zeros included, and how
+    many words never occur."""
+    from collections import Counter
+
+    counts = Counter((c["concept"], c["lang"]) for r in rows for c in r["constituents"])
+    words = [(c, lang) for lang, table in lex.words.items()
+             for c in table["concept"].to_list() if c in concepts]
+    n = np.array([counts.get(w, 0) for w in words], dtype=np.float64)
+    if not len(n):
+        return {}
+    return {"words": len(words), "min": int(n.min()), "median": float(np.median(n)),
+            "mean": round(float(n.mean()), 2), "max": int(n.max()),
+            "never": int((n == 0).sum())}
+
+
+def _choice(rows: list[dict], lex, trained: set[str], k: int):
+    """The forced-choice candidates of the recall rows (knowledge.choice_candidates), with
+    each language's forms as the build made them."""
+    from corpusgen.cache import cached_forms
+    from corpusgen.lang import get_language
+
+    from .knowledge import choice_candidates
+
+    pos = lex.concepts["pos"].to_list()
+    forms = {lang: cached_forms(get_language(lang), lex.word_rows(lang), pos)
+             for lang in lex.words}
+    concepts = {r["concept"]: {"index": i, "field": r["field"], "pos": r["pos"]}
+                for i, r in enumerate(lex.concepts.select("concept", "field", "pos").to_dicts())}
+    return choice_candidates(rows, forms, concepts, trained, k)
 
 
 def _gloss_set(name: str, rows: list[dict], trained_pairs, source: str) -> EvalSet:

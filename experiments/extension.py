@@ -91,4 +91,5 @@ def marked_data(data: Data, marker) -> Data:
     sets = {name: dataclasses.replace(es, rows=[marker.mark_row(r) for r in es.rows])
             if name in GLOSS_SETS else es for name, es in data.sets.items()}
     return dataclasses.replace(data, sets=sets,
-                               recall_rows=[marker.mark_row(r) for r in data.recall_rows])
+                               recall_rows=[marker.mark_row(r) for r in data.recall_rows],
+                               choice_rows=[marker.mark_row(r) for r in data.choice_rows])

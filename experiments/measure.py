@@ -22,6 +22,7 @@ import numpy as np
 from train_plugin.formats import IGNORE_INDEX
 
 from .data import GLOSS_SETS, Data
+from .knowledge import choice_hits, control_order
 from .lower_layers import SharedLowerLayers
 from .shared_prefix import SharedPrefix
 
@@ -84,6 +85,13 @@ class Evaluator:
             ids, labels = encoder.encode({c: [r[c] for r in es.rows] for c in cols}, stage=name)
             chars = np.array([max(1, len(t)) for t in es.targets], dtype=np.float64)
             self.sets[name] = (ids, labels, chars)
+        if data.choice_rows:  # the forced choice's candidate glosses, scored like a set
+            cols = ("messages", "prompt", "completion")
+            ids, labels = encoder.encode({c: [r[c] for r in data.choice_rows] for c in cols},
+                                         stage=CHOICE)
+            chars = np.array([max(1, len(r["completion"])) for r in data.choice_rows],
+                             dtype=np.float64)
+            self.sets[CHOICE] = (ids, labels, chars)
 
     def _batches(self, ids):
         """Consecutive rows up to `eval_tokens` tokens, to be flattened into one row each."""
@@ -202,7 +210,6 @@ class Evaluator:
 
     def recall(self, model, combo: Combo, core: str | None) -> dict:
         """Greedy glosses of the recall rows; per row, constituent words the gloss names."""
-        from corpusgen.lang import get_language
         from train_plugin import generate_gloss
 
         apply_combo(model, combo, core)
@@ -213,18 +220,36 @@ class Evaluator:
                                device=self.device)
         if self.clean is not None:
             texts = [self.clean(t) for t in texts]
-        hits, wanted = np.zeros(len(rows)), np.zeros(len(rows))
-        # a constituent in the gloss language is spelled out in the hyperword itself: naming
-        # it can be copying; the others have to be translated
-        hits_spelled, spelled = np.zeros(len(rows)), np.zeros(len(rows))
+        # the chance control: each gloss scored against another hyperword's words (of the
+        # same gloss language), leaving out the words the two hyperwords share
+        other = control_order([r["lang"] for r in rows])
+        own = [{c["concept"] for c in r["constituents"]} for r in rows]
+        out = {}
+        for key, targets in (("", list(range(len(rows)))), ("control_", other)):
+            wanted_of = [[c for c in rows[j]["constituents"]
+                          if key == "" or c["concept"] not in own[i]]
+                         for i, j in enumerate(targets)]
+            out.update({f"{key}{k}": v for k, v in self._score(texts, rows, wanted_of).items()})
+        out["samples"] = [{"hyperword": r["hyperword"], "lang": r["lang"],
+                           "gold": r["completion"], "output": t}
+                          for r, t in zip(rows[:6], texts[:6])]
+        return out
+
+    def _score(self, texts: list[str], rows: list[dict], wanted_of: list[list[dict]]) -> dict:
+        """Per row: the words of `wanted_of[i]` (constituents) that text i names, all and
+        those spelled in the gloss language inside the hyperword (naming them can be
+        copying; the others have to be translated)."""
+        from corpusgen.lang import get_language
+
+        n = len(rows)
+        hits, wanted, hits_spelled, spelled = (np.zeros(n) for _ in range(4))
         by_lang: dict[str, list[int]] = {}
         for i, r in enumerate(rows):
             by_lang.setdefault(r["lang"], []).append(i)
         for lang, idx in by_lang.items():
             words = self.data.lexicon_words.get(lang, {})
             wanted_words = [[(words[c["concept"]], c["lang"] == lang)
-                             for c in rows[i]["constituents"] if c["concept"] in words]
-                            for i in idx]
+                             for c in wanted_of[i] if c["concept"] in words] for i in idx]
             named = get_language(lang).names_words([texts[i] for i in idx],
                                                    [[w for w, _ in want] for want in wanted_words],
                                                    self.data.vocabulary.get(lang, set()))
@@ -233,11 +258,8 @@ class Evaluator:
                 spelled[i] = sum(in_hyperword for _, in_hyperword in want)
                 hits_spelled[i] = sum(g for g, (_, in_hyperword) in zip(got, want)
                                       if in_hyperword)
-        samples = [{"hyperword": r["hyperword"], "lang": r["lang"], "gold": r["completion"],
-                    "output": t} for r, t in zip(rows[:6], texts[:6])]
         return {"hits": hits.tolist(), "words": wanted.tolist(),
-                "hits_spelled": hits_spelled.tolist(), "words_spelled": spelled.tolist(),
-                "samples": samples}
+                "hits_spelled": hits_spelled.tolist(), "words_spelled": spelled.tolist()}
 
 
 def _labelled(batch):
@@ -250,20 +272,33 @@ def _labelled(batch):
 # Part of every stored unit's settings key: raised when a change to the measuring would
 # change what a stored unit holds, so that no run reuses units measured the old way.
 # 2: recall decodes with the run's system turn (1 decoded with the chat template's default
-# one, not the one the adapters were trained with).
-MEASURES_VERSION = 2
+# one, not the one the adapters were trained with). 3: the forced choice and recall's chance
+# control.
+MEASURES_VERSION = 3
+CHOICE = "choice"  # the forced choice's candidate rows, measured with every recall combo
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
 CORE_SETS = FULL_SETS  # the core alone, before language
 REFERENCE_SETS = ("gloss_seen", "sentences", "language_data", "base_samples")
 CORE_OFF_SETS = ("gloss_seen", "sentences")
 SWEEP_SETS = ("gloss_seen", "sentences")
+CURVE_SETS = ("gloss_seen",)  # a learning curve's points before the last
 
 
 def measure(ev: Evaluator, model, plan: list[tuple[Combo, tuple[str, ...]]], core: str | None,
             kl_reference: Combo | None = None, recall: tuple[Combo, ...] = ()) -> dict:
     """Losses of the sets each combo of `plan` names (KL to `kl_reference` on gloss_seen),
-    and concept recall for the `recall` combos."""
+    and concept recall and the forced choice for the `recall` combos."""
+    if CHOICE in ev.sets:
+        plan = [(c, sets + (CHOICE,) if c in recall else sets) for c, sets in plan]
+        plan += [(c, (CHOICE,)) for c in recall if all(c != p for p, _ in plan)]
     result = ev.losses(model, plan, core, kl_reference)
+    items = ev.data.choice_items
     for combo in recall:
         result[combo.name]["recall"] = ev.recall(model, combo, core)
+        scored = result[combo.name].pop(CHOICE, None)
+        if scored is not None:
+            result[combo.name]["choice"] = {
+                "hits": choice_hits(np.asarray(scored["nll"]), items).tolist(),
+                "spelled": [it.spelled for it in items], "pair": [it.pair for it in items],
+                "chance": 1 / items[0].size if items else None}
     return result

@@ -87,3 +87,28 @@ def plot_curves(res, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_learning_curve(points: list[dict], path: Path) -> None:
+    """Knowledge measures of the core against mean exposures per word (log axis)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    x = np.array([max(p["exposures"].get("mean", 0), 0.1) for p in points])
+    for label in ("forced choice, to translate", "forced choice, spelled",
+                  "to translate, minus control", "spelled, minus control"):
+        ests = [p["figures"][label] for p in points]
+        keep = [i for i, e in enumerate(ests) if e is not None]
+        if not keep:
+            continue
+        y = np.array([ests[i]["mean"] for i in keep])
+        err = np.array([[ests[i]["mean"] - ests[i]["lo"], ests[i]["hi"] - ests[i]["mean"]]
+                        for i in keep]).T
+        ax.errorbar(x[keep], y, yerr=err, fmt="o-", ms=4, lw=1, capsize=2, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("mean occurrences of a word in the trained mnemo rows")
+    ax.set_ylabel("share (95 % interval)")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

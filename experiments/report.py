@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import ARMS, LANGUAGE_WEIGHTS
 from .data import SET_LABELS
-from .plots import plot_curves, plot_pareto
+from .plots import plot_curves, plot_learning_curve, plot_pareto
 from .results import Results
 from .stats import fmt, verdict
 
@@ -32,7 +32,7 @@ def rows_of_table(res: Results) -> list[tuple[str, str, str, int]]:
     rows = [(f"base model ({f})", f"base:{f}", "none", 0) for f in formats]
     rows += [(f"after mnemo: core alone ({f})", f"core:{f}", "core", 0) for f in formats
              if any((ARMS[a].root == "core" or ARMS[a].extended) and ARMS[a].format == f
-                    for a in res.arms)]
+                    for a in res.arms) or not res.arms]
     if any("language" in ARMS[a].stages for a in res.arms):
         rows.append(("language adapter on the base alone (reference)", "reference", "language",
                      0))
@@ -69,6 +69,87 @@ def gloss_table(res: Results) -> list[str]:
                  res.value(arm, combo, "gloss_seen", "recall_translated", point),
                  res.value(arm, combo, "gloss_seen", "kl", point)]
         lines.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
+    return head + lines
+
+
+def knowledge_table(res: Results) -> list[str]:
+    """Knowing against guessing, per model state: recall minus its shuffled control, and the
+    forced choice against its chance level."""
+    chance = res.choice_chance()
+    head = [("| model state | recall, words to translate | same glosses, another hyperword's "
+             "words (control) | to translate, minus control | spelled, minus control | "
+             f"forced choice, to translate (chance {chance:.2f}) | forced choice, spelled |"
+             if chance else "| model state | recall, words to translate | control | "
+             "to translate, minus control | spelled, minus control | forced choice, to "
+             "translate | forced choice, spelled |"),
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = []
+    for label, arm, combo, point in rows_of_table(res):
+        cells = [res.value(arm, combo, "gloss_seen", "recall_translated", point),
+                 res.value(arm, combo, "gloss_seen", "recall_translated_control", point),
+                 res.corrected(arm, combo, "recall_translated", point),
+                 res.corrected(arm, combo, "recall_spelled", point),
+                 res.value(arm, combo, "gloss_seen", "choice_translated", point),
+                 res.value(arm, combo, "gloss_seen", "choice_spelled", point)]
+        if all(c is None for c in cells):
+            continue
+        lines.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
+    return head + lines
+
+
+def choice_pair_table(res: Results) -> list[str]:
+    """The forced choice by language pair (word's language > gloss language)."""
+    pairs = res.pairs()
+    if not pairs:
+        return []
+    head = ["| model state | " + " | ".join(pairs) + " |",
+            "| --- |" + " --- |" * len(pairs)]
+    lines = []
+    for label, arm, combo, point in rows_of_table(res):
+        cells = [res.value(arm, combo, "gloss_seen", f"choice:{p}", point) for p in pairs]
+        if all(c is None for c in cells):
+            continue
+        lines.append(f"| {label} | " + " | ".join(fmt(c, 2) for c in cells) + " |")
+    return head + lines
+
+
+CURVE_METRICS = (("gloss loss/token", "token", None), ("recall, to translate",
+                  "recall_translated", None),
+                 ("to translate, minus control", None, "recall_translated"),
+                 ("spelled, minus control", None, "recall_spelled"),
+                 ("forced choice, to translate", "choice_translated", None),
+                 ("forced choice, spelled", "choice_spelled", None))
+
+
+def learning_curve(res: Results) -> list[dict]:
+    """The core alone (chat) after each curve point's rows and at the end, with the
+    exposures per word the trained rows give."""
+    data = res.run["data"]
+    points = []
+    for rows in res.curve_rows() + [res.run["sizes"]["rows"]]:
+        view = res if rows == res.run["sizes"]["rows"] else res.at_curve(rows)
+        exposures = (data["exposures"] if view is res
+                     else data.get("curve_exposures", {}).get(str(rows), {}))
+        figures = {}
+        for label, metric, corrected in CURVE_METRICS:
+            figures[label] = (view.corrected("core:chat", "core", corrected) if corrected else
+                              view.value("core:chat", "core", "gloss_seen", metric))
+        points.append({"rows": rows, "exposures": exposures, "figures": figures})
+    return points if len(points) > 1 else []
+
+
+def curve_table(points: list[dict]) -> list[str]:
+    if not points:
+        return []
+    labels = [label for label, _, _ in CURVE_METRICS]
+    head = ["| trained rows | exposures per word: median (mean; never seen) | "
+            + " | ".join(labels) + " |", "| --- | --- |" + " --- |" * len(labels)]
+    lines = []
+    for p in points:
+        e = p["exposures"]
+        seen = f"{e['median']:g} ({e['mean']:g}; {e['never']} of {e['words']})" if e else "–"
+        lines.append(f"| {p['rows']} | {seen} | "
+                     + " | ".join(fmt(p["figures"][x]) for x in labels) + " |")
     return head + lines
 
 
@@ -116,6 +197,12 @@ def hopes(res: Results) -> list[dict]:
                                                 "gloss_unseen", "token", "ratio"), hi=0.5)
         add(f"after mnemo ({f}): concept recall on seen-word hyperwords >= 0.8",
             res.value(f"core:{f}", "core", "gloss_seen", "recall"), lo=0.8)
+        add(f"after mnemo ({f}): recall of words to translate minus its chance control "
+            ">= 0.5", res.corrected(f"core:{f}", "core", "recall_translated"), lo=0.5)
+        add(f"after mnemo ({f}): forced choice, words to translate >= 0.8",
+            res.value(f"core:{f}", "core", "gloss_seen", "choice_translated"), lo=0.8)
+        add(f"after mnemo ({f}): recall of spelled words >= 0.8",
+            res.value(f"core:{f}", "core", "gloss_seen", "recall_spelled"), lo=0.8)
     for arm in res.arms:
         a = ARMS[arm]
         for s in ORDINARY if a.extended else ():
@@ -214,8 +301,13 @@ def write_report(out: Path, results: dict | None, log) -> dict:
     pareto = pareto_points(res)
     plot_pareto(pareto, out / "pareto.png")
     plot_curves(res, out / "loss_curves.png")
-    summary = {**run, "hopes": hope_list, "pareto": pareto,
-               "tables": {"gloss": gloss_table(res), "ordinary": ordinary_table(res),
+    curve = learning_curve(res)
+    if curve:
+        plot_learning_curve(curve, out / "learning_curve.png")
+    summary = {**run, "hopes": hope_list, "pareto": pareto, "learning_curve": curve,
+               "tables": {"gloss": gloss_table(res), "knowledge": knowledge_table(res),
+                          "choice_pairs": choice_pair_table(res),
+                          "ordinary": ordinary_table(res),
                           "training": training_table(res)},
                "extension": extension_effects(res),
                "samples": _samples(res)}
@@ -235,6 +327,14 @@ def _samples(res: Results) -> dict:
             if "recall" in m:
                 out[f"{uid} {combo}"] = m["recall"]["samples"][:3]
     return out
+
+
+def _exposures(data: dict) -> str:
+    e = data.get("exposures") or {}
+    if not e:
+        return "(not recorded)"
+    return (f"min {e['min']}, median {e['median']:g}, mean {e['mean']:g}, max {e['max']} "
+            f"times ({e['words']} words, {e['never']} never)")
 
 
 def _markdown(res: Results, s: dict) -> str:
@@ -270,6 +370,18 @@ def _markdown(res: Results, s: dict) -> str:
          "matched by the language plug-in's lemmatiser (names_words)."), "",
         "## Training", "", *s["tables"]["training"], "",
         "## Glosses", "", *s["tables"]["gloss"], "",
+        "## Knowing or guessing", "",
+        (f"Exposures: each word of the training lexicon occurs {_exposures(data)} in the "
+         "trained mnemo rows. Control: each decoded gloss scored against the words of another "
+         "hyperword of its gloss language, without the words the two share. Forced choice "
+         f"({data.get('choice_items', 0)} items): the gold gloss against the same gloss with "
+         "one word replaced, in the same form, by each of "
+         f"{sizes.get('distractors', '?')} trained words of the same part of speech (the "
+         "same field first); a hit is the gold gloss scoring highest."), "",
+        *s["tables"]["knowledge"], "", *s["tables"]["choice_pairs"], "",
+        *(["## Learning curve (the core alone, chat, one run measured on its way)", "",
+           *curve_table(s["learning_curve"]), "", "![learning curve](learning_curve.png)", ""]
+          if s["learning_curve"] else []),
         "## Ordinary text (nats per character)", "", *s["tables"]["ordinary"], "",
         "## Hopes", "", hope_lines, "",
         "## Curricula", "", *(curricula(res) or ["- (mixed or reverse not run)"]), "",

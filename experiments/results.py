@@ -21,6 +21,43 @@ METRICS = {"token": ("nll", "tokens"), "char": ("nll", "chars"), "kl": ("kl", "t
 # concept recall of the words a hyperword spells in the gloss language (naming them can be
 # copying) and of the words it spells in another language (they must be translated)
 RECALL_PARTS = ("recall_spelled", "recall_translated")
+# the forced choice (hits over items): all, spelled, to translate, or "choice:<pair>" for one
+# language pair such as "choice:en>ru"
+CHOICE_PARTS = ("choice", "choice_spelled", "choice_translated")
+
+
+def _recall_part(rec: dict, metric: str):
+    """(hits, words) per row of a recall metric; "<metric>_control" scores the same glosses
+    against another hyperword's words (the chance control)."""
+    prefix = ""
+    if metric.endswith("_control"):
+        prefix, metric = "control_", metric[: -len("_control")]
+    if f"{prefix}hits_spelled" not in rec:  # a unit measured before this was recorded
+        return None
+    hits, words = rec[f"{prefix}hits"], rec[f"{prefix}words"]
+    if metric == "recall":
+        return hits, words
+    spelled = rec[f"{prefix}hits_spelled"], rec[f"{prefix}words_spelled"]
+    if metric == "recall_spelled":
+        return spelled
+    return np.subtract(hits, spelled[0]), np.subtract(words, spelled[1])
+
+
+def _choice_part(choice: dict | None, metric: str):
+    """(hits, items) of the forced choice, all items or one kind of them."""
+    if choice is None:
+        return None
+    hits = np.asarray(choice["hits"], float)
+    spelled = np.asarray(choice["spelled"], bool)
+    if metric == "choice":
+        keep = np.ones(len(hits), bool)
+    elif metric == "choice_spelled":
+        keep = spelled
+    elif metric == "choice_translated":
+        keep = ~spelled
+    else:
+        keep = np.asarray(choice["pair"]) == metric.split(":", 1)[1]
+    return hits * keep, keep.astype(float)
 
 
 class Results:
@@ -67,18 +104,14 @@ class Results:
         measures = unit["points"][point]["measures"].get(combo)
         if measures is None:
             return None
-        if metric == "recall" or metric in RECALL_PARTS:
+        if metric.startswith("choice"):
+            return _choice_part(measures.get("choice"), metric) if set_name == "gloss_seen" \
+                else None
+        if metric.startswith("recall"):
             rec = measures.get("recall")
             if rec is None or set_name != "gloss_seen":
                 return None
-            if metric == "recall":
-                return rec["hits"], rec["words"]
-            if "hits_spelled" not in rec:  # a unit measured before the split was recorded
-                return None
-            if metric == "recall_spelled":
-                return rec["hits_spelled"], rec["words_spelled"]
-            return (np.subtract(rec["hits"], rec["hits_spelled"]),
-                    np.subtract(rec["words"], rec["words_spelled"]))
+            return _recall_part(rec, metric)
         data = measures.get(set_name)
         num, den = METRICS[metric]
         if data is None or num not in data:
@@ -130,6 +163,52 @@ class Results:
             return None
         fn = (lambda x, y: x / y) if how == "ratio" else (lambda x, y: x - y)
         return estimate([pa, pb], fn, draws=self.draws)
+
+    def corrected(self, arm: str, combo: str, metric: str, point: int = -1):
+        """A recall metric minus its chance control, paired on the same rows."""
+        pa = self.part(arm, combo, "gloss_seen", metric, point)
+        pb = self.part(arm, combo, "gloss_seen", f"{metric}_control", point)
+        if pa is None or pb is None:
+            return None
+        return estimate([pa, pb], lambda x, y: x - y, draws=self.draws)
+
+    def curve_rows(self) -> list[int]:
+        """The learning curve's row counts, as measured in every seed's core."""
+        counts = None
+        for s in self.seeds:
+            unit = self.units.get(f"root-core-chat-s{s}")
+            rows = [p["rows"] for p in (unit or {}).get("curve_points", [])]
+            counts = rows if counts is None else [r for r in counts if r in rows]
+        return counts or []
+
+    def at_curve(self, rows: int) -> Results:
+        """These results with every core measured after `rows` trained rows instead of at
+        its end (a learning curve's point)."""
+        units = dict(self.units)
+        for s in self.seeds:
+            uid = f"root-core-chat-s{s}"
+            if uid in units:
+                point = next(p for p in units[uid]["curve_points"] if p["rows"] == rows)
+                units[uid] = {**units[uid], "points": [point]}
+        return Results(self.out, self.run, units)
+
+    def choice_chance(self) -> float | None:
+        """The forced choice's chance level, 1 / candidates, as measured."""
+        for unit in self.units.values():
+            for p in unit["points"]:
+                for m in p["measures"].values():
+                    if m.get("choice", {}).get("chance"):
+                        return m["choice"]["chance"]
+        return None
+
+    def pairs(self) -> list[str]:
+        """The language pairs of the forced choice's items ("en>ru", ...), as measured."""
+        for unit in self.units.values():
+            for p in unit["points"]:
+                for m in p["measures"].values():
+                    if "choice" in m:
+                        return sorted(set(m["choice"]["pair"]))
+        return []
 
     def training(self, arm: str) -> dict | None:
         """Steps, trained tokens per second and minutes of an arm, over its seeds."""

@@ -16,6 +16,7 @@ from .extension import Extended
 from .measure import (
     CORE_OFF_SETS,
     CORE_SETS,
+    CURVE_SETS,
     FULL_SETS,
     REFERENCE_SETS,
     SWEEP_SETS,
@@ -146,7 +147,20 @@ def _run_root(ctx, unit: Unit, ev, log) -> dict:
     stage = "mnemo" if unit.name == "core" else "language"
     run = Run(ctx.base, ctx.tokenizer, ctx.data.train_build, ctx.sizes, stages=(stage,),
               fmt=unit.fmt, seed=unit.seed, device=ctx.device)
-    run.train(log=log)
+    curve_points: list[dict] = []
+    checkpoints = {rows // ctx.sizes.batch_size: rows for rows in ctx.sizes.curve}
+
+    def at_step(n: int) -> None:  # a learning curve's point: the core after fewer rows
+        if unit.name == "core" and n in checkpoints:
+            t = time.time()
+            curve_points.append({"after": f"{checkpoints[n]} rows", "rows": checkpoints[n],
+                                 "step": n, "measures": measure(
+                                     ev, run.model, [(CORE_ALONE, CURVE_SETS)], CORE,
+                                     recall=(CORE_ALONE,))})
+            log(f"curve point at {checkpoints[n]} rows measured in {time.time() - t:.0f} s: "
+                f"{_knowledge_line(curve_points[-1]['measures'][CORE_ALONE.name])}")
+
+    run.train(at_step=at_step, log=log)
     run.save(ctx.root_folder(unit.name, unit.fmt, unit.seed))
     combo, sets = ((CORE_ALONE, CORE_SETS) if unit.name == "core"
                    else (LANGUAGE_ALONE, REFERENCE_SETS))
@@ -154,7 +168,26 @@ def _run_root(ctx, unit: Unit, ev, log) -> dict:
     points = [{"after": stage, "step": run.plan.total_steps,
                "measures": measure(ev, run.model, [(combo, sets)], CORE, recall=(combo,))}]
     _log_times(log, run, time.time() - t)
-    return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points}
+    return {"unit": unit.id, "training": run.summary(), "curve": run.curve, "points": points,
+            "curve_points": curve_points}
+
+
+def _knowledge_line(m: dict) -> str:
+    """The knowledge figures of one measurement as a log line (pooled over rows)."""
+    import numpy as np
+
+    rec, choice = m.get("recall", {}), m.get("choice", {})
+    out = []
+    if rec:
+        for key in ("", "control_"):
+            words = np.subtract(rec[f"{key}words"], rec[f"{key}words_spelled"]).sum()
+            hits = np.subtract(rec[f"{key}hits"], rec[f"{key}hits_spelled"]).sum()
+            out.append(f"{key or 'recall '}to translate {hits / max(words, 1):.3f}")
+    if choice:
+        hits, spelled = np.asarray(choice["hits"]), np.asarray(choice["spelled"], bool)
+        out.append(f"choice to translate {hits[~spelled].mean() if (~spelled).any() else 0:.3f}"
+                   f", spelled {hits[spelled].mean() if spelled.any() else 0:.3f}")
+    return "; ".join(out)
 
 
 def _run_extended(ctx, unit: Unit, ev, log) -> dict:

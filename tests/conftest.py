@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.cli import main
 from corpusgen.lexicon import default_lexicon_dir
+from mnemo_cli import main
 
 
 def run(*args: str):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import run
 
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_build_ends_the_build_in_one_line(tmp_path):
 
 _LATE_WORKER = """
 import multiprocessing, os, sys, time
-from corpusgen.child_process import die_with_parent
+from corpusgen.build.child_process import die_with_parent
 
 def work(marker):
     time.sleep(2)  # still starting when its parent is killed
@@ -235,7 +235,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
 
 
 def test_progress_counts_scenes_with_a_rate(monkeypatch, capsys):
-    from corpusgen.progress import Progress
+    from corpusgen.build.progress import Progress
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     bar = Progress(1000)

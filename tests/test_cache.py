@@ -102,10 +102,10 @@ def test_datasets_is_asked_once_for_the_arrow_metadata_then_not_imported(root):
     from datasets import Features
 
     from corpusgen.contract import SCHEMA
-    from corpusgen.hf_arrow import arrow_schema
+    from corpusgen.output.hf_arrow import arrow_schema
 
     asks = ("import sys\n"
-            "from corpusgen.hf_arrow import arrow_schema, saved_files\n"
+            "from corpusgen.output.hf_arrow import arrow_schema, saved_files\n"
             "arrow_schema(); saved_files(['train', 'test'])\n"
             "print('datasets' in sys.modules)\n")
     env = {**os.environ, "MNEMO_CACHE": str(root)}

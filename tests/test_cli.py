@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 
-from corpusgen.cli import main
+from mnemo_cli import main
 from tests.conftest import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def test_one_language_with_a_mix_warns_that_nothing_can_be_cross_lingual(tmp_pat
 
 
 def test_the_tokenizer_options_default_to_the_library_defaults():
-    from corpusgen.cli import tokenizer as cli
+    from mnemo_cli import tokenizer as cli
     from tokenizer import background, init_embeddings, splitters, train
 
     assert cli.MODEL_TYPES == train.MODEL_TYPES and cli.SPLITTERS == splitters.SPLITTERS
@@ -180,7 +180,7 @@ HIDE_TRAINING = textwrap.dedent("""
     sys.meta_path = [Hide if f is PathFinder else f for f in sys.meta_path]
 
     from click.testing import CliRunner
-    from corpusgen.cli import main
+    from mnemo_cli import main
 
     out = sys.argv[1]
     for args in (["lexicon", "check", "--langs", "ru,en,th"], ["lang", "check", "th"],
@@ -217,7 +217,7 @@ def test_the_corpus_side_works_without_the_training_libraries(tmp_path):
 def test_output_cut_by_a_pipe_ends_quietly(built):
     """`corpusgen sample DIR | head -0`: the reader is gone before the first row is written;
     no traceback, no error line."""
-    reader = subprocess.Popen([sys.executable, "-m", "corpusgen.cli", "sample", str(built),
+    reader = subprocess.Popen([sys.executable, "-m", "mnemo_cli", "sample", str(built),
                                "-n", "200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reader.stdout.close()
     err = reader.stderr.read().decode()

@@ -160,6 +160,9 @@ def test_refuses_a_folder_it_did_not_make(tmp_path):
     (["--arms", "nope"], "--arms"),
     (["--rows", "30", "--batch-size", "8"], "multiple of"),
     (["--language-data", "/no/such/file.txt"], "no such file"),
+    (["--concepts", "5"], "--concepts"),
+    (["--curve", "12", "--rows", "32", "--batch-size", "8"], "--curve"),
+    (["--curve", "32", "--rows", "32", "--batch-size", "8"], "--curve"),
 ])
 def test_bad_options_fail_in_one_line(tmp_path, args, words):
     proc = run("--quick", "--out", str(tmp_path / "o"), *args, timeout=60)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpusgen.frame_pool import render
+from corpusgen.grammar.frame_pool import render
+from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import load_lexicon
-from corpusgen.scenes import SceneTables
 
 
 @pytest.fixture(scope="module")

@@ -215,8 +215,8 @@ def test_the_wheel_carries_every_language_folder_and_lexicon(tmp_path):
     """Packages are discovered: a new corpusgen/lang/<code>/ and lexicons/<code>.tsv ship
     without anyone editing pyproject.toml."""
     src = tmp_path / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist")
-    for part in ("corpusgen", "lexicons", "tokenizer", "train_plugin", "basemodel"):
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for part in ("corpusgen", "lexicons", "tokenizer", "train_plugin", "basemodel", "mnemo_cli"):
         shutil.copytree(ROOT / part, src / part, ignore=ignore)
     for file in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / file, src / file)
@@ -234,5 +234,6 @@ def test_the_wheel_carries_every_language_folder_and_lexicon(tmp_path):
         assert f"corpusgen/lexicons/{code}.tsv" in names, code
     for name in ("concepts.tsv", "fields.tsv", "roles.tsv"):
         assert f"corpusgen/lexicons/{name}" in names
-    assert {"basemodel/__init__.py", "tokenizer/__init__.py",
-            "train_plugin/__init__.py"} <= names
+    assert {"basemodel/__init__.py", "tokenizer/__init__.py", "train_plugin/__init__.py",
+            "corpusgen/build/run.py", "corpusgen/grammar/draw.py", "corpusgen/output/url.py",
+            "corpusgen/check/content.py", "mnemo_cli/__init__.py"} <= names

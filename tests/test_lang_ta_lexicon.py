@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusgen.frames import compile_frames
 from corpusgen.lang import get_language
+from corpusgen.lang.frame_language import compile_frames
 from corpusgen.lang.ta import LETTERS, grammar, nouns, script, verbs
 from corpusgen.lang.ta.lemmas import lemma_candidates
 
@@ -188,9 +188,9 @@ def test_tamil_scenes_name_their_constituents():
     names all its constituents by lemma, as `corpusgen check` asks."""
     import numpy as np
 
-    from corpusgen.generate import DrawOptions, SceneDrawer
+    from corpusgen.grammar.draw import DrawOptions, SceneDrawer
+    from corpusgen.grammar.scenes import SceneTables
     from corpusgen.lexicon import load_lexicon
-    from corpusgen.scenes import SceneTables
 
     langs = ["ru", "en", "th", "ta"]
     lexicon = load_lexicon(LEXICONS, langs=langs)
@@ -218,7 +218,7 @@ def test_build_with_tamil_checks_out(tmp_path):
     import polars as pl
     from click.testing import CliRunner
 
-    from corpusgen.cli import main
+    from mnemo_cli import main
 
     out = tmp_path / "build"
     runner = CliRunner()

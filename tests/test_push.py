@@ -25,11 +25,11 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.cli import main
 from corpusgen.push import PushError, plan_push, push_build
+from mnemo_cli import main
 
 CANARY = "hf_CanaryTokenMustNeverBeShown0123456789"
-CORPUSGEN = [sys.executable, "-m", "corpusgen.cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
 HF_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
            "HF_ENDPOINT", "HF_OIDC_RESOURCE", "HF_TOKEN_PATH", "HTTP_PROXY", "HTTPS_PROXY",
            "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -490,7 +490,7 @@ def _break_stats(root: Path) -> None:
 def recorded_as_built(damage):
     """`damage`, then stats.json's file record made to match: a build whose files are as
     recorded but which is wrong in another way, for the checks after the integrity one."""
-    from corpusgen.integrity import file_record
+    from corpusgen.output.records import file_record
 
     def apply(root: Path) -> None:
         damage(root)

@@ -14,8 +14,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from corpusgen.build import BuildOptions, build
-from corpusgen.engine_ray import RayEngine
+from corpusgen.build.engine_ray import RayEngine
+from corpusgen.build.run import BuildOptions, build
 from corpusgen.lexicon import load_lexicon
 
 LANGS = ("ru", "en", "th")
@@ -119,7 +119,7 @@ class _Recorder:
 
 
 def test_writing_progress_moves_chunk_by_chunk(local_ray, lexicon, tmp_path, monkeypatch):
-    import corpusgen.build as build_module
+    import corpusgen.build.run as build_module
 
     bars: list[_Recorder] = []
     monkeypatch.setattr(build_module, "Progress",
@@ -133,7 +133,7 @@ def test_writing_progress_moves_chunk_by_chunk(local_ray, lexicon, tmp_path, mon
 
 
 def test_shard_progress_counts_a_retried_shard_once():
-    from corpusgen.engine_ray import ShardProgress
+    from corpusgen.build.engine_ray import ShardProgress
 
     seen: list[int] = []
     shown = ShardProgress(seen.append)

@@ -34,7 +34,7 @@ _cache: dict[str, Path] = {}
 
 
 def corpusgen(*args):
-    from corpusgen.cli import main
+    from mnemo_cli import main
 
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 

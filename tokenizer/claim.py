@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpusgen.output import Output, OutputError
+from corpusgen.output.folder import Output, OutputError
 
 from .errors import TokenizerError
 

@@ -7,7 +7,9 @@ like any error.
 
 from __future__ import annotations
 
+from corpusgen.errors import MnemoError
 
-class TokenizerError(ValueError):
+
+class TokenizerError(MnemoError, ValueError):
     """Bad input: no such build, a build without the mnemo stage, an impossible vocabulary,
     an output folder the tool did not make. The message is one line that says what and where."""

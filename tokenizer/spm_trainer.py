@@ -122,7 +122,7 @@ def train_in_child(options: dict) -> None:
     errors come back as a RuntimeError, as in-process training raises them."""
     import multiprocessing
 
-    from corpusgen.child_process import parent_signals_only
+    from corpusgen.build.child_process import parent_signals_only
 
     context = multiprocessing.get_context("spawn")  # polars' threads make fork unsafe
     answer, reply = context.Pipe(duplex=False)
@@ -145,7 +145,7 @@ def train_in_child(options: dict) -> None:
 
 
 def _train(options: dict, reply) -> None:
-    from corpusgen.child_process import die_with_parent
+    from corpusgen.build.child_process import die_with_parent
 
     die_with_parent()
     import sentencepiece as spm

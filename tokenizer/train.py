@@ -103,7 +103,8 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
     `folder` must be as its build wrote it (corpusgen's quick integrity check): a damaged
     build is refused, never trained on.
     """
-    from corpusgen.integrity import damage, record_made_files
+    from corpusgen.check.integrity import damage
+    from corpusgen.output.records import record_made_files
 
     build = open_build(folder)
     folder = build.root
@@ -241,9 +242,9 @@ def record_in_card(folder: Path, settings: dict) -> None:
     """Render the build's card again from its stats (corpusgen's own card writer), so the
     card's tokenizer line follows stats.json (and its checksum, stats.json's file record);
     `settings` must already be recorded there."""
-    from corpusgen.card import write_card
     from corpusgen.contract import CARD
-    from corpusgen.integrity import record_made_files
+    from corpusgen.output.card import write_card
+    from corpusgen.output.records import record_made_files
 
     build = open_build(folder)
     if build.stats.get("tokenizer") != settings:

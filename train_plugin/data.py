@@ -123,8 +123,8 @@ def refuse_damaged(root: Path) -> None:
     """A corpusgen build whose files are not as it wrote them (corpusgen's quick integrity
     check against stats.json) is refused: a bit-flipped shard may still load, and a model
     would be trained on it without a word. Folders without a build record pass."""
+    from corpusgen.check.integrity import damage
     from corpusgen.contract import Build, BuildInvalid
-    from corpusgen.integrity import damage
 
     if not (root / "stats.json").is_file():
         return

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpusgen.frames import Variant, compile_frames, role_of
 from corpusgen.lang import available_languages, get_language
 from corpusgen.lang.base import Forms
+from corpusgen.lang.frame_language import Variant, compile_frames, role_of
 from corpusgen.lexicon import Lexicon
 
 

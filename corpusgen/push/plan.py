@@ -81,8 +81,8 @@ def plan_push(build_dir: Path | str) -> PushPlan:
 
 def _refuse_damage(root: Path) -> None:
     # before anything is loaded: a bit-flipped shard may still load, and must not be published
+    from corpusgen.check.integrity import damage
     from corpusgen.contract import Build, BuildInvalid
-    from corpusgen.integrity import damage
 
     try:
         problem = damage(Build.open(root))

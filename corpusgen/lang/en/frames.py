@@ -1,4 +1,4 @@
-"""English frames. Slot syntax: see corpusgen/frames.py.
+"""English frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Articles come with the noun (`.a` is "a stone", "an owl" or bare "water"); an adjective that
 stands before its noun takes the article instead ({quality>light.a} {light.sg}: "a soft glow",

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.frames import Variant
 from corpusgen.lang.base import ExtraColumn, Language, capitalise_sentences
+from corpusgen.lang.frame_language import Variant
 from corpusgen.lang.ru import frames
 
 # A preposition right before a slot ("в {light.loct}") is folded into the slot's form, so

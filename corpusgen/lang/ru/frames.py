@@ -1,4 +1,4 @@
-"""Russian frames. Slot syntax: see corpusgen/frames.py.
+"""Russian frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Government is written into the frames (у/возле/посреди + родительный, к/по + дательный,
 на + винительный for direction, над/под/с + творительный, в/на/о + предложный); agreement is

@@ -10,8 +10,8 @@ from functools import cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusgen.frames import Variant
 from corpusgen.lang.base import ExtraColumn, Language
+from corpusgen.lang.frame_language import Variant
 from corpusgen.lang.ta import frames
 from corpusgen.lang.ta.verbs import CONJUGATIONS, GENDERS
 

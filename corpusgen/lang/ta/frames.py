@@ -1,4 +1,4 @@
-"""Tamil frames. Slot syntax: see corpusgen/frames.py.
+"""Tamil frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Tamil is head-final: adjectives and relative participles stand before their noun, the verb
 ends the clause, and postpositions follow a case form — the genitive before அருகில் "near",

@@ -26,7 +26,7 @@ def _classifier_problem(value: str) -> str | None:
 def _frame_words() -> frozenset[str]:
     from pythainlp.tokenize import word_tokenize
 
-    from corpusgen.frames import SLOT
+    from corpusgen.lang.frame_language import SLOT
 
     text = " ".join(frames.GLOSS + frames.SENTENCE + ("ที่", "สอง"))
     literal = SLOT.sub(" ", text.replace("[", " ").replace("]", " ").replace("|", " "))

@@ -1,4 +1,4 @@
-"""Thai frames. Slot syntax: see corpusgen/frames.py.
+"""Thai frames. Slot syntax: see corpusgen/lang/frame_language.py.
 
 Modifiers follow their noun ({light.bare}{quality.bare}: แสงนุ่ม), a counted noun takes its
 classifier after the number ({creature.num2}: นกสองตัว), and a clause is written without

@@ -1,0 +1,1 @@
+"""Reading a finished build back: its files against their record, then its content."""
