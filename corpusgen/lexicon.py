@@ -250,34 +250,29 @@ def _concepts(rows, fields: dict[str, str], roles: dict[str, str], file: str,
 
 def _build_needs(root: Path, role_rows, concepts: list[dict],
                  words: dict[str, pl.DataFrame]) -> list[LexiconError]:
-    """What a build needs beyond well-formed rows: every language has words, and every role
-    of roles.tsv has a concept with a word in every language (a scene fills each role's
-    slot, and a language's frames need the forms of every part of speech a role asks for:
-    without an adjective there are no agreeing forms, without a verb no verb forms)."""
+    """What a build needs beyond well-formed rows: every language has words, and for every
+    part of speech roles.tsv gives a role, a concept of it with a word in every language
+    (a language's frames read the forms of each: without an adjective there are no agreeing
+    forms, without a verb no verb forms). A role without concepts only leaves its plans out."""
     problems = []
     for lang, frame in words.items():
         if frame.height == 0:
             problems.append(LexiconError(_display(root / f"{lang}.tsv"), 0,
-                                         "no words: a build needs a word for a concept of "
-                                         "every role (roles.tsv)"))
-    by_role: dict[str, set[str]] = {}
-    for concept in concepts:
-        for role in concept["roles"]:
-            by_role.setdefault(role, set()).add(concept["concept"])
-    worded = {lang: set(frame["concept"].to_list()) for lang, frame in words.items()
-              if frame.height}
+                                         "no words: a build needs a word for a noun, an "
+                                         "adjective and a verb at least"))
+    pos_of = {c["concept"]: c["pos"] for c in concepts}
+    worded = {lang: {pos_of[c] for c in frame["concept"].to_list() if c in pos_of}
+              for lang, frame in words.items() if frame.height}
+    first_role: dict[str, tuple[int, str]] = {}
     for lineno, row in role_rows:
-        role, members = row["role"], by_role.get(row["role"], set())
-        lacking = [lang for lang, have in worded.items() if not members & have]
-        if not members:
-            lacking = list(words)
+        first_role.setdefault(row["pos"], (lineno, row["role"]))
+    for pos, (lineno, role) in first_role.items():
+        lacking = [lang for lang, have in worded.items() if pos not in have]
         if lacking:
             problems.append(LexiconError(
                 _display(root / "roles.tsv"), lineno,
-                f"role {role!r} ({row['pos']}) has no concept with a word in "
-                f"{', '.join(lacking)}: a build needs one per role (add "
-                f"{_A_POS.get(row['pos'], row['pos'])} of this role to concepts.tsv and its "
-                "words)"))
+                f"no {pos} concept has a word in {', '.join(lacking)}: a build needs "
+                f"{_A_POS.get(pos, pos)} (for role {role!r} and the other {pos} roles)"))
     return problems
 
 
