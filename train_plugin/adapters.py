@@ -15,6 +15,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from corpusgen.contract import CARD
+
 from .errors import StagePluginError
 from .schedule import CORE_ADAPTER
 
@@ -208,8 +210,9 @@ class mnemo_core(AbstractContextManager):  # lower case: reads as a switch, used
 
 
 # what PEFT writes into an adapter's folder: only such a folder may be replaced
+# (PEFT's model card has the name the contract gives a card)
 ADAPTER_FILES = frozenset({"adapter_config.json", "adapter_model.safetensors",
-                           "adapter_model.bin", "README.md"})
+                           "adapter_model.bin", CARD})
 ORDER_FILE = "order.txt"
 
 
