@@ -373,3 +373,18 @@ def _extra_problem(col, row: dict[str, str], concept: dict | None,
     if value and col.check is not None:
         return verdicts[value]
     return None
+
+
+def lexicon_subset(lexicon: Lexicon, keep: tuple[str, ...] | list[str]) -> Lexicon:
+    """The lexicon with only the concepts `keep` (ids it holds), in its own concept order;
+    the file hashes stay those of the files read (the build records the subset itself)."""
+    chosen = pl.lit(pl.Series(list(keep), dtype=pl.String).implode())
+    return Lexicon(
+        root=lexicon.root,
+        concepts=lexicon.concepts.filter(pl.col("concept").is_in(chosen)),
+        words={lang: df.filter(pl.col("concept").is_in(chosen))
+               for lang, df in lexicon.words.items()},
+        fields=lexicon.fields,
+        roles=lexicon.roles,
+        hashes=dict(lexicon.hashes),
+    )

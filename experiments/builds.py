@@ -41,18 +41,20 @@ def copy_lexicon(src: Path, dst: Path, keep: set[str]) -> None:
         (dst / path.name).write_text("".join(lines), encoding="utf-8")
 
 
-def build_all(jobs: list[tuple[Path, list[str], int, int, Path]], log) -> None:
-    """`corpusgen build` for each (out, langs, scenes, seed, lexicons), side by side, unless
-    the same build is already in `out`."""
+def build_all(jobs: list[tuple[Path, list[str], int, int, Path, list[str]]], log) -> None:
+    """`corpusgen build` for each (out, langs, scenes, seed, lexicons, more options), side by
+    side, unless the same build is already in `out`."""
     running = []
-    for out, langs, scenes, seed, lexicons in jobs:
+    for out, langs, scenes, seed, lexicons, more in jobs:
         want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons)}
+        if more:
+            want["options"] = more
         marker = out / "experiment_build.json"
         if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == want:
             continue
         cmd = [*corpusgen_command(), "build", "--langs", ",".join(langs), "--n", str(scenes),
                "--seed", str(seed), "--min-parts", "2", "--max-parts", "3", "--out", str(out),
-               "--overwrite", "--quiet", "--lexicons", str(lexicons)]
+               "--overwrite", "--quiet", "--lexicons", str(lexicons), *more]
         log("$ " + " ".join(cmd))
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True)

@@ -40,6 +40,7 @@ def parse_args(argv):
     for name, kind in (("scenes", int), ("rows", int), ("batch-size", int), ("lr", float),
                        ("rank", int), ("lora-layers", int), ("eval-rows", int),
                        ("recall-rows", int), ("concepts", int), ("distractors", int),
+                       ("choice-rows", int), ("min-occurrences", int),
                        ("max-new-tokens", int), ("max-length", int),
                        ("bootstrap", int)):
         p.add_argument(f"--{name}", type=kind, default=None)
@@ -91,8 +92,8 @@ def _sizes(p, args):
     """The run's Sizes: --quick's or the full run's, with the options given on top."""
     sizes = quick_sizes() if args.quick else full_sizes()
     for name in ("scenes", "rows", "batch_size", "lr", "rank", "lora_layers", "eval_rows",
-                 "recall_rows", "concepts", "distractors", "max_new_tokens", "max_length",
-                 "bootstrap"):
+                 "recall_rows", "concepts", "distractors", "choice_rows", "min_occurrences",
+                 "max_new_tokens", "max_length", "bootstrap"):
         value = getattr(args, name)
         if value is None:
             continue
@@ -101,12 +102,9 @@ def _sizes(p, args):
         setattr(sizes, name, value)
     if sizes.batch_size % sizes.grad_accum:
         sizes.grad_accum = 1  # a batch that does not split evenly trains in one micro-batch
-    if sizes.rows % sizes.batch_size:
-        p.error("--rows must be a multiple of --batch-size (equal steps in every arm)")
-    if sizes.concepts is not None and sizes.concepts < 10:
-        p.error("--concepts must be at least 10 (a tenth of them is held out)")
-    if sizes.recall_rows > sizes.eval_rows:
-        p.error("--recall-rows cannot exceed --eval-rows (recall decodes rows of gloss_seen)")
+    for wrong, message in _size_rules(sizes):
+        if wrong:
+            p.error(message)
     if args.curve is not None:
         sizes.curve = _curve(p, args.curve, sizes)
     if args.seeds is not None:
@@ -117,6 +115,20 @@ def _sizes(p, args):
         if not sizes.seeds:
             p.error("--seeds: at least one seed")
     return sizes
+
+
+def _size_rules(sizes) -> list[tuple[bool, str]]:
+    """(broken?, message) for each rule that ties one size to another."""
+    return [
+        (sizes.rows % sizes.batch_size != 0,
+         "--rows must be a multiple of --batch-size (equal steps in every arm)"),
+        (sizes.choice_rows > sizes.recall_rows,
+         "--choice-rows cannot exceed --recall-rows (the choice reads recall's rows)"),
+        (sizes.concepts is not None and sizes.concepts < 10,
+         "--concepts must be at least 10 (a tenth of them is held out)"),
+        (sizes.recall_rows > sizes.eval_rows,
+         "--recall-rows cannot exceed --eval-rows (recall decodes rows of gloss_seen)"),
+    ]
 
 
 def _curve(p, text: str, sizes) -> tuple[int, ...]:

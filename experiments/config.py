@@ -86,6 +86,8 @@ class Sizes:
     eval_rows: int = 256  # rows per evaluation set
     recall_rows: int = 128  # hyperwords decoded for concept recall
     distractors: int = 4  # forced choice: wrong words per constituent (chance 1 / (k + 1))
+    min_occurrences: int | None = None  # the training build's balanced draw (corpusgen)
+    choice_rows: int = 64  # recall hyperwords whose constituents make the forced choice
     # a learning curve: the core is also measured after these many trained rows (the
     # learning rate is constant, so a checkpoint is what a run of that many rows gives)
     curve: tuple[int, ...] = ()
@@ -110,5 +112,5 @@ def quick_sizes() -> Sizes:
     extension's tokenizer without background lists, sized for a 40-concept build)."""
     return Sizes(scenes=400, rows=32, concepts=40, batch_size=8, grad_accum=1, lr=5e-3,
                  rank=4, lora_layers=0, max_length=320, eval_rows=8, recall_rows=4,
-                 max_new_tokens=8, seeds=(0, 1), tokenizer_vocab=600,
+                 max_new_tokens=8, choice_rows=4, seeds=(0, 1), tokenizer_vocab=600,
                  tokenizer_background=0, bootstrap=200, eval_batch=8, eval_tokens=512)

@@ -129,8 +129,11 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     copy_lexicon(shipped, full_lex, set(concepts))
     copy_lexicon(shipped, out / "lexicon-train", set(concepts) - set(held))
     train_dir, outside_dir = out / "build-train", out / "build-outside"
-    build_all([(train_dir, langs, sizes.scenes, 0, out / "lexicon-train"),
-               (outside_dir, langs, sizes.scenes, 1, full_lex)], log)
+    # --min-occurrences: every trained word at least k times in the training build's mnemo
+    # stage (corpusgen's balanced draw); the outside build is an ordinary draw
+    balance = ["--min-occurrences", str(sizes.min_occurrences)] if sizes.min_occurrences else []
+    build_all([(train_dir, langs, sizes.scenes, 0, out / "lexicon-train", balance),
+               (outside_dir, langs, sizes.scenes, 1, full_lex, [])], log)
     languages = Build.open(train_dir).languages
     data = Data(train_dir, languages, held, full_lex)
 
@@ -187,8 +190,8 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     data.exposures = exposures(mnemo["train"][:n], lex, trained_concepts)
     data.curve_exposures = {str(k): exposures(mnemo["train"][:k], lex, trained_concepts)
                             for k in sizes.curve}
-    data.choice_rows, data.choice_items = _choice(data.recall_rows, lex, trained_concepts,
-                                                  sizes.distractors)
+    data.choice_rows, data.choice_items = _choice(data.recall_rows[: sizes.choice_rows], lex,
+                                                  trained_concepts, sizes.distractors)
     for name in GLOSS_SETS + ("sentences",):
         if len(data.sets[name].rows) < sizes.eval_rows:
             log(f"note: {name} has {len(data.sets[name].rows)} rows (asked {sizes.eval_rows}); "

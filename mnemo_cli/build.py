@@ -44,6 +44,14 @@ from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_lang
               show_default=True,
               help="Codec of the Parquet files: snappy (as `datasets` writes them) or zstd "
                    "(about 40% smaller, slower to write).")
+@click.option("--concepts", "concepts_spec", default=None, metavar="SPEC",
+              help="Draw from some concepts only: a count (40: a seeded choice spread over "
+                   "the fields), a file of concept ids one a line, or field:NAME,NAME. "
+                   "[default: every concept of the lexicon]")
+@click.option("--min-occurrences", type=click.IntRange(1), default=None, metavar="K",
+              help="Balanced coverage: every word (a concept in one language) occurs at least "
+                   "K times in the mnemo stage; needs --n of at least K x words (the build "
+                   "says). [default: words drawn independently]")
 @click.option("--out", default=None,
               help="Output folder, or an fsspec URL (s3://bucket/name, file:///shared/name; "
                    "the filesystem's package installed); must not exist, be empty, or (with "
@@ -61,7 +69,8 @@ from mnemo_cli.base import LEXICONS, SEED_MAX, Failure, load_or_fail, parse_lang
                    "[default: no push]")
 @LEXICONS
 def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, shard_scenes,
-          parquet_compression, out, overwrite, quiet, train_tok, push_to, lexicons) -> None:
+          parquet_compression, concepts_spec, min_occurrences, out, overwrite, quiet, train_tok,
+          push_to, lexicons) -> None:
     """Build the curriculum dataset (mnemo, bridge, language) into --out."""
     from corpusgen.output.folder import OutputError
     from corpusgen.output.url import is_url
@@ -97,7 +106,7 @@ def build(langs, n, min_parts, max_parts, mix, seed, workers, engine, address, s
                      f"language ({lex.langs[0]}): every hyperword will be in it alone")
             stats, out = _run(lex, n, min_parts, max_parts, mix, seed, workers, runner,
                               shard_scenes, parquet_compression, claim, overwrite, quiet,
-                              tuple(finishers))
+                              tuple(finishers), concepts_spec, min_occurrences)
     except OutputError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -153,19 +162,27 @@ def _engine(name: str, address: str | None, workers: int | None, n: int,
 
 
 def _run(lex, n, min_parts, max_parts, mix, seed, workers, runner, shard_scenes,
-         parquet_compression, claim, overwrite, quiet, finishers):
+         parquet_compression, claim, overwrite, quiet, finishers, concepts_spec=None,
+         min_occurrences=None):
     """The build itself, into the claimed output (or, without --out, a folder named from
     the options in the current directory, claimed here)."""
     from corpusgen.build.options import default_out_name, default_workers
     from corpusgen.build.run import BuildError, BuildOptions
     from corpusgen.build.run import build as run_build
     from corpusgen.build.shards import SHARD_SCENES
+    from corpusgen.build.vocabulary import choose_concepts
     from corpusgen.output.folder import Output
 
+    try:
+        concepts = (choose_concepts(lex, concepts_spec, seed) if concepts_spec is not None
+                    else None)
+    except BuildError as exc:
+        raise Failure(str(exc)) from None
     options = BuildOptions(tuple(lex.langs), n, min_parts, max_parts, mix, seed,
                            workers=workers or default_workers(),
                            shard_scenes=shard_scenes or SHARD_SCENES,
-                           parquet_compression=parquet_compression)
+                           parquet_compression=parquet_compression, concepts=concepts,
+                           min_occurrences=min_occurrences)
     try:
         if claim is None:
             claim = Output(Path(default_out_name(options)), overwrite)

@@ -172,3 +172,15 @@ def test_exposures_count_every_word_of_the_training_lexicon():
             {"constituents": [{"concept": "a", "lang": "ru"}, {"concept": "c", "lang": "ru"}]}]
     e = exposures(rows, lex, {"a", "b"})  # c is held out: not a word of the training lexicon
     assert e["words"] == 4 and e["never"] == 2 and e["max"] == 2 and e["min"] == 0
+
+
+def test_min_occurrences_reaches_the_training_build(tmp_path):
+    """--min-occurrences K: every word of the training lexicon occurs at least K times in
+    the training build's mnemo stage (corpusgen's balanced draw), as its stats record."""
+    out = tmp_path / "out"
+    proc = run("--quick", "--core-only", "--seeds", "0", "--rows", "32", "--scenes", "400",
+               "--min-occurrences", "3", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = json.loads((out / "data" / "build-train" / "stats.json").read_text("utf-8"))
+    assert stats["exposure"]["balanced"] and stats["exposure"]["mnemo"]["min"] >= 3
+    assert "--min-occurrences" in (out / "log.txt").read_text("utf-8")

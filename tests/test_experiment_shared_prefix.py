@@ -35,7 +35,7 @@ def _evaluator(model, tok, eval_tokens: int = 96):
                           {"role": "assistant", "content": w[::-1]}],
              "prompt": f"gloss: {w}\n", "completion": w[::-1]} for w in WORDS]
     data = SimpleNamespace(sets={"gloss_seen": SimpleNamespace(
-        rows=rows, targets=[r["completion"] for r in rows])})
+        rows=rows, targets=[r["completion"] for r in rows])}, choice_rows=[])
     sizes = SimpleNamespace(max_length=200, system="You help.", eval_tokens=eval_tokens)
     return Evaluator(tok, data, "chat", sizes, "cpu")
 

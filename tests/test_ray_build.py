@@ -16,6 +16,7 @@ ray = pytest.importorskip("ray")
 
 from corpusgen.build.engine_ray import RayEngine
 from corpusgen.build.run import BuildOptions, build
+from corpusgen.build.vocabulary import choose_concepts
 from corpusgen.lexicon import load_lexicon
 
 LANGS = ("ru", "en", "th")
@@ -38,8 +39,9 @@ def lexicon():
     return load_lexicon(langs=list(LANGS))
 
 
-def _both(lexicon, tmp_path, n, shard_scenes, during=None):
-    options = BuildOptions(LANGS, n, seed=5, shard_scenes=shard_scenes, workers=1)
+def _both(lexicon, tmp_path, n, shard_scenes, during=None, **vocabulary):
+    options = BuildOptions(LANGS, n, seed=5, shard_scenes=shard_scenes, workers=1,
+                           **vocabulary)
     build(lexicon, options, tmp_path / "local", progress=False)
     watcher = None
     if during is not None:
@@ -56,6 +58,14 @@ def test_ray_tasks_write_the_bytes_of_the_local_engine(local_ray, lexicon, tmp_p
     assert on_ray == local
     assert "data/mnemo/train-00002-of-00003.parquet" in local
     assert sorted(p.name for p in tmp_path.iterdir()) == ["local", "ray"]
+
+
+def test_a_balanced_build_on_ray_writes_the_bytes_of_the_local_engine(local_ray, lexicon,
+                                                                       tmp_path):
+    concepts = choose_concepts(lexicon, "30", 5)
+    local, on_ray = _both(lexicon, tmp_path, 900, 300, concepts=concepts, min_occurrences=10)
+    assert on_ray == local
+    assert "data/mnemo/train-00002-of-00003.parquet" in local
 
 
 def test_ray_tasks_upload_to_a_url_out_the_same_bytes(local_ray, lexicon, tmp_path):

@@ -36,11 +36,16 @@ class BuildOptions:
     # scenes per shard: the bytes depend on it (the shards are drawn apart), not on workers
     shard_scenes: int = SHARD_SCENES
     parquet_compression: str = "snappy"
+    # the concept ids drawn from (corpusgen.build.vocabulary), None: the whole lexicon
+    concepts: tuple[str, ...] | None = None
+    # balanced coverage: every word occurs at least this often in the mnemo stage
+    min_occurrences: int | None = None
 
     def draw(self) -> DrawOptions:
         from corpusgen.grammar.draw import DrawOptions  # the grammar's libraries: a slow import
 
-        return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed)
+        return DrawOptions(self.langs, self.min_parts, self.max_parts, self.mix, self.seed,
+                           balanced=self.min_occurrences is not None)
 
 
 def check_options(options: BuildOptions) -> None:
@@ -66,8 +71,18 @@ def check_options(options: BuildOptions) -> None:
     if options.parquet_compression not in PARQUET_COMPRESSIONS:
         raise BuildError(f"--parquet-compression: {options.parquet_compression!r} is not one "
                          f"of {', '.join(PARQUET_COMPRESSIONS)}")
+    check_vocabulary(options)
     if len(options.split) != 3 or min(options.split) < 0 or abs(sum(options.split) - 1) > 1e-9:
         raise BuildError(f"split shares {options.split} are not three shares summing to 1")
+
+
+def check_vocabulary(options: BuildOptions) -> None:
+    """The vocabulary options' own checks (what they need of the lexicon is checked once the
+    scene tables exist, in corpusgen.build.run)."""
+    if options.concepts is not None and not options.concepts:
+        raise BuildError("--concepts: the choice names no concept")
+    if options.min_occurrences is not None and options.min_occurrences < 1:
+        raise BuildError(f"--min-occurrences: {options.min_occurrences} is below 1")
 
 
 def default_workers() -> int:

@@ -40,9 +40,10 @@ from corpusgen.build.shards import ShardPlan, bucket_of, shard_count
 from corpusgen.build.stats import Stats, stats_record
 from corpusgen.build.uniqueness import fresh_in_round
 from corpusgen.contract import ARROW_DIR, DATA_DIR, SPLITS, STAGES, read_stats, write_stats
+from corpusgen.grammar.balance import AnchorSchedule
 from corpusgen.grammar.draw import SceneDrawer
 from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lexicon import Lexicon
+from corpusgen.lexicon import Lexicon, lexicon_subset
 from corpusgen.output import kinds
 from corpusgen.output.build_files import BuildFiles
 from corpusgen.output.card import import_card_library, write_card
@@ -84,17 +85,26 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
         try:
             # the local workers start now, to import their libraries while the tables are made
             engine.prepare(shard_count(options.n, options.shard_scenes))
-            tables = tables or SceneTables(lexicon, list(options.langs))
+            if tables is None:
+                # the pools, the plans and the card all see only the chosen concepts
+                chosen = (lexicon_subset(lexicon, options.concepts) if options.concepts
+                          else lexicon)
+                tables = SceneTables(chosen, list(options.langs))
             drawer = SceneDrawer(tables, options.draw())
             if not drawer.by_size:
+                vocabulary = (f" with these {len(options.concepts)} --concepts"
+                              if options.concepts else "")
                 raise BuildError(
                     f"no scene plan has {options.min_parts}..{options.max_parts} parts in all "
-                    f"of {','.join(options.langs)}" + _too_few_concepts(tables, options))
+                    f"of {','.join(options.langs)}{vocabulary}"
+                    + _too_few_concepts(tables, options))
             capacity = tables.capacity(options.min_parts, options.max_parts, options.mix)
             if options.n > capacity:
                 raise BuildError(
                     f"--n {options.n:,} is more than these options can make unique: at most "
                     f"{capacity:,} hyperwords")
+            if drawer.schedule is not None:
+                check_coverage(drawer, options)
             written = _write(tables, drawer, options, output.files, output.tmp / ".scratch",
                              progress, engine)
         finally:  # the workers end here, before any finisher runs
@@ -107,6 +117,26 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
         stats = _seal(output.files, written, settings)
         output.publish()
     return stats
+
+
+def check_coverage(drawer: SceneDrawer, options: BuildOptions) -> None:
+    """BuildError unless balanced coverage can give every word --min-occurrences: each
+    concept fits a scene plan, and --n has that many scenes per word."""
+    schedule, tables = drawer.schedule, drawer.t
+    placed = set(schedule.word_concept.tolist())
+    left = [tables.concepts[c] for c in range(len(tables.concepts)) if c not in placed]
+    if left:
+        shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+        raise BuildError(
+            f"--min-occurrences: {len(left)} concepts fit no scene plan of "
+            f"{options.min_parts}..{options.max_parts} parts in {','.join(options.langs)} "
+            f"(choose --concepts without them): {shown}")
+    need = options.min_occurrences * schedule.words
+    if options.n < need:
+        raise BuildError(
+            f"--min-occurrences {options.min_occurrences} needs --n of at least {need:,} "
+            f"({schedule.words:,} words: {len(placed):,} concepts in "
+            f"{len(options.langs)} languages); asked {options.n:,}")
 
 
 def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, files: BuildFiles,
@@ -132,7 +162,7 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
         per_bucket = engine.repeats(plan.count, plan.buckets, STOP.is_set)
         works = [ShardWork(s, np.sort(np.concatenate([b[s] for b in per_bucket])))
                  for s in range(plan.count)]
-        _top_up(works, plan, engine)
+        _top_up(works, plan, engine, drawer.schedule)
         bar.step("writing")
         streamed = schema.result()
         importer.submit(import_card_library)
@@ -146,17 +176,26 @@ def _write(tables: SceneTables, drawer: SceneDrawer, options: BuildOptions, file
     total = Stats()
     for result in results:
         total.merge(result.stats)
-    record = stats_record(total, options, tables)
+    guaranteed = (drawer.schedule.guaranteed(options.n) if drawer.schedule is not None
+                  else None)
+    record = stats_record(total, options, tables, guaranteed)
     written, arrow_files = _name_shards(files, results)
     write_arrow_metadata(files.small, record, arrow_files)
     write_stats(files.small, record)
     return written
 
 
-def _top_up(works: list[ShardWork], plan: ShardPlan, engine: Engine) -> None:
+def _top_up(works: list[ShardWork], plan: ShardPlan, engine: Engine,
+            schedule: AnchorSchedule | None = None) -> None:
     """Give every shard that lost scenes to repeats as many new ones from top-up chunks,
-    round by round, checking the candidates against the kept keys one bucket at a time."""
+    round by round, checking the candidates against the kept keys one bucket at a time.
+
+    In a balanced build (`schedule`) each lost scene's anchor word is drawn again: the
+    round's candidates take the missing anchors in turn, and each missing anchor takes its
+    first new candidate, so every word keeps exactly its scheduled scenes."""
     short = {w.shard: len(w.repeats) for w in works if len(w.repeats)}
+    missing = ({w.shard: schedule.anchors(plan.first(w.shard) + w.repeats) for w in works
+                if len(w.repeats)} if schedule is not None else {})
     accepted = [np.zeros(0, np.uint64) for _ in range(plan.buckets)]
     round_, stale = 0, 0
     while short:
@@ -165,7 +204,10 @@ def _top_up(works: list[ShardWork], plan: ShardPlan, engine: Engine) -> None:
         round_ += 1
         shards = sorted(short)
         sizes = [max(1024, 2 * short[s]) for s in shards]
-        candidates = [topup_keys(s, round_, rows) for s, rows in zip(shards, sizes)]
+        anchors = [missing[s][np.arange(rows) % short[s]] if missing else None
+                   for s, rows in zip(shards, sizes)]
+        candidates = [topup_keys(s, round_, rows, a)
+                      for s, rows, a in zip(shards, sizes, anchors)]
         known = [np.zeros(len(c), dtype=bool) for c in candidates]
         for b in range(plan.buckets):
             kept = engine.bucket_keys(b)
@@ -174,10 +216,15 @@ def _top_up(works: list[ShardWork], plan: ShardPlan, engine: Engine) -> None:
                 k[mine] = _among(c[mine], kept) | _among(c[mine], accepted[b])
         got = 0
         new_keys = []
-        for s, rows, c, fresh in zip(shards, sizes, candidates,
-                                     fresh_in_round(candidates, known)):
-            take = fresh[:short[s]]
-            works[s].topups.append((round_, rows, take))
+        for s, rows, c, a, fresh in zip(shards, sizes, candidates, anchors,
+                                        fresh_in_round(candidates, known)):
+            if a is None:
+                take = fresh[:short[s]]
+            else:  # the first new candidate of each missing anchor
+                filled, first = np.unique(fresh % short[s], return_index=True)
+                take = np.sort(fresh[first])
+                missing[s] = np.delete(missing[s], filled)
+            works[s].topups.append((round_, rows, take, a))
             new_keys.append(c[take])
             short[s] -= len(take)
             got += len(take)

@@ -46,11 +46,12 @@ class BuildContext:
 class ShardWork:
     """What shard `shard` keeps: its planned draws but the `repeats` (sorted positions),
     then the `accepted` positions of its top-up chunk of each round, as (round, rows,
-    positions)."""
+    positions, anchors) — anchors: the candidates' anchor words in a balanced build (each
+    lost scene's anchor is drawn again), else None."""
 
     shard: int
     repeats: np.ndarray
-    topups: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+    topups: list[tuple[int, int, np.ndarray, np.ndarray | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -75,29 +76,45 @@ def context() -> BuildContext:
     return _CONTEXT
 
 
+def planned_anchors(shard: int, first: int, rows: int) -> np.ndarray | None:
+    """The anchor words of the shard's scenes numbered from its `first` position on (a
+    balanced build), else None."""
+    c = context()
+    schedule = c.drawer.schedule
+    if schedule is None:
+        return None
+    return schedule.anchors(c.plan.first(shard) + first + np.arange(rows))
+
+
 def shard_keys(shard: int) -> list[Slice]:
     c = context()
-    keys = [c.drawer.draw_scenes((shard, j), size).key
-            for j, size in enumerate(c.plan.chunk_sizes(shard))]
+    keys, start = [], 0
+    for j, size in enumerate(c.plan.chunk_sizes(shard)):
+        keys.append(c.drawer.draw_scenes((shard, j), size,
+                                         planned_anchors(shard, start, size)).key)
+        start += size
     return by_bucket(np.concatenate(keys), c.plan.buckets)
 
 
-def topup_keys(shard: int, round_: int, rows: int) -> np.ndarray:
-    return context().drawer.draw_scenes(context().plan.topup_chunk(shard, round_), rows).key
+def topup_keys(shard: int, round_: int, rows: int,
+               anchors: np.ndarray | None = None) -> np.ndarray:
+    return context().drawer.draw_scenes(context().plan.topup_chunk(shard, round_), rows,
+                                        anchors).key
 
 
 def _kept_chunks(work: ShardWork):
-    """(chunk name, rows, kept positions) of the shard, in the order its rows are written."""
+    """(chunk name, rows, kept positions, anchors) of the shard, in the order its rows are
+    written."""
     plan = context().plan
     start = 0
     for j, size in enumerate(plan.chunk_sizes(work.shard)):
         lo, hi = np.searchsorted(work.repeats, [start, start + size])
         keep = np.setdiff1d(np.arange(size, dtype=np.int64), work.repeats[lo:hi] - start,
                             assume_unique=True)
-        yield (work.shard, j), size, keep
+        yield (work.shard, j), size, keep, planned_anchors(work.shard, start, size)
         start += size
-    for round_, size, accepted in work.topups:
-        yield plan.topup_chunk(work.shard, round_), size, accepted
+    for round_, size, accepted, anchors in work.topups:
+        yield plan.topup_chunk(work.shard, round_), size, accepted, anchors
 
 
 def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress=None,
@@ -124,10 +141,10 @@ def write_shard(work: ShardWork, root: Path | str, streamed: pa.Schema, progress
     stats = Stats()
     number = c.plan.first(work.shard)
     try:
-        for name, size, keep in _kept_chunks(work):
+        for name, size, keep, anchors in _kept_chunks(work):
             if stop is not None and stop():
                 raise Interrupted
-            scenes = c.drawer.draw_scenes(name, size)
+            scenes = c.drawer.draw_scenes(name, size, anchors)
             m = len(keep)
             # the kept scenes realised split by split (each split's rows still in scene
             # order, with their own numbers), so that each split is a slice of the tables:

@@ -26,6 +26,9 @@ class Stats:
     parts: Counter = field(default_factory=Counter)
     chars: Counter = field(default_factory=Counter)  # column -> total characters
     scenes: int = 0
+    # mnemo rows per word (concept * languages + language), of every split and of train
+    occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    train_occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def count(self, chunk, split: np.ndarray, langs: list[str], staged: dict) -> None:
         """Add a realised chunk whose rows went to `split` (numbers into SPLITS)."""
@@ -42,6 +45,10 @@ class Stats:
                              ("sentence", mn.column("sentence")), ("language", lg.column("text"))):
             self.chars[name] += int(pa.compute.sum(pa.compute.utf8_length(column)).as_py() or 0)
         self.scenes += len(chunk.key)
+        word = chunk.flat_concepts.astype(np.int64) * len(langs) + chunk.flat_langs
+        train = np.repeat(split == 0, chunk.parts)
+        self.occurrences = _added(self.occurrences, np.bincount(word))
+        self.train_occurrences = _added(self.train_occurrences, np.bincount(word[train]))
 
     def merge(self, other: Stats) -> None:
         for split, per in other.rows.items():
@@ -52,9 +59,54 @@ class Stats:
         self.parts.update(other.parts)
         self.chars.update(other.chars)
         self.scenes += other.scenes
+        self.occurrences = _added(self.occurrences, other.occurrences)
+        self.train_occurrences = _added(self.train_occurrences, other.train_occurrences)
 
 
-def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
+def _added(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros(max(len(a), len(b)), dtype=np.int64)
+    out[:len(a)] += a
+    out[:len(b)] += b
+    return out
+
+
+def spread(counts: np.ndarray) -> dict:
+    """min, median, mean and max of `counts` (one per word), and how many are 0: the
+    experiment's exposure summary, so the two read alike."""
+    if not len(counts):
+        return {"words": 0}
+    return {"words": len(counts), "min": int(counts.min()),
+            "median": float(np.median(counts)), "mean": round(float(counts.mean()), 2),
+            "max": int(counts.max()), "never": int((counts == 0).sum())}
+
+
+def exposure_record(stats: Stats, options, tables: SceneTables, guaranteed: int | None) -> dict:
+    """Occurrences in the mnemo stage of every word the lexicon gives (a concept in one
+    language), over all splits and over train; and per language pair, for each concept
+    both languages have, the lesser of its two words' counts (a concept occurs at most
+    once in a hyperword, so its two words never meet in one row)."""
+    langs = list(options.langs)
+    n_langs, n_concepts = len(langs), len(tables.concepts)
+    has = tables.lemma_lengths.T > 0  # concept x language
+    def per_word(counts):
+        full = np.zeros(n_concepts * n_langs, dtype=np.int64)
+        full[:len(counts)] = counts[:len(full)]
+        return full.reshape(n_concepts, n_langs)
+    every, train = per_word(stats.occurrences), per_word(stats.train_occurrences)
+    pairs = {}
+    for a in range(n_langs):
+        for b in range(a + 1, n_langs):
+            both = has[:, a] & has[:, b]
+            pairs[f"{langs[a]}-{langs[b]}"] = spread(
+                np.minimum(every[both, a], every[both, b]))
+    return {"concepts": n_concepts, "balanced": guaranteed is not None,
+            "guaranteed_min": guaranteed,
+            "mnemo": spread(every[has]), "mnemo_train": spread(train[has]),
+            "pairs": pairs}
+
+
+def stats_record(stats: Stats, options, tables: SceneTables,
+                 guaranteed: int | None = None) -> dict:
     import polars
 
     # datasets' version from its metadata: importing it takes 0.6 s, and a build has no
@@ -76,8 +128,7 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
         "corpusgen_version": __version__,
         "stage_order": list(STAGES),
         # workers change nothing in the output, so they are not part of the record
-        "options": {**{k: v for k, v in asdict(options).items() if k != "workers"},
-                    "langs": list(options.langs), "split": list(options.split)},
+        "options": _options_record(options),
         "seed": options.seed,
         # the output languages' names, so readers can word a task without the generator
         "languages": {code: get_language(code).name for code in options.langs},
@@ -91,7 +142,23 @@ def stats_record(stats: Stats, options, tables: SceneTables) -> dict:
         "plans": len(tables.plans),
         "lexicon_sha256": tables_hashes(tables),
         "versions": versions,
+        **({"exposure": exposure_record(stats, options, tables, guaranteed)}
+           if options.concepts is not None or options.min_occurrences is not None else {}),
     }
+
+
+def _options_record(options) -> dict:
+    # workers change nothing in the output, so they are not part of the record; the
+    # vocabulary options only when given, so a build without them records what it always did
+    record = {k: v for k, v in asdict(options).items()
+              if k != "workers" and not (k in OPTIONAL and v is None)}
+    record.update(langs=list(options.langs), split=list(options.split))
+    if options.concepts is not None:
+        record["concepts"] = list(options.concepts)
+    return record
+
+
+OPTIONAL = ("concepts", "min_occurrences")
 
 
 def tables_hashes(tables: SceneTables) -> dict:

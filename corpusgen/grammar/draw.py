@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpusgen.grammar.balance import AnchorSchedule
 from corpusgen.grammar.frame_pool import FramePool
 from corpusgen.grammar.scenes import SceneTables
 
@@ -26,6 +27,7 @@ class DrawOptions:
     max_parts: int = 4
     mix: float = 0.5
     seed: int = 0
+    balanced: bool = False  # every scene anchors the word its number names (see balance.py)
 
 
 @dataclass
@@ -149,24 +151,76 @@ class SceneDrawer:
         self.lemmas = pa.array(tables.lemmas.reshape(-1), pa.string())  # lang * n + concept
         self.n_concepts = n_concepts
         self.surface_hashes = SurfaceHashes(self.lemmas, options.max_parts)
+        self.schedule = self._anchor_slots() if options.balanced else None
+
+    def _anchor_slots(self) -> AnchorSchedule:
+        """The schedule of anchor words, and per concept and size the (plan, slot) pairs
+        that can hold it with the plan's other slots still fillable by other concepts."""
+        by_concept: dict[int, list[list[tuple[int, int]]]] = {}
+        for si, k in enumerate(self.sizes):
+            for p in self.by_size[int(k)]:
+                plan = self.t.plans[p]
+                for j, slot in enumerate(plan.slots):
+                    pool = plan.pools[slot]
+                    others = [plan.pools[s] for s in plan.slots if s != slot]
+                    union = np.unique(np.concatenate(others)) if others else pool[:0]
+                    # the anchor taken out, every other slot keeps a concept, and enough
+                    # distinct ones remain for all of them
+                    fits = len(union) - np.isin(pool, union) >= k - 1
+                    for other in others:
+                        fits &= len(other) - np.isin(pool, other) > 0
+                    for c in pool[fits].tolist():
+                        by_concept.setdefault(c, [[] for _ in self.sizes])[si].append((p, j))
+        concepts = np.array(sorted(by_concept), dtype=np.int64)
+        self.anchor_count = np.zeros((self.n_concepts, len(self.sizes)), dtype=np.int64)
+        self.anchor_start = np.zeros((self.n_concepts, len(self.sizes)), dtype=np.int64)
+        flat: list[tuple[int, int]] = []
+        for c in concepts.tolist():
+            for si, pairs in enumerate(by_concept[c]):
+                self.anchor_start[c, si], self.anchor_count[c, si] = len(flat), len(pairs)
+                flat.extend(pairs)
+        pairs = np.array(flat, dtype=np.int64).reshape(-1, 2)
+        self.anchor_plan, self.anchor_slot = pairs[:, 0], pairs[:, 1]
+        return AnchorSchedule(concepts, len(self.t.langs), self.o.seed)
+
+    def _anchored_plans(self, rng, anchors: np.ndarray):
+        """Size, plan and anchor slot of each row: a size the anchor's concept fits, drawn
+        uniformly, then one of its (plan, slot) pairs of that size."""
+        concept = self.schedule.word_concept[anchors]
+        count = self.anchor_count[concept]
+        fits = count > 0
+        pick = (rng.random(len(anchors)) * fits.sum(axis=1)).astype(np.int64)
+        size_index = np.argmax(np.cumsum(fits, axis=1) > pick[:, None], axis=1)
+        rows = np.arange(len(anchors))
+        at = (self.anchor_start[concept, size_index]
+              + (rng.random(len(anchors)) * count[rows, size_index]).astype(np.int64))
+        return self.sizes[size_index], self.anchor_plan[at], self.anchor_slot[at]
 
     def draw(self, chunk_index: int, rows: int) -> Chunk:
         """Every scene of one chunk, realised (for trying the generator and for benches)."""
-        scenes = self.draw_scenes((chunk_index,), rows)
+        anchors = (self.schedule.anchors(chunk_index * rows + np.arange(rows))
+                   if self.schedule is not None else None)
+        scenes = self.draw_scenes((chunk_index,), rows, anchors)
         return self.realise(scenes, np.arange(rows, dtype=np.int64))
 
-    def draw_scenes(self, chunk: tuple[int, ...], rows: int) -> Scenes:
+    def draw_scenes(self, chunk: tuple[int, ...], rows: int,
+                    anchors: np.ndarray | None = None) -> Scenes:
         """The scenes of the chunk named `chunk`: plans, concepts, languages, hyperwords and
         their keys, and the frame choices for realising them later. Only the seed, the
-        chunk's name and `rows` decide them."""
+        chunk's name, `rows` and (balanced) each row's anchor word decide them."""
         rng = np.random.default_rng([self.o.seed, *chunk])
         t, n_langs = self.t, len(self.t.langs)
-        size = self.sizes[rng.integers(len(self.sizes), size=rows)]
-        plan_of = np.empty(rows, dtype=np.int64)
-        for k in self.sizes:
-            at = np.flatnonzero(size == k)
-            ids = np.array(self.by_size[int(k)])
-            plan_of[at] = ids[rng.integers(len(ids), size=len(at))]
+        if self.schedule is not None:
+            if anchors is None or len(anchors) != rows:
+                raise ValueError("a balanced draw needs one anchor word per row")
+            size, plan_of, anchor_slot = self._anchored_plans(rng, anchors)
+        else:
+            size = self.sizes[rng.integers(len(self.sizes), size=rows)]
+            plan_of = np.empty(rows, dtype=np.int64)
+            for k in self.sizes:
+                at = np.flatnonzero(size == k)
+                ids = np.array(self.by_size[int(k)])
+                plan_of[at] = ids[rng.integers(len(ids), size=len(at))]
         gloss_lang = rng.integers(n_langs, size=rows)
         mixed = (rng.random(rows) < self.o.mix) if n_langs > 1 else np.zeros(rows, dtype=bool)
 
@@ -181,8 +235,17 @@ class SceneDrawer:
             m, k = len(at), plan.size
             cmat = np.stack([plan.pools[s][rng.integers(len(plan.pools[s]), size=m)]
                              for s in plan.slots], axis=1)
-            self._distinct(cmat, plan, rng)
+            fixed = None
+            if self.schedule is not None:
+                fixed = anchor_slot[at]
+                cmat[np.arange(m), fixed] = self.schedule.word_concept[anchors[at]]
+            self._distinct(cmat, plan, rng, fixed)
             lmat = self._slot_langs(rng, m, k, mixed[at], n_langs)
+            if fixed is not None:
+                # turn the languages round so the anchor slot has the anchor's: a row in one
+                # language stays in one, a cross-lingual row stays cross-lingual
+                turn = self.schedule.word_lang[anchors[at]] - lmat[np.arange(m), fixed]
+                lmat = (lmat + turn[:, None]) % n_langs
             cross[at] = (lmat != lmat[:, :1]).any(axis=1)
             where = offsets[at][:, None] + np.arange(k)
             flat_c[where] = cmat
@@ -266,8 +329,9 @@ class SceneDrawer:
             sentence=texts["sentence"], plain=texts["plain"],
         )
 
-    def _distinct(self, cmat: np.ndarray, plan, rng) -> None:
-        """Redraw slots until no row repeats a concept (pools of related roles overlap)."""
+    def _distinct(self, cmat: np.ndarray, plan, rng, fixed: np.ndarray | None = None) -> None:
+        """Redraw slots until no row repeats a concept (pools of related roles overlap);
+        a row's `fixed` slot (its anchor) is never redrawn."""
         k = cmat.shape[1]
         for _ in range(100):
             s = np.sort(cmat, axis=1)
@@ -275,6 +339,8 @@ class SceneDrawer:
             if not len(bad):
                 return
             j = rng.integers(k)
+            if fixed is not None:
+                bad = bad[fixed[bad] != j]
             pool = plan.pools[plan.slots[j]]
             cmat[bad, j] = pool[rng.integers(len(pool), size=len(bad))]
         raise RuntimeError("could not draw distinct concepts for a plan")

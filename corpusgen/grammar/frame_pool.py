@@ -41,11 +41,14 @@ class FramePool:
         self.pool = pa.concat_arrays(arrays)
         self.agree_class = forms.agree_class.astype(np.int64) if forms.agree_class is not None \
             else np.zeros(0, dtype=np.int64)
-        # per kind and variant: one (literal position | form base, slot, head, form) per piece
+        # per kind and variant: one (literal position | form base, slot, head, form) per piece;
+        # None for a variant asking a form no concept has (a lexicon cut to a few concepts
+        # may lack a part of speech): no plan's pool can fill it, so it is never realised
         self.recipes = {
-            kind: [[(literals[p.text], None, None, None) if p.slot is None else
-                    (base["plain" if p.head is None else "agreeing", p.form], p.slot, p.head,
-                     p.form)
+            kind: [None if any(p.slot is not None and _kind(p) not in base
+                               for p in variant.pieces) else
+                   [(literals[p.text], None, None, None) if p.slot is None else
+                    (base[_kind(p)], p.slot, p.head, p.form)
                     for p in variant.pieces] for variant in variants]
             for kind, variants in kinds.items()
         }
@@ -76,6 +79,10 @@ class FramePool:
         flat = np.concatenate([b.reshape(-1) for b in blocks])
         pieces = self.pool.take(pa.array(flat))
         return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), "")
+
+
+def _kind(piece) -> tuple[str, str]:
+    return ("plain" if piece.head is None else "agreeing", piece.form)
 
 
 def render(tables, lang: str, frame: str, slots: dict[str, str], sentence: bool = False) -> str:

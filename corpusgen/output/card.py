@@ -61,11 +61,40 @@ def stats_table(stats: dict) -> str:
         f"- mean length in characters: {means}",
         f"- seed: {stats['seed']}",
     ]
+    lines += exposure_lines(stats)
     if stats.get("tokenizer"):
         tok = stats["tokenizer"]
         lines.append(f"- tokenizer: {tok.get('model_type')} vocab {tok.get('vocab_size'):,} "
                      "(in `tokenizer/`)")
     return "\n".join(lines)
+
+
+def exposure_lines(stats: dict) -> list[str]:
+    """The vocabulary and how often its words occur in the mnemo stage, when the build
+    chose or balanced it."""
+    exposure = stats.get("exposure")
+    if not exposure:
+        return []
+
+    def spread(s: dict) -> str:
+        if not s.get("words"):
+            return "no words"
+        return (f"min {s['min']:,}, median {s['median']:g}, mean {s['mean']:g}, "
+                f"max {s['max']:,}, never seen {s['never']:,} of {s['words']:,}")
+
+    chosen = stats["options"].get("concepts")
+    out = [f"- vocabulary: {exposure['concepts']:,} concepts"
+           + (" (chosen with `--concepts`)" if chosen else "")]
+    if exposure.get("guaranteed_min") is not None:
+        out.append(f"- balanced coverage: every word at least {exposure['guaranteed_min']:,} "
+                   f"times in mnemo (`--min-occurrences "
+                   f"{stats['options']['min_occurrences']}`)")
+    out.append(f"- occurrences per word in mnemo, all splits: {spread(exposure['mnemo'])}")
+    out.append(f"- occurrences per word in mnemo, train: {spread(exposure['mnemo_train'])}")
+    for pair, s in exposure["pairs"].items():
+        out.append(f"- word pairs {pair} (a concept's two words, the lesser count): "
+                   f"{spread(s)}")
+    return out
 
 
 def _examples(shard, per_stage: int = 3) -> str:
