@@ -121,12 +121,15 @@ def train_in_child(options: dict) -> None:
     threads run aborts. The child is killed on an interrupt and dies with this process; its
     errors come back as a RuntimeError, as in-process training raises them."""
     import multiprocessing
+    import signal
 
     from corpusgen.build.child_process import parent_signals_only
 
     context = multiprocessing.get_context("spawn")  # polars' threads make fork unsafe
     answer, reply = context.Pipe(duplex=False)
-    with parent_signals_only():
+    # SIGTERM too: a child whose start was cut short would print a traceback of its own; it
+    # is ended with SIGKILL, which blocking does not stop
+    with parent_signals_only(signal.SIGTERM):
         child = context.Process(target=_train, args=(options, reply), daemon=True,
                                 name="sentencepiece-train")
         child.start()

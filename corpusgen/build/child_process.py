@@ -41,10 +41,11 @@ def die_with_parent() -> None:
 
 
 @contextmanager
-def parent_signals_only() -> Iterator[None]:
-    """Start worker processes inside this block: they begin with SIGINT blocked and keep it
-    so. A Ctrl-C that comes meanwhile reaches this process when the block ends."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS)
+def parent_signals_only(*also: signal.Signals) -> Iterator[None]:
+    """Start worker processes inside this block: they begin with SIGINT (and the signals
+    `also` names) blocked and keep them so. A signal that comes meanwhile reaches this
+    process when the block ends, never half way through handing a worker its task."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS | set(also))
     try:
         yield
     finally:
