@@ -127,19 +127,20 @@ def train_in_child(options: dict) -> None:
 
     context = multiprocessing.get_context("spawn")  # polars' threads make fork unsafe
     answer, reply = context.Pipe(duplex=False)
-    # SIGTERM too: a child whose start was cut short would print a traceback of its own; it
-    # is ended with SIGKILL, which blocking does not stop
-    with parent_signals_only(signal.SIGTERM):
-        child = context.Process(target=_train, args=(options, reply), daemon=True,
-                                name="sentencepiece-train")
-        child.start()
-    reply.close()
+    child = context.Process(target=_train, args=(options, reply), daemon=True,
+                            name="sentencepiece-train")
     try:
+        # SIGTERM too: a child whose start was cut short would print a traceback of its
+        # own. A signal held meanwhile arrives as the block ends, inside this try, so the
+        # child is killed (SIGKILL, which no mask stops) before this process goes.
+        with parent_signals_only(signal.SIGTERM):
+            child.start()
+        reply.close()
         child.join()
         error = answer.recv() if answer.poll() else (
             f"the training process ended with status {child.exitcode}")
     finally:
-        if child.is_alive():
+        if child.pid is not None and child.is_alive():
             child.kill()
             child.join()
         answer.close()
