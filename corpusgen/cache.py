@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import sys
 import tempfile
@@ -39,6 +40,18 @@ KINDS = {
     "words": "frequency-ranked word lists of the languages",
     "smollm2-135m-instruct": "SmolLM2-135M-Instruct converted from its GGUF",
 }
+
+# What an entry of each kind is named (`cached` writes NAME-KEY.pkl through a hidden
+# temporary file; basemodel's `cached_folder`, one folder per GGUF checksum). `cache clear`
+# removes only names of this shape, so a root pointed at a folder that already held a
+# `words/` of the user's keeps every file the project did not write.
+_PICKLE_ENTRY = re.compile(r"(?:[\w.-]+-[0-9a-f]{32}\.pkl|\.[\w.-]+-\w+\.tmp)")
+ENTRY_NAMES = {
+    "forms": _PICKLE_ENTRY,
+    "words": _PICKLE_ENTRY,
+    "smollm2-135m-instruct": re.compile(r"\.?[0-9a-f]{16}(?:\.(?:tmp|stale)-\w+)?"),
+}
+
 
 def cache_root() -> Path:
     """MNEMO_CACHE, else $XDG_CACHE_HOME/mnemo, else ~/.cache/mnemo."""
@@ -152,6 +165,10 @@ class CacheEntry:
     what: str | None  # None: not the project's, left alone
 
 
+def folder_bytes(path: Path) -> int:
+    return _size(path)[0]
+
+
 def _size(path: Path) -> tuple[int, int]:
     if path.is_file():
         return path.stat().st_size, 1
@@ -175,17 +192,26 @@ def cache_entries() -> list[CacheEntry]:
     return out
 
 
-def clear_cache() -> list[CacheEntry]:
-    """Remove the project's kinds from the root; returns what was removed."""
+def clear_cache() -> tuple[list[CacheEntry], list[Path]]:
+    """Remove the project's entries from the root: (what was removed, per kind, and the
+    files found among them that the project did not make, which stay)."""
     root = cache_root()
-    removed = []
+    removed, kept = [], []
     for entry in cache_entries():
         if entry.what is None:
             continue
         path = root / entry.name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        if path.is_symlink() or not path.is_dir():
+            continue  # a file or a link where a kind's folder should be: not ours to judge
+        named = ENTRY_NAMES[entry.name]
+        for child in sorted(path.iterdir()):
+            if not named.fullmatch(child.name):
+                kept.append(child)
+            elif child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        if not any(path.iterdir()):
+            path.rmdir()
         removed.append(entry)
-    return removed
+    return removed, kept

@@ -171,5 +171,9 @@ def write_stats(root: Path, stats: dict[str, Any]) -> None:
     so a reader never sees half a record."""
     path = Path(root) / STATS
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half record beside it

@@ -31,6 +31,7 @@ from corpusgen.lang import available_languages, get_language
 CONCEPT_COLUMNS = ("concept", "field", "pos", "roles")
 WORD_COLUMNS = ("concept", "word")
 POS_VALUES = ("noun", "adj", "verb")
+_A_POS = {"noun": "a noun", "adj": "an adjective", "verb": "a verb"}
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,11 @@ def _read_tsv(path: Path, required: tuple[str, ...], errors: list[LexiconError])
         return None
     reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
     header = [h.strip() for h in next(reader)]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:  # every row would be read wrong: the header is the one problem to name
+        errors.append(LexiconError(name, 1, f"the header names column "
+                                            f"{', '.join(map(repr, twice))} twice"))
+        return None
     missing = [c for c in required if c not in header]
     if missing:
         errors.append(LexiconError(name, 1, f"missing column {', '.join(map(repr, missing))}"))
@@ -185,6 +191,8 @@ def load_lexicon(root: Path | str | None = None, langs: list[str] | None = None)
                                errors)
     by_id = {c["concept"]: c for c in concepts}
     words = {lang: _load_language(root, lang, by_id, seen, errors) for lang in langs}
+    if not errors:
+        errors += _build_needs(root, role_rows, concepts, words)
     if errors:
         raise LexiconInvalid(errors)
     order = {c["concept"]: i for i, c in enumerate(concepts)}
@@ -238,6 +246,34 @@ def _concepts(rows, fields: dict[str, str], roles: dict[str, str], file: str,
             continue
         concepts.append({"concept": cid, "field": row["field"], "pos": pos, "roles": role_list})
     return concepts, seen
+
+
+def _build_needs(root: Path, role_rows, concepts: list[dict],
+                 words: dict[str, pl.DataFrame]) -> list[LexiconError]:
+    """What a build needs beyond well-formed rows: every language has words, and for every
+    part of speech roles.tsv gives a role, a concept of it with a word in every language
+    (a language's frames read the forms of each: without an adjective there are no agreeing
+    forms, without a verb no verb forms). A role without concepts only leaves its plans out."""
+    problems = []
+    for lang, frame in words.items():
+        if frame.height == 0:
+            problems.append(LexiconError(_display(root / f"{lang}.tsv"), 0,
+                                         "no words: a build needs a word for a noun, an "
+                                         "adjective and a verb at least"))
+    pos_of = {c["concept"]: c["pos"] for c in concepts}
+    worded = {lang: {pos_of[c] for c in frame["concept"].to_list() if c in pos_of}
+              for lang, frame in words.items() if frame.height}
+    first_role: dict[str, tuple[int, str]] = {}
+    for lineno, row in role_rows:
+        first_role.setdefault(row["pos"], (lineno, row["role"]))
+    for pos, (lineno, role) in first_role.items():
+        lacking = [lang for lang, have in worded.items() if pos not in have]
+        if lacking:
+            problems.append(LexiconError(
+                _display(root / "roles.tsv"), lineno,
+                f"no {pos} concept has a word in {', '.join(lacking)}: a build needs "
+                f"{_A_POS.get(pos, pos)} (for role {role!r} and the other {pos} roles)"))
+    return problems
 
 
 def _role_problems(cid: str, pos: str, role_list: list[str], roles: dict[str, str]) -> list[str]:

@@ -19,6 +19,8 @@ def parser(prog: str, doc: str) -> OneLineParser:
     p = OneLineParser(prog=prog, description=doc.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="published dataset folder")
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the adapters an earlier run left in OUT/adapters")
     p.add_argument("--tiny", action="store_true",
                    help="tiny random Llama and a character tokenizer (CPU); add --rows for a "
                         "short run (a 20k build's train rows are 7,355 steps of 8)")

@@ -54,7 +54,8 @@ def main(argv=None) -> int:
         staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
             args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
             format=args.format, replay=args.replay, keep_core=args.keep_core,
-            core_dropout=args.core_dropout, adapters_dir=args.out / "adapters")
+            core_dropout=args.core_dropout, adapters_dir=args.out / "adapters",
+            overwrite_adapters=args.overwrite)
         model = staged.wrap(model).to(device)  # mnemo: one LoRA adapter per stage
         optimizer = torch.optim.AdamW(
             staged.parameters(model),  # mnemo: every stage's adapter, from the start

@@ -37,7 +37,8 @@ def main(argv=None) -> int:
         staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
             args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
             format=args.format, replay=args.replay, keep_core=args.keep_core,
-            adapters_dir=args.out / "adapters")
+            adapters_dir=args.out / "adapters",
+            overwrite_adapters=args.overwrite)
         model = staged.wrap(model)  # mnemo: one LoRA adapter per stage
 
         config = SFTConfig(

@@ -40,10 +40,20 @@ def cache_clear() -> None:
     """Remove everything the project cached; the next run computes it again."""
     from corpusgen.cache import cache_root, clear_cache
 
-    removed = clear_cache()
-    total = sum(e.bytes for e in removed)
+    removed, kept = clear_cache()
     if not removed:
         click.echo(f"{cache_root()}: nothing to remove")
         return
+    total = sum(e.bytes for e in removed) - sum(_bytes(p) for p in kept)
     click.echo(f"removed {', '.join(e.name for e in removed)} ({_size(total)}) from "
                f"{cache_root()}")
+    if kept:
+        shown = ", ".join(str(p.relative_to(cache_root())) for p in kept[:3])
+        more = f" and {len(kept) - 3} more" if len(kept) > 3 else ""
+        click.echo(f"left {shown}{more}: not made by corpusgen")
+
+
+def _bytes(path) -> int:
+    from corpusgen.cache import folder_bytes
+
+    return folder_bytes(path)

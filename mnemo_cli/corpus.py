@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -48,6 +49,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
     from corpusgen.contract import STATS
 
     build = _open(build_dir)
+    seen = _identity(build.root)
     unrecorded = recorded_files(build) is None
     if unrecorded:
         warn(f"{build.root / STATS} records no file sizes and checksums (an older "
@@ -60,6 +62,7 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
             bar.close()
     if not problems:
         problems = row_problems(build)
+    _same_folder(build.root, seen)
     if problems:
         _show(problems)
         raise _fail(problems, "damaged or unknown files; content not checked")
@@ -67,10 +70,30 @@ def check(build_dir: Path, quick: bool, sample: int, quiet: bool,
         click.echo(f"ok: the row counts of {build.root} match stats.json" if unrecorded else
                    f"ok: the files of {build.root} are as the build wrote them")
         return
-    _check_content(build, sample, quiet, lexicons)
+    _check_content(build, sample, quiet, lexicons, seen)
 
 
-def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> None:
+def _identity(root: Path) -> tuple:
+    """The folder and its stats.json as the file system knows them: a build --overwrite
+    swaps in another folder (another inode) with another stats.json."""
+    from corpusgen.contract import STATS
+
+    try:
+        folder, stats = os.stat(root), os.stat(root / STATS)
+    except OSError:
+        return ()
+    return folder.st_dev, folder.st_ino, stats.st_ino, stats.st_mtime_ns
+
+
+def _same_folder(root: Path, seen: tuple) -> None:
+    """A check that read one build's files and another's says nothing true of either."""
+    if _identity(root) != seen:
+        raise Failure(f"{root} was replaced while it was checked (a build --overwrite?); "
+                      "check it again")
+
+
+def _check_content(build, sample: int, quiet: bool, lexicons: Path | None,
+                   seen: tuple) -> None:
     from corpusgen.check.content import check_build, lexicon_mismatch
 
     lex = load_or_fail(lexicons, list(build.languages) or None)
@@ -86,6 +109,7 @@ def _check_content(build, sample: int, quiet: bool, lexicons: Path | None) -> No
         report = check_build(build, None if other else lex, sample=sample, advance=bar.advance)
     finally:
         bar.close()
+    _same_folder(build.root, seen)
     _show(report.problems)
     for stage, (ok, total) in report.named.items():
         click.echo(f"{stage}: {ok:,}/{total:,} rows name every constituent "

@@ -8,11 +8,13 @@ sentencepiece, transformers or torch.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from mnemo_cli.base import BUILD_DIR, SEED_MAX
+from mnemo_cli.base import BUILD_DIR, SEED_MAX, Failure
 
 # the library's choices (tokenizer.train, .splitters, .init_embeddings), said here so that
 # parsing needs no import; tests/test_cli.py holds them equal
@@ -53,6 +55,26 @@ def _background_files(ctx, param, values) -> dict[str, Path]:
     return files
 
 
+@contextmanager
+def terminated_as_interrupt(target: Path) -> Iterator[None]:
+    """`kill` (SIGTERM) stops the training like Ctrl-C: the claim of DIR/tokenizer/ removes
+    its temporary folder on the way out and the user reads one line, instead of a silent
+    exit 143 that leaves the folder behind."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Failure(f"interrupted; no tokenizer was trained and {target} is as it was") \
+            from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @tokenizer_group.command("train")
 @BUILD_DIR
 @click.option("--vocab-size", cls=LibraryDefault, type=click.IntRange(min=1),
@@ -80,18 +102,20 @@ def train_command(build_dir: Path, vocab_size: int, model_type: str, splitter: s
                   quiet: bool) -> None:
     """Train the tokenizer on DIR's train split into DIR/tokenizer/ (tokenizer.model,
     tokenizer.json, tokenizer_config.json) and record its settings in stats.json and the
-    card (whose checksums in stats.json are brought up to date)."""
+    card (whose checksums in stats.json are brought up to date).
+
+    DIR must be as its build wrote it (`corpusgen check --quick`); a damaged build is
+    refused. DIR/tokenizer/ is replaced only when it holds a tokenizer this command made."""
     from corpusgen.contract import TOKENIZER_DIR
-    from corpusgen.output.records import record_files
     from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
-    settings = train_tokenizer(build_dir, vocab_size=vocab_size, model_type=model_type,
-                               splitter=splitter, background=background,
-                               background_files=background_files or None, quiet=quiet,
-                               threads=threads)
+    with terminated_as_interrupt(build_dir / TOKENIZER_DIR):
+        settings = train_tokenizer(build_dir, vocab_size=vocab_size, model_type=model_type,
+                                   splitter=splitter, background=background,
+                                   background_files=background_files or None, quiet=quiet,
+                                   threads=threads)
     record_in_stats(build_dir, settings)
     record_in_card(build_dir, settings)
-    record_files(build_dir)
     click.echo(f"trained {build_dir / TOKENIZER_DIR}: {settings['model_type']}, "
                f"{settings['vocab_size']:,} pieces in {settings['train_seconds']:.1f} s")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -296,6 +297,33 @@ def test_full_disk_leaves_nothing_behind(tmp_path, monkeypatch):
     result = run(*BUILD, "--n", 100, "--out", out, "--quiet", "--workers", 1)
     assert result.exit_code == 1
     assert result.stderr.strip() == f"corpusgen: cannot write {out}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def test_ctrl_c_while_workers_start_is_one_line_from_the_parent(tmp_path):
+    """A terminal's Ctrl-C signals the whole process group: a worker still importing must
+    not print a traceback of its own beside the build's one line."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [*CORPUSGEN, "build", "--n", "300000", "--out", str(out), "--workers", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not _children(proc.pid) and proc.poll() is None:
+        time.sleep(0.005)
+    time.sleep(0.3)  # the workers are importing what they run
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.strip().splitlines() == ["corpusgen: interrupted; nothing was written"], err
     assert list(tmp_path.iterdir()) == []
 
 

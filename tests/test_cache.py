@@ -164,3 +164,24 @@ def test_cache_info_sizes_and_clear_leaves_what_is_not_ours(root, tmp_path):
     assert cleared.exit_code == 0 and cleared.stdout.startswith("removed forms (")
     assert not (root / "forms").exists() and (root / "notes.txt").read_text() == "mine"
     assert run("cache", "clear").stdout.strip() == f"{root}: nothing to remove"
+
+
+def test_clear_removes_only_the_entries_it_made_in_a_root_that_held_files(root, tmp_path):
+    """MNEMO_CACHE pointed at a folder of the user's, which already had a `words/` of its
+    own: `cache clear` removes the project's entries and not one of the user's files."""
+    (root / "words").mkdir(parents=True)
+    (root / "words" / "my-list.txt").write_text("mine")
+    (root / "smollm2-135m-instruct").mkdir()
+    (root / "smollm2-135m-instruct" / "notes.md").write_text("mine too")
+    assert _build(tmp_path / "a").exit_code == 0
+    (root / "forms" / "draft.pkl").write_text("not a cache entry")
+    made = _forms(root)
+    assert made
+    cleared = run("cache", "clear")
+    assert cleared.exit_code == 0, cleared.stderr
+    assert not any(p.exists() for p in made)
+    assert (root / "words" / "my-list.txt").read_text() == "mine"
+    assert (root / "smollm2-135m-instruct" / "notes.md").read_text() == "mine too"
+    assert (root / "forms" / "draft.pkl").read_text() == "not a cache entry"
+    assert cleared.stdout.splitlines()[-1].startswith("left forms/draft.pkl, ")
+    assert cleared.stdout.splitlines()[-1].endswith(": not made by corpusgen")

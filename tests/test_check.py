@@ -186,3 +186,43 @@ def test_not_a_build_is_one_line(tmp_path, breakage):
         assert result.exit_code == 1, (command, result.stderr)
         lines = _lines(result)
         assert len(lines) == 1 and lines[0].startswith(f"corpusgen: {target}"), lines
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_folder_swapped_by_a_build_while_it_is_checked_is_said_so(copy, tmp_path,
+                                                                    monkeypatch, quick):
+    """`build --overwrite` exchanges the folder in one rename: a check running meanwhile
+    read part of one build and part of the other, and must not report what it saw."""
+    from corpusgen.check import content, integrity
+
+    other = tmp_path / "other"
+    shutil.copytree(copy, other)
+
+    def swap():  # what the build's publish does, mid-check
+        old = tmp_path / ".old"
+        copy.rename(old)
+        other.rename(copy)
+        shutil.rmtree(old)
+
+    if quick:
+        real = integrity.row_problems
+
+        def rows_then_swap(build):
+            found = real(build)
+            swap()
+            return found
+        monkeypatch.setattr(integrity, "row_problems", rows_then_swap)
+    else:
+        real = content.check_build
+
+        def check_then_swap(*args, **kwargs):
+            report = real(*args, **kwargs)
+            swap()
+            return report
+        monkeypatch.setattr(content, "check_build", check_then_swap)
+    result = run("check", copy, *(["--quick"] if quick else []))
+    assert result.exit_code == 1
+    expected = (f"corpusgen: {copy} was replaced while it was checked (a build --overwrite?); "
+                "check it again")
+    assert result.stderr.strip().splitlines() == [expected]
+    assert "ok:" not in result.stdout

@@ -219,3 +219,97 @@ def test_a_file_in_another_encoding_names_the_line_and_the_fix(mini_lexicon):
     out = _check(mini_lexicon, "--langs", "ru")
     assert len(out) == 1 and out[0].startswith(f"{path}:4: not UTF-8 text")
     assert out[0].endswith("save the file as UTF-8")
+
+
+# --- a lexicon the check passes is one the build can use ------------------------------------
+
+LANGS3 = "ru,en,th"
+
+
+def _keep_concepts(root: Path, keep) -> Path:
+    """`root` (a copy of the shipped lexicons) with only the concepts `keep(row)` accepts,
+    in concepts.tsv and in every language file."""
+    lines = (root / "concepts.tsv").read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines[1:] if keep(line.split("\t"))]
+    (root / "concepts.tsv").write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    ids = {line.split("\t")[0] for line in body}
+    for lang in LANGS3.split(","):
+        rows = (root / f"{lang}.tsv").read_text(encoding="utf-8").splitlines()
+        kept = [r for r in rows[1:] if r.split("\t")[0] in ids]
+        (root / f"{lang}.tsv").write_text("\n".join([rows[0], *kept]) + "\n", encoding="utf-8")
+    return root
+
+
+def _one_per_role(root: Path) -> Path:
+    covered: set[str] = set()
+
+    def first_of_a_role(row):
+        roles = set(row[3].split(","))
+        if roles <= covered:
+            return False
+        covered.update(roles)
+        return True
+    return _keep_concepts(root, first_of_a_role)
+
+
+def _header_only(root: Path) -> Path:
+    path = root / "th.tsv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    return root
+
+
+UNBUILDABLE = {
+    "no adjectives": (lambda r: _keep_concepts(r, lambda c: c[2] != "adj"),
+                      "no adj concept has a word in ru, en, th", "an adjective"),
+    "no verbs": (lambda r: _keep_concepts(r, lambda c: c[2] != "verb"),
+                 "no verb concept has a word in ru, en, th", "a verb"),
+    "one concept": (lambda r: _keep_concepts(r, lambda c: c[0] == "water"),
+                    "no verb concept has a word", "a verb"),
+    "two concepts": (lambda r: _keep_concepts(r, lambda c: c[0] in ("water", "fire")),
+                     "no adj concept has a word", "an adjective"),
+    "a language file with only its header": (_header_only, "th.tsv: no words",
+                                             "a noun, an adjective and a verb"),
+}
+
+
+@pytest.mark.parametrize("case", UNBUILDABLE)
+def test_the_check_names_what_the_build_needs(tmp_path, case):
+    from tests.conftest import copy_lexicon
+
+    make, problem, need = UNBUILDABLE[case]
+    lex = make(copy_lexicon(tmp_path / "lex"))
+    check = run("lexicon", "check", "--lexicons", lex, "--langs", LANGS3)
+    assert check.exit_code == 1 and "Traceback" not in check.stderr
+    assert any(problem in line and need in line for line in check.stderr.splitlines()), \
+        check.stderr
+    built = run("build", "--lexicons", lex, "--langs", LANGS3, "--n", 50, "--quiet",
+                "--out", tmp_path / "out", "--workers", 1)
+    assert built.exit_code == 1 and "Traceback" not in built.stderr
+    assert built.stderr.splitlines() == check.stderr.splitlines()
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("parts", [("2", "3"), ("3", "4"), ("4", "4")])
+def test_one_concept_per_role_passes_the_check_and_builds(tmp_path, parts):
+    """Few concepts: plans whose slots cannot hold distinct ones are left out, not drawn."""
+    from tests.conftest import copy_lexicon
+
+    lex = _one_per_role(copy_lexicon(tmp_path / "lex"))
+    assert run("lexicon", "check", "--lexicons", lex, "--langs", LANGS3).exit_code == 0
+    built = run("build", "--lexicons", lex, "--langs", LANGS3, "--n", 40, "--quiet",
+                "--out", tmp_path / "out", "--workers", 1, "--min-parts", parts[0],
+                "--max-parts", parts[1])
+    assert built.exit_code == 0, built.stderr
+
+
+def test_a_header_naming_a_column_twice_is_one_problem_on_line_1(tmp_path):
+    from tests.conftest import copy_lexicon
+
+    lex = copy_lexicon(tmp_path / "lex")
+    path = lex / "ru.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("\tword", "\tword\tword", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("lexicon", "check", "--lexicons", lex, "--langs", LANGS3)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{path}:1: the header names column 'word' twice"]

@@ -121,8 +121,12 @@ class FakeHub:
     """Answers the handful of Hub endpoints a push uses, records every request."""
 
     def __init__(self, *, whoami=200, create=200, role="write", remote=(), always=None,
-                 echo_token_in_errors=True):
+                 echo_token_in_errors=True, stall=None, raw=None):
         self.whoami, self.create, self.role = whoami, create, role
+        # `stall`: a path pattern answered never (the connection is held open); `raw`: path
+        # pattern -> (status, body bytes) sent as is, e.g. JSON cut short
+        self.stall, self.raw = stall, dict(raw or {})
+        self.released = threading.Event()
         self.remote, self.always = list(remote), always
         self.echo = echo_token_in_errors
         self.requests: list[tuple[str, str, dict, bytes]] = []
@@ -140,10 +144,12 @@ class FakeHub:
                 hub.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -157,6 +163,8 @@ class FakeHub:
         self.requests.append((h.command, h.path, headers, body))
         path = h.path.split("?")[0]
         auth = h.headers.get("Authorization", "")
+        if self.misbehave(h, path):
+            return None
         if self.always:
             return self.answer(h, self.always, {"error": "try later"})
         if path == "/api/whoami-v2":
@@ -190,6 +198,21 @@ class FakeHub:
             return self.answer(h, 404, {"error": "Repository not found"},
                                headers={"X-Error-Code": "RepoNotFound"})
         self.answer(h, 404, {"error": f"fake hub has no {path}"})
+
+    def misbehave(self, h: BaseHTTPRequestHandler, path: str) -> bool:
+        """Hold the request without an answer, or send a raw one; False: answer normally."""
+        if self.stall and re.fullmatch(self.stall, path):
+            self.released.wait(120)  # accepted, never answered
+            return True
+        for pattern, (status, data) in self.raw.items():
+            if re.fullmatch(pattern, path):
+                h.send_response(status)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(data)))
+                h.end_headers()
+                h.wfile.write(data)
+                return True
+        return False
 
     @staticmethod
     def answer(h, status: int, payload, headers: dict | None = None) -> None:
@@ -479,6 +502,26 @@ def _break_stats(root: Path) -> None:
     (root / "stats.json").write_text(json.dumps(stats))
 
 
+def recorded_as_built(damage):
+    """`damage`, then stats.json's file record made to match: a build whose files are as
+    recorded but which is wrong in another way, for the checks after the integrity one."""
+    from corpusgen.output.records import file_record
+
+    def apply(root: Path) -> None:
+        damage(root)
+        stats = json.loads((root / "stats.json").read_text())
+        stats["files"] = file_record(root)
+        (root / "stats.json").write_text(json.dumps(stats))
+    return apply
+
+
+def _flip_a_bit(root: Path) -> None:
+    path = root / "data/bridge/train-00000-of-00001.parquet"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # the file still loads: only the checksum tells
+    path.write_bytes(bytes(data))
+
+
 def _empty_split(root: Path) -> None:
     import pyarrow.parquet as pq
 
@@ -495,16 +538,23 @@ BREAKAGES = {
     "row counts differ": (_break_stats, "records"),
     "stray shard": (lambda r: shutil.copy(r / "data/mnemo/train-00000-of-00001.parquet",
                                           r / "data/mnemo/train-00001-of-00002.parquet"),
-                    "stats.json records"),
-    "file the card does not name": (lambda r: (r / "data/mnemo/notes.txt").write_text("x"),
-                                    "data/mnemo/notes.txt is not named"),
-    "a stage without files": (lambda r: shutil.rmtree(r / "data/bridge"), "'bridge' does not load"),
+                    "train-00001-of-00002.parquet: not made by this build"),
+    "file a user put among the shards": (lambda r: (r / "data/mnemo/notes.txt").write_text("x"),
+                                         "data/mnemo/notes.txt: not made by this build"),
+    "file the card does not name": (
+        recorded_as_built(lambda r: (r / "data/mnemo/notes.txt").write_text("x")),
+        "data/mnemo/notes.txt is not named"),
+    "a stage without files": (recorded_as_built(lambda r: shutil.rmtree(r / "data/bridge")),
+                              "'bridge' does not load"),
     "no card": (lambda r: (r / "README.md").unlink(), "no README.md"),
-    "card without configs": (
-        lambda r: (r / "README.md").write_text("---\nlicense: mit\n---\n# x\n"), "no `configs:`"),
+    "card without configs": (recorded_as_built(
+        lambda r: (r / "README.md").write_text("---\nlicense: mit\n---\n# x\n")),
+        "no `configs:`"),
     "not a folder": (lambda r: shutil.rmtree(r), "no such folder"),
+    "a bit flipped in a shard": (
+        _flip_a_bit, "data/bridge/train-00000-of-00001.parquet: sha256 differs from stats.json"),
     # datasets 5.x cannot read a Parquet file without rows: say so rather than push it
-    "an empty split": (_empty_split, "validation split has no rows"),
+    "an empty split": (recorded_as_built(_empty_split), "validation split has no rows"),
 }
 
 
@@ -549,3 +599,104 @@ def test_build_push_to_pushes_after_the_build_succeeds(tmp_path, monkeypatch):
     assert f"the build itself is complete in {out}" in res.err
     assert "hf_canary_build_push" not in res.all
     assert (out / "stats.json").is_file()
+
+
+# --- a Hub that hangs, answers nonsense or fails: never a wait without end -----------------
+
+COMMIT = r"/api/datasets/[^/]+/[^/]+/commit/[^/]+"
+
+
+def test_a_hub_that_never_answers_is_given_up_on(build, fake_hub):
+    hub = fake_hub(stall="/api/whoami-v2")
+    started = time.monotonic()
+    with pytest.raises(PushError) as caught:
+        push_build(build, "alice/x", token=CANARY, endpoint=hub.endpoint, read_timeout=1,
+                   attempts=2, first_wait=0.05)
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert caught.value.kind == "network" and "did not answer in time" in message, message
+    assert "gave up after 2 attempts" in message and CANARY not in message
+
+
+def test_a_commit_that_trickles_on_is_stopped_by_the_deadline(build, fake_hub):
+    hub = fake_hub(stall=COMMIT)
+    started = time.monotonic()
+    with pytest.raises(PushError) as caught:
+        push_build(build, "alice/x", token=CANARY, endpoint=hub.endpoint, read_timeout=60,
+                   deadline=2)
+    assert time.monotonic() - started < 8
+    assert "did not finish within its deadline of 2 s" in str(caught.value)
+    assert "all-or-nothing" in str(caught.value)
+
+
+def test_ctrl_c_during_a_stalled_commit_ends_the_push_at_once(build, fake_hub, tmp_path):
+    import signal
+
+    hub = fake_hub(stall=COMMIT)
+    env = child_env(tmp_path, HF_TOKEN=CANARY, HF_ENDPOINT=hub.endpoint)
+    proc = subprocess.Popen([*CORPUSGEN, "push", str(build), "--repo", "alice/x"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not any(re.fullmatch(COMMIT, p.split("?")[0]) for p in hub.paths()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 3, "Ctrl-C waited for the Hub"
+    res = SimpleNamespace(code=proc.returncode, all=out + err)
+    assert_one_line_failure(res, "interrupted before the push finished")
+
+
+MALFORMED = {
+    "whoami cut short": ({"/api/whoami-v2": (200, b'{"type": "us')}, "the token check (whoami)"),
+    "whoami a list": ({"/api/whoami-v2": (200, b"[1, 2]")}, "the token check (whoami)"),
+    "create not JSON": ({"/api/repos/create": (200, b"<html>proxy</html>")}, "creating alice/x"),
+    "commit without its fields": ({COMMIT: (200, b'{"ok": true}')}, "the commit"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_answer_says_which_question_it_answered(build, fake_hub, monkeypatch,
+                                                            case):
+    raw, asked = MALFORMED[case]
+    hub = fake_hub(raw=raw)
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    monkeypatch.setenv("HF_TOKEN", CANARY)
+    res = cli("push", build, "--repo", "alice/x")
+    assert_one_line_failure(res, f"the Hub's answer to {asked} was not what it should be")
+
+
+def test_a_5xx_at_the_commit_is_retried_then_one_line(build, fake_hub):
+    hub = fake_hub(raw={COMMIT: (500, b'{"error": "internal"}')})
+    with pytest.raises(PushError) as caught:
+        push_build(build, "alice/x", token=CANARY, endpoint=hub.endpoint, attempts=2,
+                   first_wait=0.05)
+    assert "500" in str(caught.value) and "gave up after 2 attempts" in str(caught.value)
+    assert len([p for p in hub.paths("POST") if re.fullmatch(COMMIT, p.split("?")[0])]) >= 2
+
+
+@pytest.mark.parametrize("where", ["HF_TOKEN", "--token"])
+def test_a_token_split_over_lines_is_never_shown(build, fake_hub, monkeypatch, where):
+    hub = fake_hub()
+    first, second = CANARY[:20], CANARY[20:]
+    token = f"{first}\n{second}"
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    args = ["push", build, "--repo", "alice/x"]
+    if where == "HF_TOKEN":
+        monkeypatch.setenv("HF_TOKEN", token)
+    else:
+        args += ["--token", token]
+    res = cli(*args)
+    assert_one_line_failure(res, "line break")
+    assert first not in res.all and second not in res.all
+    assert hub.requests == []  # refused before anything was sent
+
+
+def test_every_escaped_form_of_a_token_is_scrubbed():
+    from corpusgen.push.translate import scrubbed
+
+    token = "hf_Abc\ndefGhijklmnop"
+    said = PushError("hub", f"Illegal header value b'Bearer {token!r}' {token.split()[1]}")
+    text = str(scrubbed(said, token))
+    assert "Abc" not in text and "defGhijklmnop" not in text, text

@@ -268,6 +268,8 @@ def test_retraining_replaces_the_card_line_and_the_tokenizer(build, tmp_path):
     lines = [line for line in card.splitlines() if line.startswith("- tokenizer: ")]
     assert lines == ["- tokenizer: unigram vocab 4,000 (in `tokenizer/`)"]
     assert json.loads((copy / "stats.json").read_text())["tokenizer"]["vocab_size"] == 4000
+    # the library's recording keeps the file record true: the build is not "damaged"
+    assert corpusgen("check", copy, "--quick").exit_code == 0
 
 
 # --- the background vocabulary --------------------------------------------------------------
@@ -371,7 +373,7 @@ def test_damaged_builds_and_foreign_folders_are_one_line_errors(build, tmp_path,
     if damage == "parquet cut short":
         shard = min((copy / "data" / "bridge").glob("train-*.parquet"))
         shard.write_bytes(shard.read_bytes()[:200])
-        fragment = "cannot read"
+        fragment = "cut short"
     elif damage == "stats.json not JSON":
         (copy / "stats.json").write_text("{not json", encoding="utf-8")
         fragment = "stats.json"

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .background import DEFAULT_WORDS, ranked_or_file
+from .claim import EVAL_FILE
 from .corpus import open_build, read_build_text
 from .errors import TokenizerError
 from .floor import floor_and_ceiling
@@ -23,8 +24,6 @@ from .report import format_notes, format_table  # noqa: F401 - what the command 
 from .scoring import score_boundaries
 from .tiers import EvalSets, eval_sets
 from .under_test import SentencePieceUnderTest, smollm2_under_test
-
-EVAL_FILE = "eval.json"
 
 
 def evaluate_tokenizer(tok, sets: EvalSets) -> dict:

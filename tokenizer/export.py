@@ -88,7 +88,8 @@ def export_transformers(model_file: Path, out_dir: Path, model_type: str,
     import json
 
     out_dir = Path(out_dir)
-    build_fast_tokenizer(model_file, model_type).save(str(out_dir / "tokenizer.json"))
+    write_text(out_dir / "tokenizer.json",
+               build_fast_tokenizer(model_file, model_type).to_str(pretty=True))
     config = {
         # "PreTrainedTokenizerFast" loads tokenizer.json as it is, in transformers 4 and 5
         # (where it is an alias of TokenizersBackend); a model-specific class such as
@@ -99,9 +100,19 @@ def export_transformers(model_file: Path, out_dir: Path, model_type: str,
         "clean_up_tokenization_spaces": False,
         "model_max_length": model_max_length,
     }
-    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n",
-                                                   encoding="utf-8")
+    write_text(out_dir / "tokenizer_config.json", json.dumps(config, indent=2) + "\n")
     return out_dir
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write through Python's I/O rather than `Tokenizer.save`: tokenizers reports a full
+    disk as a bare Exception ("No space left on device (os error 28)"), Python as an
+    OSError, which names the file here and which the command line says in one line."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def verify_export(model_file: Path, tokenizer_json: Path, texts: list[str]) -> list[str]:

@@ -74,24 +74,92 @@ def train_sentencepiece(counts: Counter, prefix: Path, vocab_size: int, model_ty
                         threads: int = 2, **options) -> Path:
     """Train on `counts` into PREFIX.model; returns that path. SentencePiece's own errors
     (vocabulary too small or too large for the text) become one-line TokenizerErrors."""
-    import sentencepiece as spm
-
     prefix = Path(prefix)
     tsv, model = Path(f"{prefix}.tsv"), Path(f"{prefix}.model")
     write_counts(scale_counts(counts), tsv)
     kwargs = dict(LOSSLESS, **options)
     try:
-        spm.SentencePieceTrainer.train(
+        train_in_child(dict(
             input=str(tsv), input_format="tsv", model_prefix=str(prefix),
             vocab_size=vocab_size, model_type=model_type, num_threads=threads,
             minloglevel=2, **kwargs,
-        )
+        ))
     except RuntimeError as exc:
         raise TokenizerError(_explain(str(exc), vocab_size)) from None
     finally:
         tsv.unlink(missing_ok=True)
-    scrub_paths(model)
+    try:
+        scrub_paths(model)
+    except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, OSError, ...
+        raise TokenizerError(_unreadable(model, exc)) from None
     return model
+
+
+# Below this much free space, a model SentencePiece could not write is put down to a full
+# disk (SentencePiece does not check its own writes and says nothing).
+FULL_DISK_BYTES = 64 << 20
+
+
+def _unreadable(model: Path, exc: Exception) -> str:
+    import shutil
+
+    try:
+        free = shutil.disk_usage(model.parent).free
+    except OSError:
+        free = None
+    why = (f"the disk is full ({free:,} bytes free)" if free is not None and
+           free < FULL_DISK_BYTES else "it was cut short or damaged")
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return (f"{model}: SentencePiece's model cannot be read back ({text}): {why}; free some "
+            "space and train again")
+
+
+def train_in_child(options: dict) -> None:
+    """SentencePieceTrainer.train(**options) in a process of its own, so that Ctrl-C or
+    SIGTERM stops the training at once: a Python signal handler waits for the C++ training
+    to return (minutes on a large build), and a process that exits while SentencePiece's
+    threads run aborts. The child is killed on an interrupt and dies with this process; its
+    errors come back as a RuntimeError, as in-process training raises them."""
+    import multiprocessing
+    import signal
+
+    from corpusgen.build.child_process import parent_signals_only
+
+    context = multiprocessing.get_context("spawn")  # polars' threads make fork unsafe
+    answer, reply = context.Pipe(duplex=False)
+    child = context.Process(target=_train, args=(options, reply), daemon=True,
+                            name="sentencepiece-train")
+    try:
+        # SIGTERM too: a child whose start was cut short would print a traceback of its
+        # own. A signal held meanwhile arrives as the block ends, inside this try, so the
+        # child is killed (SIGKILL, which no mask stops) before this process goes.
+        with parent_signals_only(signal.SIGTERM):
+            child.start()
+        reply.close()
+        child.join()
+        error = answer.recv() if answer.poll() else (
+            f"the training process ended with status {child.exitcode}")
+    finally:
+        if child.pid is not None and child.is_alive():
+            child.kill()
+            child.join()
+        answer.close()
+    if error:
+        raise RuntimeError(error)
+
+
+def _train(options: dict, reply) -> None:
+    from corpusgen.build.child_process import die_with_parent
+
+    die_with_parent()
+    import sentencepiece as spm
+
+    try:
+        spm.SentencePieceTrainer.train(**options)
+    except RuntimeError as exc:
+        reply.send(str(exc))
+    else:
+        reply.send(None)
 
 
 def scale_counts(counts: Counter, budget: int = SEED_PASS_CHARS) -> Counter:

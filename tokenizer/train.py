@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 from corpusgen.contract import TOKENIZER_DIR
 
 from .background import DEFAULT_WORDS, PLUGIN, background_lists
+from .claim import MODEL_FILE, SETTINGS_FILE, OutputError, claim_tokenizer_folder
 from .corpus import BuildText, open_build, read_build_text
 from .errors import TokenizerError
 from .progress import say
@@ -46,8 +46,6 @@ MODEL_TYPES = ("unigram", "bpe")
 # the background words at 1.9-2.1 tokens each; 0.5 keeps Russian and English ones at
 # 1.01-1.08 with seen-word F1 0.999; 1.0 changed no score by more than 0.01.
 BACKGROUND_SHARE = 0.5
-MODEL_FILE = "tokenizer.model"
-SETTINGS_FILE = "settings.json"
 
 
 def median_part_count(text: BuildText) -> int:
@@ -98,14 +96,21 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
                     threads: int = 2) -> dict:
     """Train into folder/tokenizer/ (replacing an older one only once the new one is
     complete) and return the settings, which are also written to tokenizer/settings.json.
+    A finished build's stats.json records the new files' sizes and checksums.
 
     `background` words per language come from the language plug-ins, or from
     `background_files` ({language code: word list file}); 0 trains on the build alone.
+    `folder` must be as its build wrote it (corpusgen's quick integrity check): a damaged
+    build is refused, never trained on.
     """
-    import sentencepiece
+    from corpusgen.check.integrity import damage
+    from corpusgen.output.records import record_made_files
 
     build = open_build(folder)
     folder = build.root
+    problem = damage(build)
+    if problem:
+        raise TokenizerError(problem)
     if model_type not in MODEL_TYPES:
         raise TokenizerError(f"unknown model type {model_type!r}; choose unigram or bpe")
     if background < 0:
@@ -119,50 +124,66 @@ def train_tokenizer(folder: Path, vocab_size: int = DEFAULT_VOCAB, model_type: s
     extra = background_counts(text, lists)
     _check_vocab(vocab_size, text, folder, extra)
     target = folder / TOKENIZER_DIR
-    check_replaceable(target)
-    work = folder / f".{TOKENIZER_DIR}.tmp-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     try:
-        counts = training_corpus(text, splitter, work, vocab_size, background=extra,
-                                 threads=threads)
-        say(quiet, f"training {model_type} on {len(counts):,} word types ...")
-        # hard_vocab_limit off: a small build may support fewer pieces than asked for; the
-        # real size is recorded below instead of failing the whole build
-        model = train_sentencepiece(counts, work / "tokenizer", vocab_size, model_type,
-                                    threads=threads, hard_vocab_limit=False)
-        model.rename(work / MODEL_FILE)
-        (work / "tokenizer.vocab").unlink(missing_ok=True)
-        for leftover in work.glob("splitter-*"):
-            leftover.unlink()
-        from .export import export_transformers, verify_export
-
-        export_transformers(work / MODEL_FILE, work, model_type)
-        differ = verify_export(work / MODEL_FILE, work / "tokenizer.json", _sample_texts(text))
-        if differ:
-            raise TokenizerError(f"exported tokenizer.json encodes {len(differ)} sample texts "
-                                 f"differently from tokenizer.model, e.g. {differ[0]!r}")
-        # the time covers everything from reading the build to a checked export
-        settings = _settings(work / MODEL_FILE, text, vocab_size, model_type, splitter,
-                             time.perf_counter() - started, time.process_time() - cpu_started,
-                             sentencepiece.__version__)
-        settings["background"] = {
-            "words_per_language": background,
-            "source": {code: str(background_files[code]) if code in (background_files or {})
-                       else PLUGIN for code in lists},
-            "words": {code: len(words) for code, words in lists.items()},
-            "counted_words": len(extra),
-            "count_each": next(iter(extra.values()), 0),
-        }
-        (work / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False)
-                                          + "\n", encoding="utf-8")
-        _replace(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        with claim_tokenizer_folder(target) as output:
+            settings = _train_into(output.tmp, text, vocab_size, model_type, splitter, threads,
+                                   extra, lists, background, background_files, quiet)
+            settings["train_seconds"] = round(time.perf_counter() - started, 2)
+            settings["train_cpu_seconds"] = round(time.process_time() - cpu_started, 2)
+            _write_settings(output.tmp, settings)
+            output.publish()
+    except OutputError as exc:
+        raise TokenizerError(str(exc)) from None
+    # a finished build's file record follows (a build still being made has none yet)
+    record_made_files(folder, sorted(f"{TOKENIZER_DIR}/{p.name}" for p in target.iterdir()),
+                      replaced=TOKENIZER_DIR)
     say(quiet, f"tokenizer: {model_type}, {settings['vocab_size']:,} pieces, trained in "
                 f"{settings['train_seconds']:.1f} s -> {target}")
     return settings
+
+
+def _train_into(work: Path, text: BuildText, vocab_size: int, model_type: str,
+                splitter: str, threads: int, extra: Counter, lists: dict[str, list[str]],
+                background: int, background_files: dict[str, Path] | None,
+                quiet: bool) -> dict:
+    """Train and export into the claimed temporary folder `work`; the settings (the times
+    are the caller's, who started the clock)."""
+    import sentencepiece
+
+    counts = training_corpus(text, splitter, work, vocab_size, background=extra,
+                             threads=threads)
+    say(quiet, f"training {model_type} on {len(counts):,} word types ...")
+    # hard_vocab_limit off: a small build may support fewer pieces than asked for; the
+    # real size is recorded below instead of failing the whole build
+    model = train_sentencepiece(counts, work / "tokenizer", vocab_size, model_type,
+                                threads=threads, hard_vocab_limit=False)
+    model.rename(work / MODEL_FILE)
+    (work / "tokenizer.vocab").unlink(missing_ok=True)
+    for leftover in work.glob("splitter-*"):
+        leftover.unlink()
+    from .export import export_transformers, verify_export
+
+    export_transformers(work / MODEL_FILE, work, model_type)
+    differ = verify_export(work / MODEL_FILE, work / "tokenizer.json", _sample_texts(text))
+    if differ:
+        raise TokenizerError(f"exported tokenizer.json encodes {len(differ)} sample texts "
+                             f"differently from tokenizer.model, e.g. {differ[0]!r}")
+    settings = _settings(work / MODEL_FILE, text, vocab_size, model_type, splitter,
+                         sentencepiece.__version__)
+    settings["background"] = {
+        "words_per_language": background,
+        "source": {code: str(background_files[code]) if code in (background_files or {})
+                   else PLUGIN for code in lists},
+        "words": {code: len(words) for code, words in lists.items()},
+        "counted_words": len(extra),
+        "count_each": next(iter(extra.values()), 0),
+    }
+    return settings
+
+
+def _write_settings(work: Path, settings: dict) -> None:
+    (work / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False)
+                                      + "\n", encoding="utf-8")
 
 
 def _sample_texts(text: BuildText, n: int = 2000) -> list[str]:
@@ -174,7 +195,7 @@ def _sample_texts(text: BuildText, n: int = 2000) -> list[str]:
 
 
 def _settings(model_file: Path, text: BuildText, requested: int, model_type: str,
-              splitter: str, seconds: float, cpu_seconds: float, sp_version: str) -> dict:
+              splitter: str, sp_version: str) -> dict:
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(model_file))
@@ -189,33 +210,12 @@ def _settings(model_file: Path, text: BuildText, requested: int, model_type: str
         "hyperwords": sum(text.hyperwords.values()),
         "special_tokens": {"pad": 0, "bos": 1, "eos": 2, "unk": 3},
         "options": options,
-        "train_seconds": round(seconds, 2),
-        "train_cpu_seconds": round(cpu_seconds, 2),
+        # the time covers everything from reading the build to a checked export
+        "train_seconds": None,
+        "train_cpu_seconds": None,
         "sentencepiece": sp_version,
         "files": [MODEL_FILE, "tokenizer.json", "tokenizer_config.json"],
     }
-
-
-def check_replaceable(target: Path) -> None:
-    """DIR/tokenizer may be replaced when it is missing, empty or a tokenizer this package
-    trained (it holds tokenizer.model or settings.json); anything else is the user's."""
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise TokenizerError(f"{target} is not a folder this tool made; move it away first")
-    if target.is_dir() and any(target.iterdir()) and not (
-            (target / MODEL_FILE).is_file() or (target / SETTINGS_FILE).is_file()):
-        raise TokenizerError(f"{target} holds files this tool did not make (no {MODEL_FILE}); "
-                             "move them away first")
-
-
-def _replace(work: Path, target: Path) -> None:
-    """Swap the finished folder in; an older tokenizer is removed only after that."""
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        target.rename(old)
-    work.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def train_into_build(folder: Path, quiet: bool = False, **options) -> dict:
@@ -240,13 +240,17 @@ def record_in_stats(folder: Path, settings: dict) -> None:
 
 def record_in_card(folder: Path, settings: dict) -> None:
     """Render the build's card again from its stats (corpusgen's own card writer), so the
-    card's tokenizer line follows stats.json; `settings` must already be recorded there."""
+    card's tokenizer line follows stats.json (and its checksum, stats.json's file record);
+    `settings` must already be recorded there."""
+    from corpusgen.contract import CARD
     from corpusgen.output.card import write_card
+    from corpusgen.output.records import record_made_files
 
     build = open_build(folder)
     if build.stats.get("tokenizer") != settings:
         raise TokenizerError(f"{build.root}: stats.json does not hold these settings yet")
     write_card(build.root, build.stats)
+    record_made_files(build.root, [CARD])
 
 
 def _check_vocab(vocab_size: int, text: BuildText, folder: Path,

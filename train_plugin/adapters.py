@@ -8,9 +8,14 @@ explicitly afterwards.
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from corpusgen.contract import CARD
 
 from .errors import StagePluginError
 from .schedule import CORE_ADAPTER
@@ -204,21 +209,71 @@ class mnemo_core(AbstractContextManager):  # lower case: reads as a switch, used
         set_active_adapters(self._model, self._before)
 
 
-def save_adapters(model, out_dir: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Write each adapter to OUT/<name>/ (adapter_config.json + adapter_model.safetensors)."""
+# what PEFT writes into an adapter's folder: only such a folder may be replaced
+# (PEFT's model card has the name the contract gives a card)
+ADAPTER_FILES = frozenset({"adapter_config.json", "adapter_model.safetensors",
+                           "adapter_model.bin", CARD})
+ORDER_FILE = "order.txt"
+
+
+def save_adapters(model, out_dir: str | Path, names: list[str] | None = None,
+                  replace: bool | Collection[str] = True) -> list[Path]:
+    """Write each adapter to OUT/<name>/ (adapter_config.json + adapter_model.safetensors).
+
+    PEFT writes into a temporary folder inside OUT first, and each adapter's folder is renamed
+    into place: PEFT's model card never lands on a README.md of OUT's, and a crash leaves no
+    half-written adapter. An existing OUT/<name> is replaced only when `replace` allows it
+    (True, or a collection of names) and it holds nothing but an adapter; otherwise a
+    StagePluginError says so and nothing is written.
+    """
     peft = peft_model_of(model)
     names = names or list(peft.peft_config)
     if "default" in names:  # the one name PEFT writes at the top level, not in a subfolder
         raise StagePluginError("an adapter named 'default' cannot be saved in its own folder")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     for name in names:
-        # PEFT writes a non-"default" adapter into save_directory/<name>/
-        peft.save_pretrained(str(out), selected_adapters=[name])
+        refusal = adapter_refusal(out / name, replace is True or name in (replace or ()))
+        if refusal:
+            raise StagePluginError(refusal)
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / f".saving-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        for name in names:
+            # PEFT writes a non-"default" adapter into save_directory/<name>/
+            peft.save_pretrained(str(work), selected_adapters=[name])
+            target = out / name
+            if target.exists():
+                old = out / f".{name}.old-{os.getpid()}"
+                target.rename(old)
+                (work / name).rename(target)
+                shutil.rmtree(old)
+            else:
+                (work / name).rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     # the training order, so load_adapters stacks them the same way
     order = [n for n in peft.peft_config if (out / n / "adapter_config.json").is_file()]
-    (out / "order.txt").write_text("\n".join(order) + "\n")
+    (out / ORDER_FILE).write_text("\n".join(order) + "\n")
     return [out / n for n in names]
+
+
+def adapter_refusal(folder: Path, may_replace: bool) -> str | None:
+    """Why `folder` may not receive an adapter, or None when it is free (missing) or an
+    adapter folder that may be replaced."""
+    if not folder.exists() and not folder.is_symlink():
+        return None
+    if folder.is_symlink() or not folder.is_dir():
+        return f"{folder} is not an adapter folder; move it away or choose another adapters_dir"
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ADAPTER_FILES)
+    if foreign or not (folder / "adapter_config.json").is_file():
+        shown = ", ".join(foreign[:3]) or "no adapter_config.json"
+        return (f"{folder} holds files that are not an adapter's ({shown}); move them away or "
+                "choose another adapters_dir")
+    if not may_replace:
+        return (f"{folder} already holds an adapter; pass overwrite_adapters=True to replace "
+                "it, or choose another adapters_dir")
+    return None
 
 
 def load_adapters(base_model, adapters_dir: str | Path, names: list[str] | None = None,

@@ -7,6 +7,7 @@ in DIR/arrow/..., so tokenised rows stay in memory and `load_dataset` gets a pri
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -53,23 +54,87 @@ def load_stage_rows(stage: Stage, source: str | Path | None):
         if kind is None:
             raise StagePluginError(
                 f"stage {stage.name!r}: {path} is not parquet, json, jsonl or csv")
-        return datasets.load_dataset(kind, data_files=str(path), split="train",
-                                     cache_dir=_private_cache())
+        if kind == "parquet" and _parquet_rows(path) == 0:
+            raise StagePluginError(f"stage {stage.name!r}: {path} has no rows")
+        try:
+            return datasets.load_dataset(kind, data_files=str(path), split="train",
+                                         cache_dir=_private_cache())
+        except Exception as exc:  # noqa: BLE001 - datasets raises many types for a bad file
+            raise StagePluginError(f"stage {stage.name!r}: {path} cannot be read as {kind} "
+                                   f"({_root_cause(exc)})") from None
     raise StagePluginError(f"stage {stage.name!r}: {path} does not exist")
 
 
 def _from_published(root: Path, config: str, split: str):
     import datasets
 
+    refuse_damaged(root)
     arrow = root / "arrow" / config
     if arrow.is_dir():
-        return _pick_split(datasets.load_from_disk(str(arrow)), split, config)
+        try:
+            saved = datasets.load_from_disk(str(arrow))
+        except (OSError, ValueError) as exc:  # a split without state.json, a bad Arrow file
+            raise StagePluginError(f"{arrow}: not a readable saved dataset "
+                                   f"({_root_cause(exc)})") from None
+        return _pick_split(saved, split, config)
     if (root / "README.md").is_file():
+        if not (root / "data" / config).is_dir() and config in _stage_order(root):
+            raise StagePluginError(f"{root}: stage {config!r} has no files (neither "
+                                   f"arrow/{config}/ nor data/{config}/); build it again")
         try:
             return datasets.load_dataset(str(root), config, split=split, cache_dir=_private_cache())
         except ValueError as e:  # unknown config or split: datasets says which in one sentence
             raise StagePluginError(f"{root}: {str(e).splitlines()[0]}") from None
+        except Exception as exc:  # noqa: BLE001 - e.g. an empty or damaged Parquet file
+            raise StagePluginError(f"{root}: stage {config!r} does not load "
+                                   f"({_root_cause(exc)})") from None
     raise StagePluginError(f"{root}: no arrow/{config}/ and no README.md card")
+
+
+def _stage_order(root: Path) -> list[str]:
+    from .schedule import read_stage_order
+
+    try:
+        return read_stage_order(root)
+    except StagePluginError:
+        return []
+
+
+def _parquet_rows(path: Path) -> int | None:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # noqa: BLE001 - not Parquet after all: datasets says what is wrong
+        return None
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost error's first line: datasets wraps the reader's error in a
+    DatasetGenerationError that says only that something went wrong."""
+    seen = {id(exc)}
+    while (inner := exc.__cause__ or exc.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        exc = inner
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def refuse_damaged(root: Path) -> None:
+    """A corpusgen build whose files are not as it wrote them (corpusgen's quick integrity
+    check against stats.json) is refused: a bit-flipped shard may still load, and a model
+    would be trained on it without a word. Folders without a build record pass."""
+    from corpusgen.check.integrity import damage
+    from corpusgen.contract import Build, BuildInvalid
+
+    if not (root / "stats.json").is_file():
+        return
+    try:
+        problem = damage(Build.open(root))
+    except BuildInvalid as exc:
+        raise StagePluginError(str(exc)) from None
+    if problem:
+        raise StagePluginError(problem)
 
 
 def _pick_split(dd, split: str, name: str):
@@ -142,11 +207,32 @@ def select_rows(stage: Stage, lengths: np.ndarray) -> np.ndarray:
         count = max(1, round(stage.epochs * n))
     elif stage.tokens is not None:
         passes = -(-int(stage.tokens) // max(1, int(lengths.sum())))
+        _check_fits(stage, passes * n)
         cum = np.cumsum(np.tile(lengths, passes))
         count = int(np.searchsorted(cum, stage.tokens) + 1)
     else:
         count = n
+    _check_fits(stage, count)
     return np.arange(count, dtype=np.int64) % n
+
+
+# What the plan holds per planned row, at least: its index in this array, in the stage's
+# concatenated order and in its micro-batch list (three int64s).
+PLANNED_ROW_BYTES = 24
+
+
+def _check_fits(stage: Stage, count: int) -> None:
+    """Refuse a budget whose row plan alone would not fit in this machine's memory, before
+    numpy allocates it (an allocation that large ends with the kernel killing the process)."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    need = count * PLANNED_ROW_BYTES
+    if need > memory:
+        budget = next((f"{b}={getattr(stage, b)}" for b in ("rows", "epochs", "tokens")
+                       if getattr(stage, b) is not None), "its budget")
+        raise StagePluginError(
+            f"stage {stage.name!r}: {budget} plans {count:,} rows, whose plan alone needs "
+            f"{need / 2**30:,.0f} GiB, more than this machine's memory "
+            f"({memory / 2**30:,.0f} GiB); give a smaller budget")
 
 
 def mixed_order(parts: list[np.ndarray], seed: int) -> np.ndarray:

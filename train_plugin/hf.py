@@ -41,6 +41,7 @@ class StageCallback(TrainerCallback):
             log.info("stage %s from step %d", self.staged.stages[index].name, step)
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
+        self.staged.claim_adapters_dir(resuming=state.global_step > 0)
         # also the resume path: the Trainer's PEFT reload leaves one adapter active
         self.current = None
         if state.global_step < self.plan.total_steps:
@@ -108,7 +109,8 @@ def attach_to_trainer(staged, trainer) -> StageCallback:
             shape = "linear"
         warmup = staged.warmup if staged.warmup is not None else float(args.warmup_steps or 0)
         trainer.lr_scheduler = make_stage_scheduler(trainer.optimizer, plan, args.learning_rate,
-                                                    shape, warmup)
+                                                    shape, warmup,
+                                                    data=staged.data_fingerprint)
     elif any(s.lr is not None for s in staged.stages):
         warnings.warn("the trainer already has a learning-rate scheduler; per-stage lr is "
                       "ignored", stacklevel=3)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .adapters import adapter_parameters, peft_model_of
 from .errors import StagePluginError
-from .lr import stage_lr
+from .lr import DATA_CHANGED, stage_lr
 
 CHECKPOINT_FILE = "mnemo_stepper_rank{rank}.pt"
 
@@ -72,6 +72,7 @@ class Stepper:
             )
         if resume_from is not None:
             self.load_checkpoint(resume_from)
+        staged.claim_adapters_dir(resuming=resume_from is not None)
 
     def __len__(self) -> int:
         return self.plan.total_steps - self.next_step
@@ -130,7 +131,8 @@ class Stepper:
 
     def state_dict(self) -> dict[str, Any]:
         done = self.next_step if self._current is None else self._current + 1
-        return {"next_step": done, "plan": self.plan.fingerprint}
+        return {"next_step": done, "plan": self.plan.fingerprint,
+                "data": self.staged.data_fingerprint}
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Call after optimizer.step(): the checkpoint resumes at the following step.
@@ -167,25 +169,34 @@ class Stepper:
         file = Path(path) / CHECKPOINT_FILE.format(rank=self.rank)
         if not file.is_file():
             raise StagePluginError(f"{file}: no stepper checkpoint for rank {self.rank}")
-        state = torch.load(file, map_location="cpu", weights_only=False)
-        if state["stepper"]["plan"] != self.plan.fingerprint:
+        try:
+            state = torch.load(file, map_location="cpu", weights_only=False)
+            stepper = state["stepper"]
+            written_plan, next_step = stepper["plan"], int(stepper["next_step"])
+            saved, rng = state["adapters"], state["rng"]
+        except Exception as exc:  # noqa: BLE001 - torch and pickle raise many types
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise StagePluginError(f"{file}: not a readable stepper checkpoint ({text})") \
+                from None
+        if written_plan != self.plan.fingerprint:
             raise StagePluginError(
                 f"{path}: written under a different stage plan (stages, rows, batch size, "
                 "accumulation or process count changed); resume with the same settings"
             )
+        if stepper.get("data") not in (None, self.staged.data_fingerprint):
+            raise StagePluginError(f"{path}: {DATA_CHANGED}")
         peft = peft_model_of(self.model)
         params = dict(peft.named_parameters())
         with torch.no_grad():
-            for name, value in state["adapters"].items():
+            for name, value in saved.items():
                 if name not in params:
                     raise StagePluginError(f"{file}: parameter {name} is not in this model")
                 params[name].copy_(value)  # in place: the optimizer keeps its references
         self.optimizer.load_state_dict(state["optimizer"])
-        rng = state["rng"]
         torch.set_rng_state(rng["torch"])
         if rng["cuda"] is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
         random.setstate(rng["python"])
         np.random.set_state(rng["numpy"])
-        self.next_step = state["stepper"]["next_step"]
+        self.next_step = next_step
         self._current = None

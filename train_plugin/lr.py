@@ -44,8 +44,12 @@ def stage_lr(plan: BatchPlan, step: int, default_lr: float, shape: str = "linear
     return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+DATA_CHANGED = ("this checkpoint was made on other data (the rows of the stages differ, with "
+                "the same counts); resume on the dataset it was made on")
+
+
 def make_stage_scheduler(optimizer, plan: BatchPlan, default_lr: float, shape: str,
-                         warmup: float):
+                         warmup: float, data: str | None = None):
     """A torch LR scheduler that sets every param group to the current stage's rate.
 
     Every group gets the same rate: only the training stage's adapter receives gradients,
@@ -67,7 +71,7 @@ def make_stage_scheduler(optimizer, plan: BatchPlan, default_lr: float, shape: s
             # the plan is rebuilt from the same inputs on resume; its fingerprint says whether
             # it really is the same plan
             return {"last_epoch": self.last_epoch, "_step_count": self._step_count,
-                    "plan": self.plan.fingerprint}
+                    "plan": self.plan.fingerprint, "data": data}
 
         def load_state_dict(self, state):
             if state.get("plan") != self.plan.fingerprint:
@@ -76,6 +80,8 @@ def make_stage_scheduler(optimizer, plan: BatchPlan, default_lr: float, shape: s
                     "batch size, accumulation or process count changed); resume with the same "
                     "settings"
                 )
+            if data is not None and state.get("data") not in (None, data):
+                raise StagePluginError(DATA_CHANGED)
             self.last_epoch, self._step_count = state["last_epoch"], state["_step_count"]
             lr = self.get_lr()
             for group, value in zip(self.optimizer.param_groups, lr):

@@ -17,6 +17,7 @@ from .adapters import (
     activate_stage,
     active_adapters,
     adapter_parameters,
+    adapter_refusal,
     add_stage_adapters,
     arm_all_adapters,
     peft_model_of,
@@ -24,7 +25,14 @@ from .adapters import (
     set_active_adapters,
 )
 from .batching import BatchPlan, FlatteningCollator, PaddingCollator, StageSpan
-from .data import PlanDataset, load_stage_rows, mixed_order, select_rows, tokenize_rows
+from .data import (
+    PlanDataset,
+    load_stage_rows,
+    mixed_order,
+    refuse_damaged,
+    select_rows,
+    tokenize_rows,
+)
 from .errors import StagePluginError
 from .formats import RowEncoder, check_format
 from .forward import StepState, install_forward
@@ -51,7 +59,10 @@ class StagedLoRA:
     trainable_token_indices  new vocabulary rows to train, on the core adapter (PEFT syntax)
     lr_shape, warmup  per-stage learning-rate shape and warmup (default: from the Trainer's
                   args, else linear without warmup)
-    adapters_dir  if set, each adapter is written to adapters_dir/<name>/ when its stage ends
+    adapters_dir  if set, each adapter is written to adapters_dir/<name>/ when its stage ends;
+                  an adapter already there stops the run when it starts (one line), unless
+    overwrite_adapters  is True or the run resumes from a checkpoint (the adapters there are
+                  its own); other files in adapters_dir are never touched
     format        "chat" | "prompt" | "text": how rows become tokens (default: chat when the
                   tokenizer has a chat template, else prompt; see train_plugin.formats)
     system        chat: the system turn of every row without one (None: the template's
@@ -67,7 +78,7 @@ class StagedLoRA:
                  warmup: float | None = None, adapters_dir: str | Path | None = None,
                  collator=None, format: str | None = None, replay: float = 0.0,
                  keep_core: float = 0.0, core_dropout: float = 0.0,
-                 system: str | None = None):
+                 system: str | None = None, overwrite_adapters: bool = False):
         if not isinstance(schedule, StageSchedule):
             try:
                 schedule = StageSchedule(tuple(schedule))
@@ -97,6 +108,8 @@ class StagedLoRA:
         self.lr_shape = lr_shape
         self.warmup = warmup
         self.adapters_dir = Path(adapters_dir) if adapters_dir is not None else None
+        self.overwrite_adapters = overwrite_adapters
+        self._replaceable: set[str] = set()  # adapters in adapters_dir this run may replace
         self.stages = resolve_stages(schedule.ordered(), tokenizer, self.format, core,
                                      replay=replay, keep_core=keep_core,
                                      core_dropout=core_dropout)
@@ -106,6 +119,7 @@ class StagedLoRA:
         self._core_off = False
         self.finished: list[str] = []  # stages completed in this process, in order
         self._dataset: PlanDataset | None = None
+        self._data_fingerprint: str | None = None
         self._stage_rows: list[tuple[Stage, np.ndarray]] | None = None
         self._hf_dataset = None
         self._flash = False
@@ -116,7 +130,9 @@ class StagedLoRA:
                      regime: str = "sequential", rows: int | None = None,
                      lr: float | dict[str, float] | None = None, seed: int = 0,
                      **kwargs) -> StagedLoRA:
-        """Stages of a published dataset (`corpusgen build --out DIR`) in its stage_order."""
+        """Stages of a published dataset (`corpusgen build --out DIR`) in its stage_order.
+        A damaged build (its files not as stats.json records them) is refused here."""
+        refuse_damaged(Path(source))
         schedule = StageSchedule.from_dataset(source, stages=stages, regime=regime, rows=rows,
                                               lr=lr, seed=seed)
         return cls(schedule, tokenizer, source=source, **kwargs)
@@ -153,6 +169,24 @@ class StagedLoRA:
         """Every tokenised row, indexed by global row id (the plan's indices)."""
         self._prepare()
         return self._dataset
+
+    @property
+    def data_fingerprint(self) -> str:
+        """sha256 of every tokenised row (ids and labels) and of the stages' row order: a
+        checkpoint records it, so a resume on other data with the same counts is refused."""
+        import hashlib
+
+        if self._data_fingerprint is None:
+            self._prepare()
+            digest = hashlib.sha256()
+            for ids, labels in zip(self._dataset.input_ids, self._dataset.labels):
+                digest.update(np.asarray(ids, dtype=np.int64).tobytes())
+                digest.update(np.asarray(labels, dtype=np.int64).tobytes())
+                digest.update(b"|")
+            for stage, rows in self._stage_rows:
+                digest.update(stage.name.encode() + b":" + rows.astype(np.int64).tobytes())
+            self._data_fingerprint = digest.hexdigest()
+        return self._data_fingerprint
 
     @property
     def stage_rows(self) -> list[tuple[str, list[int]]]:
@@ -262,7 +296,24 @@ class StagedLoRA:
         self.finished.append(span.name)
         log.info("stage %s finished at step %d", span.name, span.end)
         if self.adapters_dir is not None and is_main:
-            save_adapters(model, self.adapters_dir, [span.adapter])
+            save_adapters(model, self.adapters_dir, [span.adapter],
+                          replace=self.overwrite_adapters or self._replaceable)
+            self._replaceable.add(span.adapter)
+
+    def claim_adapters_dir(self, resuming: bool) -> None:
+        """Called as training starts: refuse, before any step, an adapters_dir whose adapter
+        folders a new run would replace without being asked. A resumed run owns the
+        adapters its earlier part saved there."""
+        if self.adapters_dir is None:
+            return
+        if resuming:
+            self._replaceable.update(self.adapters)
+        allowed = self.overwrite_adapters or self._replaceable
+        for name in self.adapters:
+            refusal = adapter_refusal(self.adapters_dir / name,
+                                      allowed is True or name in allowed)
+            if refusal:
+                raise StagePluginError(refusal)
 
     def save_adapters(self, model, out_dir: str | Path) -> list[Path]:
         """Every stage adapter to OUT/<name>/, each loadable alone or with the others."""

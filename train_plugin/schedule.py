@@ -170,6 +170,12 @@ class StageSchedule:
             raise StagePluginError(
                 f"{source}: no stage {', '.join(map(repr, unknown))} (has {', '.join(order)})"
             )
+        if isinstance(lr, dict):
+            stray = [n for n in lr if n not in names]
+            if stray:
+                raise StagePluginError(
+                    f"lr names stage {', '.join(map(repr, stray))}, which this schedule does not "
+                    f"have (stages: {', '.join(names)})")
         lrs = lr if isinstance(lr, dict) else {n: lr for n in names}
         return cls(
             tuple(Stage(name=n, rows=rows, lr=lrs.get(n)) for n in names), regime=regime, seed=seed

@@ -1,4 +1,4 @@
-"""Worker processes that end with the process that started them.
+"""Worker processes that end with the process that started them, and leave its signals to it.
 
 A pool's workers outlive a parent killed with SIGKILL or SIGTERM (the pool's own clean-up
 never runs), and go on writing into folders a later run uses. Linux can send a process a
@@ -8,6 +8,12 @@ call for it, hence ctypes. Elsewhere this does nothing.
 A spawned worker can only ask once it has imported what it runs, a second or more after it
 started: a parent killed in that time is gone before the request, so the worker then checks
 that its parent is still the process that started it.
+
+Ctrl-C in a terminal signals every process of its group, a worker being started too: one
+that is still importing prints a traceback of its own. A child inherits its parent's
+blocked signals through fork and exec, so a parent that blocks SIGINT while it starts
+workers (`parent_signals_only`) gets every Ctrl-C: the workers never see one. (SIGTERM stays
+open: a pool ends a broken worker with it.)
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _PR_SET_PDEATHSIG = 1
+_PARENTS_SIGNALS = {signal.SIGINT}
 
 
 def die_with_parent() -> None:
@@ -29,3 +38,15 @@ def die_with_parent() -> None:
         parent = multiprocessing.parent_process()
         if parent is not None and os.getppid() != parent.pid:  # it died before we asked
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def parent_signals_only(*also: signal.Signals) -> Iterator[None]:
+    """Start worker processes inside this block: they begin with SIGINT (and the signals
+    `also` names) blocked and keep them so. A signal that comes meanwhile reaches this
+    process when the block ends, never half way through handing a worker its task."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS | set(also))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpusgen.build.child_process import die_with_parent
+from corpusgen.build.child_process import die_with_parent, parent_signals_only
 from corpusgen.build.options import BuildError
 
 if TYPE_CHECKING:
@@ -173,9 +173,12 @@ class LocalEngine:
             self._counter, self._stop = mp.Value("q", 0), mp.Value("b", 0)
             self.pool = ProcessPoolExecutor(processes, mp_context=mp, initializer=_init_worker,
                                             initargs=(self._counter, self._stop))
-            # the pool starts a process per task submitted while none is idle
-            for _ in range(processes):
-                self.pool.submit(_started)
+            # the pool starts a process per task submitted while none is idle; a Ctrl-C
+            # while one is still importing is this process's alone (one line, not a
+            # worker's traceback)
+            with parent_signals_only():
+                for _ in range(processes):
+                    self.pool.submit(_started)
 
     def start(self, context: BuildContext, scratch: Path) -> None:
         _install(context, scratch)

@@ -107,7 +107,8 @@ def build(lexicon: Lexicon, options: BuildOptions, out: Path | str | Output | Ur
                               if options.concepts else "")
                 raise BuildError(
                     f"no scene plan has {options.min_parts}..{options.max_parts} parts in all "
-                    f"of {','.join(options.langs)}{vocabulary}")
+                    f"of {','.join(options.langs)}{vocabulary}"
+                    + _too_few_concepts(tables, options))
             fewest = drawer.fewest_glosses()
             if options.glosses_per_scene > fewest:
                 raise BuildError(
@@ -319,6 +320,17 @@ def _name_shards(folder: BuildFiles, results: list[ShardResult]):
                 folder.remove_dir(f"{ARROW_DIR}/{stage}/{split}")
             arrow_files[stage, split] = names
     return files, arrow_files
+
+
+def _too_few_concepts(tables: SceneTables, options: BuildOptions) -> str:
+    """Why plans of the asked sizes are missing, when it is the lexicon's size."""
+    short = [slots for slots in tables.unfillable
+             if options.min_parts <= len(slots) <= options.max_parts]
+    if not short:
+        return ""
+    return (f": the lexicon has too few concepts to fill {len(short)} plan(s) with distinct "
+            f"ones (e.g. slots {', '.join(short[0])}); add concepts of those roles or ask "
+            "for fewer parts (--max-parts)")
 
 
 def _seal(files: BuildFiles, written: dict[str, tuple[int, str]], settings: dict) -> dict:

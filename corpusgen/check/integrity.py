@@ -103,6 +103,50 @@ def row_problems(build: Build) -> list[str]:
     return problems
 
 
+# verdicts of `damage` in this process, keyed on what the files look like (see _look)
+_VERDICTS: dict[tuple, list[str]] = {}
+
+
+def _look(build: Build) -> tuple:
+    """The build's files as a stat sees them: any write, truncation or swap changes a size
+    or an mtime, so an unchanged look means an unchanged verdict."""
+    seen = []
+    for path in [build.root / STATS, *sorted(
+            p for folder in READ_BY_LOADERS if (build.root / folder).is_dir()
+            for p in (build.root / folder).rglob("*"))]:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        seen.append((path.as_posix(), st.st_size, st.st_mtime_ns, st.st_ino))
+    for rel in sorted(recorded_files(build) or {}):
+        try:
+            st = (build.root / rel).stat()
+        except OSError:
+            seen.append((rel, -1, 0, 0))
+            continue
+        seen.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
+    return (str(build.root.resolve()), tuple(seen))
+
+
+def damage(build: Build) -> str | None:
+    """The quick check (`file_problems`) as one line for a command about to make something
+    from the build (train a tokenizer, push, train on it), or None when the files are as the
+    build wrote them. Damage must stop such a command: what it made would carry it on, and a
+    re-recorded checksum would hide it from `corpusgen check`. The verdict is kept for the
+    life of the process while no file's size or mtime changes (a training reads a build
+    once per stage)."""
+    key = _look(build)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = file_problems(build)
+    problems = _VERDICTS[key]
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (f"{problems[0]}{more}; the build is damaged: run `corpusgen check --quick "
+            f"{build.root}`, then build it again")
+
+
 def total_bytes(build: Build) -> int:
     files = recorded_files(build) or {}
     return sum(entry["bytes"] for entry in files.values())

@@ -51,6 +51,26 @@ class Plan:
         return len(self.slots)
 
 
+def distinct_fill(pools: list[list[int]]) -> bool:
+    """Whether every slot can hold a concept of its pool with no concept twice (a matching
+    of slots to concepts; pools of related roles overlap, so enough concepts in all is not
+    enough). Kuhn's augmenting paths, by hand: a plan has a handful of slots, and a graph
+    library's import would cost every build's start more than this search."""
+    owner: dict[int, int] = {}  # concept -> the slot holding it
+
+    def place(slot: int, tried: set[int]) -> bool:
+        for concept in pools[slot]:
+            if concept in tried:
+                continue
+            tried.add(concept)
+            if concept not in owner or place(owner[concept], tried):
+                owner[concept] = slot
+                return True
+        return False
+
+    return all(place(slot, set()) for slot in range(len(pools)))
+
+
 def _needs(variant: Variant) -> frozenset[tuple[str, str, bool]]:
     """{(slot, form, agreeing)} the variant reads."""
     return frozenset((p.slot, p.form, p.head is not None) for p in variant.pieces if p.slot)
@@ -108,6 +128,7 @@ class SceneTables:
             [self.tables[lang].forms.plain["lemma"] for lang in self.langs], dtype=object
         )
         self.lemma_lengths = np.stack([self.tables[lang].lemma_lengths for lang in self.langs])
+        self.unfillable: list[tuple[str, ...]] = []  # plans too big for the lexicon's concepts
         self.plans = self._plans(role_order)
 
     def _plans(self, role_order: dict[str, int]) -> list[Plan]:
@@ -127,10 +148,10 @@ class SceneTables:
                 continue
             ordered = tuple(sorted(slots, key=lambda s: (role_order.get(role_of(s), 99), s)))
             pools = self._pools(ordered, entry, needs, available)
-            if all(len(p) for p in pools.values()) and len(
-                {c for p in pools.values() for c in p.tolist()}
-            ) >= len(ordered):
+            if distinct_fill([pools[slot].tolist() for slot in ordered]):
                 plans.append(Plan(ordered, pools, entry["gloss"], entry["sentence"]))
+            elif all(len(p) for p in pools.values()):
+                self.unfillable.append(ordered)
         return plans
 
     def _pools(self, ordered: tuple[str, ...], entry: dict, needs: dict,

@@ -30,6 +30,10 @@ from corpusgen.errors import CorpusgenError
 # What a build folder holds at its top level (the contract's layout plus what the Hub adds).
 BUILD_ENTRIES = frozenset({CARD, STATS, DATA_DIR, ARROW_DIR, TOKENIZER_DIR, ".gitattributes"})
 
+# What a tokenizer training into a build leaves beside DIR/tokenizer while it runs (see
+# tokenizer.train): corpusgen's own, so a build --overwrite may replace a folder holding them.
+_CLAIM_LEFTOVER = re.compile(r"\.tokenizer\.(tmp-\d+|old-\d+|lock)")
+
 _AT_FDCWD = -100
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 
@@ -47,6 +51,9 @@ def refusal(folder: Path) -> str | None:
         return f"cannot be read ({exc.strerror})"
     if not entries:
         return None
+    busy = _held_claim(folder / ".tokenizer.lock")
+    if busy:
+        return f"is being written by a tokenizer training (pid {busy})"
     try:
         stats = json.loads((folder / STATS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -59,12 +66,29 @@ def refusal(folder: Path) -> str | None:
     return build_refusal(entries, nested, stats)
 
 
+def _held_claim(lock: Path) -> str | None:
+    """The pid written in `lock` while a live process holds it (see Output._lock); None
+    when nobody does. A claim left by a killed process is free: the kernel dropped it."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.read(fd, 32).decode(errors="replace").strip() or "?"
+    finally:
+        os.close(fd)  # and with it the shared lock just taken
+    return None
+
+
 def build_refusal(entries: list[str], files, stats) -> str | None:
     """Why a target may not be replaced, from its top-level `entries`, `files()` (the
     relative paths its build record must list; called only when it is needed) and its
     parsed stats.json (None: unreadable); None when it holds a corpusgen build and only
     what that build made. Shared by folder and URL targets."""
-    foreign = [e for e in entries if e not in BUILD_ENTRIES]
+    foreign = [e for e in entries
+               if e not in BUILD_ENTRIES and not _CLAIM_LEFTOVER.fullmatch(e)]
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         return f"holds files corpusgen did not make ({shown})"
@@ -74,7 +98,8 @@ def build_refusal(entries: list[str], files, stats) -> str | None:
         return "is not a corpusgen build (stats.json is not a build record)"
     listed = stats.get("files")
     if isinstance(listed, dict):
-        extra = [f for f in files() if f not in listed]
+        extra = [f for f in files()
+                 if f not in listed and not _CLAIM_LEFTOVER.fullmatch(f.split("/")[0])]
         if extra:
             shown = ", ".join(extra[:3]) + (", ..." if len(extra) > 3 else "")
             return f"holds files this build did not make ({shown})"
@@ -134,6 +159,10 @@ class Output:
 
     Leaving the block without `publish()` (an error, an interrupt) removes the temporary
     folder, the lock and the parent folders the claim created.
+
+    What may be replaced is the build's rule; a command claiming another kind of folder
+    (tokenizer training, DIR/tokenizer) overrides `reason_not_to_replace`, `refused` and
+    `busy`.
     """
 
     def __init__(self, out: str | Path, overwrite: bool = False):
@@ -150,6 +179,18 @@ class Output:
         self.published = False
         self.files = LocalFiles(self.tmp)
 
+    # --- what may be replaced ------------------------------------------------------------
+    def reason_not_to_replace(self, folder: Path) -> str | None:
+        return refusal(folder)
+
+    def refused(self, reason: str) -> str:
+        return (f"output {self.shown} {reason}; --overwrite replaces only a corpusgen build or "
+                "an empty folder: move those files away or choose another --out")
+
+    def busy(self, holder: str) -> str:
+        return (f"another build (pid {holder}) is writing {self.shown}; wait for it to finish "
+                "or choose another --out")
+
     # --- claiming ------------------------------------------------------------------------
     def check(self) -> None:
         """Refuse a target the build may not write, without touching anything."""
@@ -159,11 +200,9 @@ class Output:
         if target.is_dir():
             if not self.overwrite:
                 raise OutputError(f"output {out} exists; pass --overwrite to replace it")
-            reason = refusal(target)
+            reason = self.reason_not_to_replace(target)
             if reason:
-                raise OutputError(
-                    f"output {out} {reason}; --overwrite replaces only a corpusgen build or an "
-                    "empty folder: move those files away or choose another --out")
+                raise OutputError(self.refused(reason))
         ancestor = self.parent
         while not ancestor.exists():
             if ancestor.is_symlink():
@@ -219,9 +258,7 @@ class Output:
             except BlockingIOError:
                 holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
                 os.close(fd)
-                raise OutputError(
-                    f"another build (pid {holder}) is writing {self.shown}; wait for it to "
-                    "finish or choose another --out") from None
+                raise OutputError(self.busy(holder)) from None
             # the holder before us may have removed the file between our open and lock
             try:
                 same = os.stat(self._lock_path).st_ino == os.fstat(fd).st_ino
@@ -251,7 +288,7 @@ class Output:
     def publish(self) -> None:
         """Put the finished temporary folder in the target's place, atomically."""
         if self.target.exists():
-            reason = refusal(self.target)
+            reason = self.reason_not_to_replace(self.target)
             if reason:  # something was added while we built
                 raise OutputError(f"output {self.shown} {reason}; nothing was replaced")
             if _rename(self.tmp, self.target, _RENAME_EXCHANGE):

@@ -39,8 +39,20 @@ def file_record(root: Path, known: dict[str, tuple[int, str]] | None = None) -> 
     return files
 
 
-def record_files(root: Path) -> None:
-    """Bring stats.json's file record up to date after a step that changed the folder (a
-    tokenizer trained into a finished build rewrites the card and adds tokenizer/)."""
+def record_made_files(root: Path, made: list[str], replaced: str | None = None) -> None:
+    """Bring stats.json's file record up to date after a command changed a finished build:
+    `made` (relative paths) are the files it wrote, `replaced` a folder it swapped whole (its
+    old entries go). Every other entry stays as the build recorded it: a file the command did
+    not make (a user's note, a damaged shard) is never adopted. The caller checks the build
+    (corpusgen.check.integrity.damage) before it starts. A build whose stats.json has no
+    record (made before it was kept) is left so."""
     build = Build.open(root)
-    write_stats(build.root, dict(build.stats, files=file_record(build.root)))
+    recorded = build.stats.get("files")
+    if not isinstance(recorded, dict):
+        return
+    files = {rel: entry for rel, entry in recorded.items()
+             if replaced is None or not rel.startswith(f"{replaced}/")}
+    for rel in made:
+        path = build.root / rel
+        files[rel] = {"bytes": path.stat().st_size, "sha256": file_sha256(path, lambda n: None)}
+    write_stats(build.root, dict(build.stats, files=dict(sorted(files.items()))))

@@ -46,6 +46,14 @@ def resolve_token(explicit: str | None) -> tuple[str, str]:
                                 "`hf auth login`")
 
 
+def check_token(token: str, source: str) -> None:
+    """A token is one printable word. One with a line break or a space inside (a paste over
+    two lines) would be refused by the HTTP client in a message that holds it, escaped."""
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise PushError("argument", f"the token from {source} has a line break, space or "
+                                    "control character inside it; copy it again as one line")
+
+
 def offline_mode() -> bool:
     # huggingface_hub reads HF_HUB_OFFLINE once, at import; a notebook may set it later.
     from huggingface_hub import constants

@@ -49,6 +49,7 @@ def plan_push(build_dir: Path | str) -> PushPlan:
     if not card_path.is_file():
         raise _invalid(root, "no README.md dataset card")
     stats = _read_stats(root)
+    _refuse_damage(root)
     config_names = _card_config_names(root, card_path)
     if config_names != list(stats["stage_order"]):
         raise _invalid(root, f"the card's configs ({', '.join(config_names)}) differ from "
@@ -76,6 +77,19 @@ def plan_push(build_dir: Path | str) -> PushPlan:
         if p.name not in sent_top and not p.name.startswith(".")
     ))
     return PushPlan(root, files, not_sent, stats)
+
+
+def _refuse_damage(root: Path) -> None:
+    # before anything is loaded: a bit-flipped shard may still load, and must not be published
+    from corpusgen.check.integrity import damage
+    from corpusgen.contract import Build, BuildInvalid
+
+    try:
+        problem = damage(Build.open(root))
+    except BuildInvalid as exc:
+        raise _invalid(root, str(exc)) from None
+    if problem:
+        raise _invalid(root, problem)
 
 
 def _invalid(root: Path, why: str) -> PushError:

@@ -51,6 +51,9 @@ def explain(exc: Exception, *, repo: str, endpoint: str, source: str,
         retryable = status in RETRY_STATUS
         return PushError("hub", f"the Hub at {endpoint} answered {status} "
                                 f"{response.reason_phrase or ''}".rstrip() + said), retryable
+    if isinstance(exc, _timeouts()):
+        return PushError("network", f"the Hub at {endpoint} did not answer in time "
+                                    f"({type(exc).__name__})"), True
     if isinstance(exc, _transport_errors()):
         return PushError("network", f"cannot reach {endpoint}: "
                                     f"{one_line(str(exc)) or type(exc).__name__}"), True
@@ -61,9 +64,36 @@ def explain(exc: Exception, *, repo: str, endpoint: str, source: str,
     return PushError("hub", f"push failed: {type(exc).__name__}: {one_line(str(exc))}"), False
 
 
+def malformed_answer(exc: Exception, asked: str) -> PushError | None:
+    """A Hub answer that is not what huggingface_hub or this module expects (not JSON, the
+    wrong shape, a field missing) as one line saying which question it answered; None for
+    any other failure (`explain` handles those)."""
+    import json
+
+    if isinstance(exc, (json.JSONDecodeError, TypeError, AttributeError, KeyError)):
+        detail = one_line(str(exc))[:120] or type(exc).__name__
+        return PushError("hub", f"the Hub's answer to {asked} was not what it should be "
+                                f"({type(exc).__name__}: {detail}); nothing was committed"
+                                if asked != "the commit" else
+                                f"the Hub's answer to {asked} was not what it should be "
+                                f"({type(exc).__name__}: {detail}); check the repo on the Hub: "
+                                "a commit lands whole or not at all")
+    return None
+
+
 def _server_says(exc) -> str:
     said = one_line(getattr(exc, "server_message", None) or "")
     return f": {said[:200]}" if said else ""
+
+
+def _timeouts() -> tuple[type[BaseException], ...]:
+    """The HTTP client's timeouts (a subclass of its transport errors), found like those."""
+    found: list[type[BaseException]] = []
+    for module in ("httpx2", "httpx"):
+        cls = getattr(sys.modules.get(module), "TimeoutException", None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found) + (TimeoutError,)
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -86,7 +116,21 @@ def scrubbed(error: PushError, token: str | None) -> PushError:
     anything back, so remove it (and anything shaped like a Hub token) before it is shown."""
     text = str(error)
     if token:
-        text = text.replace(token, "<token>")
+        for form in sorted(token_forms(token), key=len, reverse=True):
+            text = text.replace(form, "<token>")
     text = re.sub(r"hf_[A-Za-z0-9]{8,}", "hf_<token>", text)
     return PushError(error.kind, one_line(text))
+
+
+def token_forms(token: str) -> set[str]:
+    """The ways a token can appear in an error: as is, escaped the way Python, JSON and URLs
+    escape it (a line break in it shows as backslash-n), and each part of a token split over
+    lines, since one part alone is still a secret."""
+    import json
+    from urllib.parse import quote
+
+    forms = {token, repr(token)[1:-1], json.dumps(token)[1:-1], quote(token, safe=""),
+             token.encode("unicode_escape").decode("ascii")}
+    forms |= {part for part in token.split() if len(part) >= 4}
+    return {form for form in forms if form}
 

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpusgen.errors import PushError
-from corpusgen.push.credentials import check_repo, default_endpoint, offline_mode, resolve_token
+from corpusgen.push.credentials import (
+    check_repo,
+    check_token,
+    default_endpoint,
+    offline_mode,
+    resolve_token,
+)
+from corpusgen.push.limits import DEADLINE_SECONDS, READ_SECONDS, DeadlinePassed, hub_limits
 from corpusgen.push.plan import PushFile, PushPlan, plan_push
 from corpusgen.push.published import published_bytes
 from corpusgen.push.text import corpusgen_version, human_size
-from corpusgen.push.translate import explain, scrubbed
+from corpusgen.push.translate import explain, malformed_answer, scrubbed
 
 REPO_TYPE = "dataset"
 DEFAULT_BRANCH = "main"
@@ -58,6 +65,8 @@ def push_build(
     endpoint: str | None = None,
     attempts: int = ATTEMPTS,
     first_wait: float = FIRST_WAIT,
+    read_timeout: float = READ_SECONDS,
+    deadline: float | None = DEADLINE_SECONDS,
 ) -> PushResult:
     """Publish a corpusgen build to the Hub as the dataset repo `repo` ("owner/name"), so that
     `load_dataset(repo, stage)` gives what `load_dataset(build_dir, stage)` gives.
@@ -66,6 +75,9 @@ def push_build(
     arrow/. The token is `token`, else HF_TOKEN, else the login stored by `hf auth login`.
     With `dry_run=True` nothing needs a token and nothing touches the network. `endpoint`
     defaults to HF_ENDPOINT (read now, not at import) or https://huggingface.co.
+
+    No request waits for an answer longer than `read_timeout` seconds of silence, and the
+    whole push (every attempt) ends after `deadline` seconds (None: no deadline).
 
     Raises PushError with a one-line message; DIR is only ever read.
     """
@@ -89,33 +101,60 @@ def push_build(
         raise PushError("offline", "offline mode is on (HF_HUB_OFFLINE=1): unset it to push; "
                                    "--dry-run works offline")
     token, source = resolve_token(token)
+    check_token(token, source)
     try:
-        return _push_with_retries(plan, repo, common, endpoint=endpoint, token=token,
-                                  source=source, private=private, revision=revision,
-                                  message=message or default_message(plan), branch=branch,
-                                  attempts=max(1, attempts), first_wait=first_wait)
+        with hub_limits(read_timeout, deadline):
+            return _push_with_retries(plan, repo, common, endpoint=endpoint, token=token,
+                                      source=source, private=private, revision=revision,
+                                      message=message or default_message(plan),
+                                      branch=branch, attempts=max(1, attempts),
+                                      first_wait=first_wait, read_timeout=read_timeout)
     except KeyboardInterrupt:
+        _drop_connections()
         raise PushError("interrupted", "interrupted before the push finished; the Hub commit "
                                        "is all-or-nothing: it landed whole or not at all"
                         ) from None
+    except DeadlinePassed:
+        _drop_connections()
+        raise PushError("network", f"the push to {endpoint} did not finish within its "
+                                   f"deadline of {deadline:g} s; the Hub commit is "
+                                   "all-or-nothing: it landed whole or not at all") from None
+
+
+def _drop_connections() -> None:
+    # huggingface_hub may still wait in a worker thread (the commit's pre-upload step runs
+    # in a pool); closing the shared client ends those reads now instead of at a timeout
+    from huggingface_hub.utils import close_session
+
+    close_session()
 
 
 def _push_with_retries(plan: PushPlan, repo: str, common: dict, *, endpoint: str, token: str,
                        source: str, private: bool, revision: str | None, message: str,
-                       branch: str, attempts: int, first_wait: float) -> PushResult:
+                       branch: str, attempts: int, first_wait: float,
+                       read_timeout: float) -> PushResult:
     waited = 0.0
     started = time.monotonic()
     for attempt in range(1, attempts + 1):
+        step = ["the token check (whoami)"]  # what the Hub is being asked, for a bad answer
         try:
             with _quiet_hub():
                 commit, deleted = _push_once(plan, repo, endpoint=endpoint, token=token,
                                              source=source, private=private, revision=revision,
-                                             message=message)
-            return PushResult(**common, dry_run=False, commit_url=commit.commit_url,
-                              commit_oid=commit.oid, deleted=tuple(deleted), attempts=attempt)
+                                             message=message, step=step,
+                                             read_timeout=read_timeout)
+                result = PushResult(**common, dry_run=False, commit_url=commit.commit_url,
+                                    commit_oid=commit.oid, deleted=tuple(deleted),
+                                    attempts=attempt)
+            return result
+        except DeadlinePassed:
+            raise
         except Exception as exc:  # noqa: BLE001 - classified below; no traceback reaches the user
-            error, retryable = explain(exc, repo=repo, endpoint=endpoint, source=source,
-                                        branch=branch)
+            error = malformed_answer(exc, step[0])
+            retryable = False
+            if error is None:
+                error, retryable = explain(exc, repo=repo, endpoint=endpoint, source=source,
+                                           branch=branch)
             if not retryable or attempt == attempts:
                 if retryable and attempts > 1:
                     spent = time.monotonic() - started
@@ -130,7 +169,8 @@ def _push_with_retries(plan: PushPlan, repo: str, common: dict, *, endpoint: str
 
 
 def _push_once(plan: PushPlan, repo: str, *, endpoint: str, token: str, source: str,
-               private: bool, revision: str | None, message: str):
+               private: bool, revision: str | None, message: str, step: list[str],
+               read_timeout: float):
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
     api = HfApi(endpoint=endpoint, token=token, library_name="corpusgen",
@@ -138,18 +178,25 @@ def _push_once(plan: PushPlan, repo: str, *, endpoint: str, token: str, source: 
     # whoami first: a bad token then gets a plain "401" instead of whatever create_repo says,
     # and a read-only token is refused before anything is created.
     me = api.whoami()
+    if not isinstance(me, dict):
+        raise TypeError(f"a JSON {type(me).__name__}, not an object")
     role = ((me.get("auth") or {}).get("accessToken") or {}).get("role")
     if role == "read":
         raise PushError("permission", f"the token from {source} is read-only; a push needs a "
                                       "token with write access")
+    step[0] = f"creating {repo}"
     api.create_repo(repo, repo_type=REPO_TYPE, private=private, exist_ok=True)
-    if private and not api.repo_info(repo, repo_type=REPO_TYPE).private:
+    step[0] = f"the visibility of {repo}"
+    # repo_info passes its own timeout to the client (None unless given), so it is given here
+    if private and not api.repo_info(repo, repo_type=REPO_TYPE, timeout=read_timeout).private:
         # create_repo ignores `private` for a repo that exists: refuse rather than publish what
         # the user asked to keep private.
         raise PushError("visibility", f"{repo} already exists and is public; --private does not "
                                       "change an existing repo (make it private on the Hub first)")
     if revision and revision != DEFAULT_BRANCH:
+        step[0] = f"creating branch {revision!r}"
         api.create_branch(repo, repo_type=REPO_TYPE, branch=revision, exist_ok=True)
+    step[0] = f"listing the files of {repo}"
     remote = api.list_repo_files(repo, repo_type=REPO_TYPE, revision=revision)
     ours = {f.path_in_repo for f in plan.files}
     stale = sorted(p for p in remote if p.startswith(MANAGED_PREFIXES) and p not in ours)
@@ -163,6 +210,7 @@ def _push_once(plan: PushPlan, repo: str, *, endpoint: str, token: str, source: 
     # One create_commit rather than upload_folder: with hf_xet installed, huggingface_hub 2.x
     # sends a folder in several commits, so a failure half way would leave the Hub with a card
     # whose configs point at half the data. A single commit lands whole or not at all.
+    step[0] = "the commit"
     commit = api.create_commit(repo, operations, commit_message=message, repo_type=REPO_TYPE,
                                revision=revision,
                                commit_description=commit_description(plan))
