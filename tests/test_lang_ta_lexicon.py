@@ -231,5 +231,6 @@ def test_build_with_tamil_checks_out(tmp_path):
     rows = pl.read_parquet(sorted((out / "data" / "mnemo").glob("*.parquet")))
     tamil = rows.filter(pl.col("lang") == "ta")
     assert tamil.height > 100
-    assert tamil["gloss"].str.contains(f"^[{LETTERS}, ]+$").all()
+    # Tamil letters and the punctuation the gloss families use (a question, a list, a colon)
+    assert tamil["gloss"].str.contains(f"^[{LETTERS}, .:;?!]+$").all()
     assert tamil["prompt"].str.starts_with("gloss ta: ").all()

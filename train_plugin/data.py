@@ -123,14 +123,15 @@ def _root_cause(exc: BaseException) -> str:
 def refuse_damaged(root: Path) -> None:
     """A corpusgen build whose files are not as it wrote them (corpusgen's quick integrity
     check against stats.json) is refused: a bit-flipped shard may still load, and a model
-    would be trained on it without a word. Folders without a build record pass."""
+    would be trained on it without a word. Folders without a build record pass, and so does
+    a pushed copy's missing arrow/ (the Parquet files it is then read from are checked)."""
     from corpusgen.check.integrity import damage
-    from corpusgen.contract import Build, BuildInvalid
+    from corpusgen.contract import ARROW_DIR, Build, BuildInvalid
 
     if not (root / "stats.json").is_file():
         return
     try:
-        problem = damage(Build.open(root))
+        problem = damage(Build.open(root), absent_ok=(ARROW_DIR,))
     except BuildInvalid as exc:
         raise StagePluginError(str(exc)) from None
     if problem:

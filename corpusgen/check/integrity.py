@@ -38,17 +38,22 @@ def recorded_files(build: Build) -> dict[str, dict] | None:
     return files
 
 
-def file_problems(build: Build, advance: Callable[[int], None] = lambda n: None) -> list[str]:
+def file_problems(build: Build, advance: Callable[[int], None] = lambda n: None,
+                  absent_ok: tuple[str, ...] = ()) -> list[str]:
     """One line per file that is missing, of another size or checksum, or not recorded.
     A build whose stats.json predates the record has nothing to compare: [] (see
-    `recorded_files`)."""
+    `recorded_files`). `absent_ok`: top-level folders a reader does without when the whole
+    folder is absent (a pushed copy has no arrow/); the files of those present are checked."""
     files = recorded_files(build)
     root = build.root
     if files is None:
         return []
+    skipped = tuple(f"{top}/" for top in absent_ok if not (root / top).exists())
     problems = []
     for rel, entry in sorted(files.items()):
         path = root / rel
+        if skipped and rel.startswith(skipped):
+            continue
         if not path.is_file():
             problems.append(f"{path}: missing (stats.json records {entry['bytes']:,} bytes)")
             continue
@@ -129,16 +134,16 @@ def _look(build: Build) -> tuple:
     return (str(build.root.resolve()), tuple(seen))
 
 
-def damage(build: Build) -> str | None:
+def damage(build: Build, absent_ok: tuple[str, ...] = ()) -> str | None:
     """The quick check (`file_problems`) as one line for a command about to make something
     from the build (train a tokenizer, push, train on it), or None when the files are as the
     build wrote them. Damage must stop such a command: what it made would carry it on, and a
     re-recorded checksum would hide it from `corpusgen check`. The verdict is kept for the
     life of the process while no file's size or mtime changes (a training reads a build
     once per stage)."""
-    key = _look(build)
+    key = (_look(build), absent_ok)
     if key not in _VERDICTS:
-        _VERDICTS[key] = file_problems(build)
+        _VERDICTS[key] = file_problems(build, absent_ok=absent_ok)
     problems = _VERDICTS[key]
     if not problems:
         return None
