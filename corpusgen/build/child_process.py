@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,9 +45,24 @@ def die_with_parent() -> None:
 def parent_signals_only(*also: signal.Signals) -> Iterator[None]:
     """Start worker processes inside this block: they begin with SIGINT (and the signals
     `also` names) blocked and keep them so. A signal that comes meanwhile reaches this
-    process when the block ends, never half way through handing a worker its task."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS | set(also))
+    process when the block ends, never half way through handing a worker its task.
+
+    The mask covers the calling thread only, and a process-wide signal may land on another
+    thread (polars', a tokenizer's); Python then runs its handler in the main thread at once,
+    in the middle of a worker's start, whose half-sent task makes the worker print a
+    traceback. So the handlers are also held here and the signals raised again after."""
+    signals = _PARENTS_SIGNALS | set(also)
+    held: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in signals:
+            previous[signum] = signal.signal(signum, lambda n, frame: held.append(n))
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)  # a pending one is held now
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
