@@ -201,19 +201,17 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
 
 def exposures(rows: list[dict], lex, concepts: set[str]) -> dict:
     """How often each word (a concept in one language) of the training lexicon occurs in
-    the trained mnemo rows: min, median, mean and max over words, zeros included, and how
-    many words never occur."""
+    the trained mnemo rows, as corpusgen's stats give a build's exposure (`spread`: min,
+    median, mean and max over words, zeros included, and how many words never occur)."""
     from collections import Counter
+
+    from corpusgen.build.stats import spread
 
     counts = Counter((c["concept"], c["lang"]) for r in rows for c in r["constituents"])
     words = [(c, lang) for lang, table in lex.words.items()
              for c in table["concept"].to_list() if c in concepts]
-    n = np.array([counts.get(w, 0) for w in words], dtype=np.float64)
-    if not len(n):
-        return {}
-    return {"words": len(words), "min": int(n.min()), "median": float(np.median(n)),
-            "mean": round(float(n.mean()), 2), "max": int(n.max()),
-            "never": int((n == 0).sum())}
+    n = np.array([counts.get(w, 0) for w in words], dtype=np.int64)
+    return spread(n) if len(n) else {}
 
 
 def _choice(rows: list[dict], lex, trained: set[str], k: int):

@@ -18,17 +18,13 @@ from .stats import Part, estimate
 
 METRICS = {"token": ("nll", "tokens"), "char": ("nll", "chars"), "kl": ("kl", "tokens"),
            "recall": ("hits", "words")}
-# concept recall of the words a hyperword spells in the gloss language (naming them can be
-# copying) and of the words it spells in another language (they must be translated)
-RECALL_PARTS = ("recall_spelled", "recall_translated")
-# the forced choice (hits over items): all, spelled, to translate, or "choice:<pair>" for one
-# language pair such as "choice:en>ru"
-CHOICE_PARTS = ("choice", "choice_spelled", "choice_translated")
 
 
 def _recall_part(rec: dict, metric: str):
-    """(hits, words) per row of a recall metric; "<metric>_control" scores the same glosses
-    against another hyperword's words (the chance control)."""
+    """(hits, words) per row of a recall metric: "recall", "recall_spelled" (words the
+    hyperword spells in the gloss language: naming them can be copying) or
+    "recall_translated" (words it spells in another language); "<metric>_control" scores the
+    same glosses against another hyperword's words (the chance control)."""
     prefix = ""
     if metric.endswith("_control"):
         prefix, metric = "control_", metric[: -len("_control")]
@@ -44,7 +40,8 @@ def _recall_part(rec: dict, metric: str):
 
 
 def _choice_part(choice: dict | None, metric: str):
-    """(hits, items) of the forced choice, all items or one kind of them."""
+    """(hits, items) of the forced choice: "choice" (all items), "choice_spelled",
+    "choice_translated", or "choice:<pair>" for one language pair such as "choice:en>ru"."""
     if choice is None:
         return None
     hits = np.asarray(choice["hits"], float)
@@ -192,23 +189,23 @@ class Results:
                 units[uid] = {**units[uid], "points": [point]}
         return Results(self.out, self.run, units)
 
-    def choice_chance(self) -> float | None:
-        """The forced choice's chance level, 1 / candidates, as measured."""
-        for unit in self.units.values():
-            for p in unit["points"]:
-                for m in p["measures"].values():
-                    if m.get("choice", {}).get("chance"):
-                        return m["choice"]["chance"]
-        return None
-
-    def pairs(self) -> list[str]:
-        """The language pairs of the forced choice's items ("en>ru", ...), as measured."""
+    def _first_choice(self) -> dict | None:
+        """The forced choice of the first measurement that has one (its items are the same
+        in every measurement of a run)."""
         for unit in self.units.values():
             for p in unit["points"]:
                 for m in p["measures"].values():
                     if "choice" in m:
-                        return sorted(set(m["choice"]["pair"]))
-        return []
+                        return m["choice"]
+        return None
+
+    def choice_chance(self) -> float | None:
+        """The forced choice's chance level, 1 / candidates, as measured."""
+        return (self._first_choice() or {}).get("chance")
+
+    def pairs(self) -> list[str]:
+        """The language pairs of the forced choice's items ("en>ru", ...), as measured."""
+        return sorted(set((self._first_choice() or {}).get("pair", [])))
 
     def training(self, arm: str) -> dict | None:
         """Steps, trained tokens per second and minutes of an arm, over its seeds."""
