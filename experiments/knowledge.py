@@ -21,9 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# a word of a spaced script: a form is replaced only where it stands as a whole word
-_SPACED = {"ru": True, "en": True, "ta": True, "th": False}
-
 
 @dataclass(frozen=True)
 class ChoiceItem:
@@ -77,6 +74,8 @@ def choice_candidates(rows: list[dict], forms: dict[str, object], concepts: dict
     trained: concepts the training lexicon has. A constituent whose word cannot be found in
     its gloss, or that has fewer than k distractors with the same form, is left out.
     """
+    from corpusgen.lang import get_language
+
     rng = random.Random(seed)
     by_pos: dict[str, list[str]] = {}
     for c, info in sorted(concepts.items()):
@@ -95,7 +94,9 @@ def choice_candidates(rows: list[dict], forms: dict[str, object], concepts: dict
             info = concepts.get(concept)
             if info is None:
                 continue
-            found = find_form(gloss, concept_forms(table, info["index"]), _SPACED.get(lang, True))
+            # in a spaced script a form is replaced only where it stands as a whole word
+            found = find_form(gloss, concept_forms(table, info["index"]),
+                              get_language(lang).spaced)
             if found is None:
                 continue
             key, start, end = found

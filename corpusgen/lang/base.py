@@ -106,6 +106,8 @@ class Language:
     word_pattern: re.Pattern[str] = re.compile(r".+")
     # a run of the script's letters, either case: what a tokenizer counts as this language
     script_pattern: re.Pattern[str] = re.compile(r"\w+")
+    # words stand apart with spaces between them (False: Thai, read by segmentation)
+    spaced: bool = True
     # distribution names of the libraries the grammar and the checks use: their versions key
     # the forms cache and are recorded in stats.json
     libraries: tuple[str, ...] = ()

@@ -40,6 +40,7 @@ class Thai(Language):
     word_pattern = re.compile(r"[\u0e01-\u0e5b]+")
     # letters, vowel signs and tone marks; not the Thai digits
     script_pattern = re.compile(r"[\u0e01-\u0e4e]+")
+    spaced = False
     libraries = ("pythainlp",)
     extra_columns = (ExtraColumn("classifier", required_for="noun", check=_classifier_problem),)
     gloss_frames = frames.GLOSS
