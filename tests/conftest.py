@@ -17,6 +17,17 @@ def run(*args: str):
     return CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False)
 
 
+def assert_one_line_failure(result, *fragments: str) -> None:
+    """A click Result of bad input: non-zero exit, one stderr line holding every fragment,
+    no traceback."""
+    assert result.exit_code != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("builds") / "small"

@@ -16,7 +16,7 @@ from corpusgen.build.vocabulary import choose_concepts
 from corpusgen.grammar.draw import DrawOptions, SceneDrawer
 from corpusgen.grammar.scenes import SceneTables
 from corpusgen.lexicon import lexicon_subset, load_lexicon
-from tests.conftest import run
+from tests.conftest import assert_one_line_failure, run
 from tests.test_build_shards import tree_digest
 
 LANGS = ("ru", "en")
@@ -34,13 +34,6 @@ def word_counts(out: Path) -> Counter:
     return Counter(zip(parts["concept"].to_list(), parts["lang"].to_list()))
 
 
-def one_line_failure(result, *fragments: str) -> None:
-    assert result.exit_code != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr + result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +137,7 @@ def test_concept_choices_count_file_and_fields(tmp_path):
 def test_bad_vocabulary_options_are_one_line(args, fragments, tmp_path):
     result = run("build", "--langs", "ru,en", "--n", 100, "--quiet", "--out", tmp_path / "o",
                  *args)
-    one_line_failure(result, *fragments)
+    assert_one_line_failure(result, *fragments)
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
@@ -153,7 +146,7 @@ def test_unknown_concepts_in_a_list_file_are_named(tmp_path):
     listed.write_text("water\nunobtainium\nfire\nphlogiston\n", encoding="utf-8")
     result = run("build", "--langs", "ru,en", "--n", 100, "--quiet", "--out", tmp_path / "o",
                  "--concepts", listed)
-    one_line_failure(result, "phlogiston, unobtainium")
+    assert_one_line_failure(result, "phlogiston, unobtainium")
 
 
 def test_min_occurrences_below_one_is_a_usage_line(tmp_path):

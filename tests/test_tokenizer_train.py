@@ -23,6 +23,7 @@ from tokenizer_fixtures import (
     word_lists,
 )
 
+from tests.conftest import assert_one_line_failure
 from tokenizer.errors import TokenizerError
 from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
@@ -219,13 +220,6 @@ def test_any_text_round_trips_with_identical_ids(sp, hf, text):
 
 # --- bad input: one line, non-zero exit, nothing lost -------------------------------------
 
-def assert_one_line_failure(result, *fragments: str) -> None:
-    assert result.exit_code != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr + result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def test_no_such_folder(tmp_path):
