@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemophrase.cli"]
 LANGS = ("ru", "en", "th")
 
 
@@ -40,11 +40,11 @@ def load() -> str:
 def generation_rate(seconds: float = 5.0) -> float:
     """Rows (hyperword, gloss, sentence and the stages' columns, in Arrow) per second, one
     process, drawing and realising chunk after chunk."""
-    from corpusgen.build.shards import CHUNK_ROWS
-    from corpusgen.grammar.draw import DrawOptions, SceneDrawer
-    from corpusgen.grammar.rows import row_numbers, stage_tables
-    from corpusgen.grammar.scenes import SceneTables
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.build.shards import CHUNK_ROWS
+    from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer
+    from mnemophrase.corpusgen.grammar.rows import row_numbers, stage_tables
+    from mnemophrase.corpusgen.grammar.scenes import SceneTables
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     tables = SceneTables(load_lexicon(langs=list(LANGS)), list(LANGS))
     drawer = SceneDrawer(tables, DrawOptions(LANGS))
@@ -164,9 +164,9 @@ def ray_build(out: str, n: int, repeats: int) -> None:
     and warm; prints the wall seconds of each build alone, one a line."""
     import ray
 
-    from corpusgen.build.engine_ray import RayEngine
-    from corpusgen.build.run import BuildOptions, build
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.build.engine_ray import RayEngine
+    from mnemophrase.corpusgen.build.run import BuildOptions, build
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     lexicon = load_lexicon(langs=list(LANGS))

@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_build(n: int, where: Path) -> Path:
     out = where / f"build-{n}"
-    subprocess.run([sys.executable, "-m", "mnemo_cli", "build", "--n", str(n), "--out",
+    subprocess.run([sys.executable, "-m", "mnemophrase.cli", "build", "--n", str(n), "--out",
                     str(out), "--quiet"], check=True, cwd=ROOT)
     return out
 
 
 def time_training(build: Path, repeats: int, vocab_size: int) -> list[dict]:
-    from tokenizer.train import train_tokenizer
+    from mnemophrase.tokenizer.train import train_tokenizer
 
     runs = []
     for _ in range(repeats):
@@ -55,7 +55,7 @@ def time_training(build: Path, repeats: int, vocab_size: int) -> list[dict]:
 
 def ordinary_texts(build: Path, n: int) -> list[str]:
     """Texts without hyperwords: the language stage's sentences, then mnemo glosses."""
-    from tokenizer.corpus import read_stage
+    from mnemophrase.tokenizer.corpus import read_stage
 
     texts: list[str] = []
     for stage, column in (("language", "sentence"), ("mnemo", "gloss")):
@@ -90,9 +90,9 @@ def loss_per_char(model, tok, texts: list[str], batch: int = 16) -> float:
 
 def model_numbers(build: Path, texts: list[str]) -> dict:
     """SmolLM2 as it is vs extended (every initialisation): ids, usage and loss."""
-    from basemodel import load_smollm2
-    from tokenizer.extend import build_hyperwords, extend_model, usage
-    from tokenizer.init_embeddings import INITS
+    from mnemophrase.basemodel import load_smollm2
+    from mnemophrase.tokenizer.extend import build_hyperwords, extend_model, usage
+    from mnemophrase.tokenizer.init_embeddings import INITS
 
     base_model, base_tok = load_smollm2()
     if base_tok.pad_token is None:
@@ -139,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
 
     sys.path.insert(0, str(ROOT))
-    from tokenizer.errors import TokenizerError
-    from tokenizer.evaluate import run_eval
+    from mnemophrase.tokenizer.errors import TokenizerError
+    from mnemophrase.tokenizer.evaluate import run_eval
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-tokenizer-"))
     try:
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0 if result["ok"] else 1
-    from tokenizer.report import format_table
+    from mnemophrase.tokenizer.report import format_table
 
     for i, r in enumerate(runs, 1):
         print(f"run {i}: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, "

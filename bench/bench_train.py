@@ -93,8 +93,8 @@ def model_and_tokenizer(args):
     import torch
     from transformers import LlamaForCausalLM
 
-    from basemodel import load_smollm2_tokenizer, smollm2_config, tiny_llama
-    from train_plugin.models import tiny_model_and_tokenizer
+    from mnemophrase.basemodel import load_smollm2_tokenizer, smollm2_config, tiny_llama
+    from mnemophrase.train_plugin.models import tiny_model_and_tokenizer
 
     if args.arch == "tiny":
         model, tok = tiny_model_and_tokenizer(args.data)
@@ -112,7 +112,7 @@ def model_and_tokenizer(args):
 def staged_run(args, tok, kind: str):
     """The StagedLoRA of one run: the timed stage, after a one-step earlier stage when the
     run protects a core."""
-    from train_plugin import Stage, StagedLoRA
+    from mnemophrase.train_plugin import Stage, StagedLoRA
 
     rows = (args.warmup + args.steps) * args.batch_size
     lora = {"r": 4, "lora_alpha": 8} if args.arch == "tiny" else {"r": 16, "lora_alpha": 32}
@@ -211,7 +211,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.data is None:
         args.data = default_data()
-    from train_plugin import StagePluginError
+    from mnemophrase.train_plugin import StagePluginError
 
     wanted = args.only or [*STEPPERS, "trainer"]
     try:

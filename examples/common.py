@@ -48,8 +48,8 @@ def parse(p: OneLineParser, argv=None, positive=("rows", "batch_size")):
         p.error("--lr must be positive")
     if not args.data.is_dir():
         p.error(f"--data {args.data}: no such folder")
-    from train_plugin import StagePluginError, read_stage_order  # light: no torch yet
-    from train_plugin.schedule import check_protection
+    from mnemophrase.train_plugin import StagePluginError, read_stage_order  # light: no torch yet
+    from mnemophrase.train_plugin.schedule import check_protection
 
     try:  # a wrong folder or option fails here, before a model is loaded
         read_stage_order(args.data)
@@ -63,11 +63,11 @@ def parse(p: OneLineParser, argv=None, positive=("rows", "batch_size")):
 def model_and_tokenizer(args):
     """(model, tokenizer, LoRA settings): a tiny random Llama with --tiny, else SmolLM2."""
     if args.tiny:
-        from train_plugin.models import tiny_model_and_tokenizer
+        from mnemophrase.train_plugin.models import tiny_model_and_tokenizer
 
         model, tokenizer = tiny_model_and_tokenizer(args.data)
         return model, tokenizer, {"r": 4, "lora_alpha": 8}
-    from basemodel import load_smollm2
+    from mnemophrase.basemodel import load_smollm2
 
     model, tokenizer = load_smollm2()
     return model, tokenizer, None

@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     import torch
     from transformers import Trainer, TrainingArguments
 
-    from train_plugin import StagedLoRA, StagePluginError  # mnemo:
+    from mnemophrase.train_plugin import StagedLoRA, StagePluginError  # mnemo:
 
     try:
         model, tokenizer, lora = model_and_tokenizer(args)

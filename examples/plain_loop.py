@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     import torch
     import torch.distributed as dist
 
-    from train_plugin import StagedLoRA, StagePluginError, generate_gloss  # mnemo:
+    from mnemophrase.train_plugin import StagedLoRA, StagePluginError, generate_gloss  # mnemo:
 
     distributed = "RANK" in os.environ  # started by torchrun
     if distributed:

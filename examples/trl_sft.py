@@ -30,7 +30,7 @@ def main(argv=None) -> int:
     import torch
     from trl import SFTConfig, SFTTrainer
 
-    from train_plugin import StagedLoRA, StagePluginError  # mnemo:
+    from mnemophrase.train_plugin import StagedLoRA, StagePluginError  # mnemo:
 
     try:
         model, tokenizer, lora = model_and_tokenizer(args)

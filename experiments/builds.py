@@ -21,7 +21,7 @@ class DataProblem(Exception):
 
 def corpusgen_command() -> list[str]:
     exe = Path(sys.executable).with_name("corpusgen")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "mnemo_cli"]
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "mnemophrase.cli"]
 
 
 def read_concepts(lexicon: Path) -> list[str]:

@@ -90,7 +90,7 @@ class Data:
 def _split_rows(root: Path, stage: str) -> dict[str, list[dict]]:
     from datasets import load_from_disk
 
-    from corpusgen.contract import ARROW_DIR
+    from mnemophrase.corpusgen.contract import ARROW_DIR
 
     dd = load_from_disk(str(root / ARROW_DIR / stage))
     return {split: dd[split].to_list() for split in dd}
@@ -113,8 +113,8 @@ def _text_row(text: str, request: str | None = None) -> dict:
 
 def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log) -> Data:
     """Both builds and every evaluation set except base_samples (see `add_base_samples`)."""
-    from corpusgen.contract import Build
-    from corpusgen.lexicon import default_lexicon_dir, load_lexicon
+    from mnemophrase.corpusgen.contract import Build
+    from mnemophrase.corpusgen.lexicon import default_lexicon_dir, load_lexicon
 
     from .builds import build_all, copy_lexicon, read_concepts
 
@@ -205,7 +205,7 @@ def exposures(rows: list[dict], lex, concepts: set[str]) -> dict:
     median, mean and max over words, zeros included, and how many words never occur)."""
     from collections import Counter
 
-    from corpusgen.build.stats import spread
+    from mnemophrase.corpusgen.build.stats import spread
 
     counts = Counter((c["concept"], c["lang"]) for r in rows for c in r["constituents"])
     words = [(c, lang) for lang, table in lex.words.items()
@@ -217,8 +217,8 @@ def exposures(rows: list[dict], lex, concepts: set[str]) -> dict:
 def _choice(rows: list[dict], lex, trained: set[str], k: int):
     """The forced-choice candidates of the recall rows (knowledge.choice_candidates), with
     each language's forms as the build made them."""
-    from corpusgen.cache import cached_forms
-    from corpusgen.lang import get_language
+    from mnemophrase.corpusgen.cache import cached_forms
+    from mnemophrase.corpusgen.lang import get_language
 
     from .knowledge import choice_candidates
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from .data import GLOSS_SETS, Data
 
 # piece means as input rows, drawn output rows: the one initialisation that reads a hyperword
-# through its pieces and leaves ordinary text's loss alone (tokenizer/init_embeddings.py;
+# through its pieces and leaves ordinary text's loss alone (mnemophrase/tokenizer/init_embeddings.py;
 # bench_tokenizer measures all three)
 INIT = "mean-untied"
 
@@ -29,7 +29,7 @@ def train_build_tokenizer(data: Data, sizes, log) -> Path:
     the same settings."""
     import json
 
-    from tokenizer.train import SETTINGS_FILE, TOKENIZER_DIR, train_tokenizer
+    from mnemophrase.tokenizer.train import SETTINGS_FILE, TOKENIZER_DIR, train_tokenizer
 
     folder = data.train_build / TOKENIZER_DIR
     settings = folder / SETTINGS_FILE
@@ -51,7 +51,7 @@ class Extended:
     stays as it was), the extension, its marker, and the data with hyperwords marked."""
 
     def __init__(self, base, tokenizer, data: Data, tokenizer_dir: Path):
-        from tokenizer.extend import extend_model
+        from mnemophrase.tokenizer.extend import extend_model
 
         self.base_tokenizer = tokenizer
         self.model, self.tokenizer = copy.deepcopy(base), copy.deepcopy(tokenizer)
@@ -64,7 +64,7 @@ class Extended:
         """The mnemo stage's first `rows` train rows (the ones every arm trains), marked."""
         from datasets import Dataset, load_from_disk
 
-        from corpusgen.contract import ARROW_DIR
+        from mnemophrase.corpusgen.contract import ARROW_DIR
 
         split = load_from_disk(str(self.data.train_build / ARROW_DIR / "mnemo"))["train"]
         split = split.select(range(min(rows, len(split))))

@@ -74,7 +74,7 @@ def choice_candidates(rows: list[dict], forms: dict[str, object], concepts: dict
     trained: concepts the training lexicon has. A constituent whose word cannot be found in
     its gloss, or that has fewer than k distractors with the same form, is left out.
     """
-    from corpusgen.lang import get_language
+    from mnemophrase.corpusgen.lang import get_language
 
     rng = random.Random(seed)
     by_pos: dict[str, list[str]] = {}
@@ -154,8 +154,8 @@ def gloss_nll(model, tokenizer, rows: list[dict], *, format: str = "chat",
     import torch
     import torch.nn.functional as F
 
-    from train_plugin import RowEncoder
-    from train_plugin.formats import IGNORE_INDEX
+    from mnemophrase.train_plugin import RowEncoder
+    from mnemophrase.train_plugin.formats import IGNORE_INDEX
 
     encoder = RowEncoder(tokenizer, format, max_length, system)
     cols = ("messages", "prompt", "completion")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from train_plugin.formats import IGNORE_INDEX
+from mnemophrase.train_plugin.formats import IGNORE_INDEX
 
 from .data import GLOSS_SETS, Data
 from .knowledge import choice_hits, control_order
@@ -45,8 +45,8 @@ class Combo:
 
 def apply_combo(model, combo: Combo, core: str | None) -> None:
     """Set the adapters of `model` to `combo` through the plugin's switches."""
-    from train_plugin import set_active_adapters, set_adapter_weights
-    from train_plugin.adapters import peft_model_of
+    from mnemophrase.train_plugin import set_active_adapters, set_adapter_weights
+    from mnemophrase.train_plugin.adapters import peft_model_of
 
     if not hasattr(model, "peft_config"):  # the base model itself: nothing to switch
         if combo.core or combo.others:
@@ -70,7 +70,7 @@ class Evaluator:
     """The evaluation sets of one format, tokenised once, measured under any combination."""
 
     def __init__(self, tokenizer, data: Data, fmt: str, sizes, device, clean=None):
-        from train_plugin import FlatteningCollator, RowEncoder
+        from mnemophrase.train_plugin import FlatteningCollator, RowEncoder
 
         self.tokenizer, self.data, self.format = tokenizer, data, fmt
         self.clean = clean  # decoded text -> plain text (an extension's markers removed)
@@ -210,7 +210,7 @@ class Evaluator:
 
     def recall(self, model, combo: Combo, core: str | None) -> dict:
         """Greedy glosses of the recall rows; per row, constituent words the gloss names."""
-        from train_plugin import generate_gloss
+        from mnemophrase.train_plugin import generate_gloss
 
         apply_combo(model, combo, core)
         rows = self.data.recall_rows
@@ -239,7 +239,7 @@ class Evaluator:
         """Per row: the words of `wanted_of[i]` (constituents) that text i names, all and
         those spelled in the gloss language inside the hyperword (naming them can be
         copying; the others have to be translated)."""
-        from corpusgen.lang import get_language
+        from mnemophrase.corpusgen.lang import get_language
 
         n = len(rows)
         hits, wanted, hits_spelled, spelled = (np.zeros(n) for _ in range(4))

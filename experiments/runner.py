@@ -47,7 +47,7 @@ def _store(out: Path, unit: Unit, key: str, result: dict) -> None:
 def _init_worker(make_context, args, threads: int, in_pool: bool = False) -> None:
     import torch
 
-    from corpusgen.build.child_process import die_with_parent
+    from mnemophrase.corpusgen.build.child_process import die_with_parent
 
     global _CTX
     if in_pool:  # a runner killed outright must not leave workers training into its folder

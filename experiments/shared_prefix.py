@@ -14,7 +14,7 @@ here because transformers shares a prefix only inside `generate`, not for scorin
 
 from __future__ import annotations
 
-from train_plugin.formats import IGNORE_INDEX
+from mnemophrase.train_plugin.formats import IGNORE_INDEX
 
 MIN_PREFIX = 4  # fewer shared tokens are not worth a cache
 

@@ -37,7 +37,7 @@ class Run:
                  data: dict | None = None, trainable_token_indices=None):
         import torch
 
-        from train_plugin import Stage, StagedLoRA, StageSchedule
+        from mnemophrase.train_plugin import Stage, StagedLoRA, StageSchedule
 
         data = data or {}  # stage -> its own rows (default: the stage of `source`)
         schedule = StageSchedule(tuple(Stage(s, rows=sizes.rows, lr=sizes.lr, data=data.get(s))
@@ -69,7 +69,7 @@ class Run:
     def load_first_stage(self, folder: Path) -> None:
         """The first stage's adapter from `folder` (saved by another run); training then
         starts at the second stage."""
-        from train_plugin.adapters import peft_model_of
+        from mnemophrase.train_plugin.adapters import peft_model_of
 
         first = self.plan.spans[0]
         self.steps.start_after(first.name, folder)
@@ -81,7 +81,7 @@ class Run:
         """Largest |change| of the loaded first-stage adapter since loading (0: frozen)."""
         if not self._loaded:
             return None
-        from train_plugin.adapters import peft_model_of
+        from mnemophrase.train_plugin.adapters import peft_model_of
 
         params = dict(peft_model_of(self.model).named_parameters())
         return max(float((params[n].detach() - v).abs().max()) for n, v in self._loaded.items())

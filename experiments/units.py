@@ -105,7 +105,7 @@ class Context:
     def extended(self) -> Extended:
         """The base model extended by the training build's tokenizer (made once)."""
         if self._extended is None:
-            from corpusgen.contract import TOKENIZER_DIR
+            from mnemophrase.corpusgen.contract import TOKENIZER_DIR
 
             self._extended = Extended(self.base, self.tokenizer, self.data,
                                       self.data.train_build / TOKENIZER_DIR)
@@ -115,7 +115,7 @@ class Context:
     def evaluator(self, fmt: str, extended: bool = False) -> Evaluator:
         if (fmt, extended) not in self._evaluators:
             if extended:
-                from tokenizer.marking import unmark
+                from mnemophrase.tokenizer.marking import unmark
 
                 x = self.extended()
                 ev = Evaluator(x.tokenizer, x.data, fmt, self.sizes, self.device, clean=unmark)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.lexicon import default_lexicon_dir
-from mnemo_cli import main
+from mnemophrase.cli import main
+from mnemophrase.corpusgen.lexicon import default_lexicon_dir
 
 
 def run(*args: str):

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from basemodel import BaseModelError, cache_root, cached_folder, char_tokenizer, smollm2, tiny_llama
+from mnemophrase.basemodel import (
+    BaseModelError,
+    cache_root,
+    cached_folder,
+    char_tokenizer,
+    smollm2,
+    tiny_llama,
+)
 
 
 def test_cache_root_honours_mnemo_cache_then_xdg_then_home(monkeypatch, tmp_path):
@@ -70,15 +77,15 @@ def test_import_is_light():
     import sys
 
     code = (
-        "import basemodel, sys; print([m for m in ('torch', 'transformers') if m in sys.modules])"
+        "import mnemophrase.basemodel, sys; print([m for m in ('torch', 'transformers') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("code, error", [
-    ("import basemodel; basemodel.tiny_llama", "BaseModelError"),
-    ("import train_plugin; train_plugin.StagedLoRA", "StagePluginError"),
+    ("import mnemophrase.basemodel; mnemophrase.basemodel.tiny_llama", "BaseModelError"),
+    ("import mnemophrase.train_plugin; mnemophrase.train_plugin.StagedLoRA", "StagePluginError"),
 ])
 def test_without_the_training_extra_the_message_names_it(code, error):
     """No torch installed (simulated): one sentence naming the extra, not an ImportError."""

@@ -16,17 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpusgen.contract import SCHEMA
-from corpusgen.grammar.draw import DrawOptions, SceneDrawer
-from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.contract import SCHEMA
+from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer
+from mnemophrase.corpusgen.grammar.scenes import SceneTables
+from mnemophrase.corpusgen.lexicon import load_lexicon
 from tests.conftest import run
 
 STAGES = ("mnemo", "bridge", "language")
 # the three languages every test here was written for, whatever other plug-ins exist
 BUILD = ("build", "--langs", "ru,en,th")
 SPLITS = ("train", "validation", "test")
-CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemophrase.cli"]
 
 
 def tree_digest(root: Path, pattern: str = "**/*") -> dict[str, str]:

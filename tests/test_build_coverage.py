@@ -12,10 +12,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from corpusgen.build.vocabulary import choose_concepts
-from corpusgen.grammar.draw import DrawOptions, SceneDrawer
-from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lexicon import lexicon_subset, load_lexicon
+from mnemophrase.corpusgen.build.vocabulary import choose_concepts
+from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer
+from mnemophrase.corpusgen.grammar.scenes import SceneTables
+from mnemophrase.corpusgen.lexicon import lexicon_subset, load_lexicon
 from tests.conftest import assert_one_line_failure, run
 from tests.test_build_shards import tree_digest
 

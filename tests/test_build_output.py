@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import run
 
-CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemophrase.cli"]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_build_ends_the_build_in_one_line(tmp_path):
 
 _LATE_WORKER = """
 import multiprocessing, os, sys, time
-from corpusgen.build.child_process import die_with_parent
+from mnemophrase.corpusgen.build.child_process import die_with_parent
 
 def work(marker):
     time.sleep(2)  # still starting when its parent is killed

@@ -10,13 +10,13 @@ import inspect
 import fsspec
 import pytest
 
-import corpusgen.build.run
-from corpusgen.build.engine import Engine
-from corpusgen.build.engine_local import LocalEngine
-from corpusgen.build.engine_ray import RayEngine
-from corpusgen.output.build_files import BuildFiles
-from corpusgen.output.folder import LocalFiles
-from corpusgen.output.url import UrlFiles
+import mnemophrase.corpusgen.build.run
+from mnemophrase.corpusgen.build.engine import Engine
+from mnemophrase.corpusgen.build.engine_local import LocalEngine
+from mnemophrase.corpusgen.build.engine_ray import RayEngine
+from mnemophrase.corpusgen.output.build_files import BuildFiles
+from mnemophrase.corpusgen.output.folder import LocalFiles
+from mnemophrase.corpusgen.output.url import UrlFiles
 
 
 def _methods(protocol: type) -> dict[str, inspect.Signature]:
@@ -47,7 +47,7 @@ def test_both_build_file_targets_have_the_declared_attributes(tmp_path):
 
 def _used_in_build(*names: str) -> set[str]:
     """The attributes build.run takes from the variables called `names`."""
-    tree = ast.parse(inspect.getsource(corpusgen.build.run))
+    tree = ast.parse(inspect.getsource(mnemophrase.corpusgen.build.run))
     return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name) and node.value.id in names}
 

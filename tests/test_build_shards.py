@@ -13,14 +13,14 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from corpusgen.build.engine_local import LocalEngine
-from corpusgen.build.options import BuildOptions
-from corpusgen.build.shard_tasks import BuildContext, install, shard_keys
-from corpusgen.build.shards import ShardPlan
-from corpusgen.build.uniqueness import bucket_repeats
-from corpusgen.grammar.draw import DrawOptions, SceneDrawer, hyperword_keys
-from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.build.engine_local import LocalEngine
+from mnemophrase.corpusgen.build.options import BuildOptions
+from mnemophrase.corpusgen.build.shard_tasks import BuildContext, install, shard_keys
+from mnemophrase.corpusgen.build.shards import ShardPlan
+from mnemophrase.corpusgen.build.uniqueness import bucket_repeats
+from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer, hyperword_keys
+from mnemophrase.corpusgen.grammar.scenes import SceneTables
+from mnemophrase.corpusgen.lexicon import load_lexicon
 from tests.conftest import run
 
 STAGES = ("mnemo", "bridge", "language")
@@ -70,7 +70,7 @@ def test_workers_started_before_the_build_are_as_many_as_its_shards_use(sharded,
     try:
         engine.prepare(3)
         assert len(multiprocessing.active_children()) == 2
-        from corpusgen.build.run import build
+        from mnemophrase.corpusgen.build.run import build
 
         options = BuildOptions(("ru", "en", "th"), 3000, seed=3, workers=4, shard_scenes=1000)
         build(load_lexicon(langs=list(options.langs)), options, tmp_path / "b", progress=False,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from corpusgen.cache import cache_root, cached
+from mnemophrase.corpusgen.cache import cache_root, cached
 from tests.conftest import run
 
 
@@ -58,9 +58,9 @@ DAMAGE = [pickle.dumps(None), b"", b"not a pickle at all", pickle.dumps({"plain"
 
 
 def test_a_corrupt_forms_entry_is_rebuilt_not_fatal(root, mini_lexicon):
-    from corpusgen.cache import cached_forms
-    from corpusgen.lang import get_language
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.cache import cached_forms
+    from mnemophrase.corpusgen.lang import get_language
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     lex = load_lexicon(mini_lexicon, ["en"])
     rows, pos = lex.word_rows("en"), lex.concepts["pos"].to_list()
@@ -77,8 +77,8 @@ def test_a_corrupt_forms_entry_is_rebuilt_not_fatal(root, mini_lexicon):
 
 def test_word_checks_are_cached_and_a_changed_word_is_checked_again(root, mini_lexicon,
                                                                     monkeypatch):
-    from corpusgen.lang.en import English
-    from corpusgen.lexicon import LexiconInvalid, load_lexicon
+    from mnemophrase.corpusgen.lang.en import English
+    from mnemophrase.corpusgen.lexicon import LexiconInvalid, load_lexicon
 
     checked = []
     real = English.check_word
@@ -101,11 +101,11 @@ def test_datasets_is_asked_once_for_the_arrow_metadata_then_not_imported(root):
     warm cache does not import datasets (0.6 s) at all."""
     from datasets import Features
 
-    from corpusgen.contract import SCHEMA
-    from corpusgen.output.hf_arrow import arrow_schema
+    from mnemophrase.corpusgen.contract import SCHEMA
+    from mnemophrase.corpusgen.output.hf_arrow import arrow_schema
 
     asks = ("import sys\n"
-            "from corpusgen.output.hf_arrow import arrow_schema, saved_files\n"
+            "from mnemophrase.corpusgen.output.hf_arrow import arrow_schema, saved_files\n"
             "arrow_schema(); saved_files(['train', 'test'])\n"
             "print('datasets' in sys.modules)\n")
     env = {**os.environ, "MNEMO_CACHE": str(root)}

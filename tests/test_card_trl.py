@@ -29,9 +29,9 @@ def _stage_lines(code: str, stages: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def chat_tokenizer(small_build):
-    from basemodel import char_tokenizer
-    from basemodel.tiny import CHATML
-    from train_plugin.models import dataset_texts
+    from mnemophrase.basemodel import char_tokenizer
+    from mnemophrase.basemodel.tiny import CHATML
+    from mnemophrase.train_plugin.models import dataset_texts
 
     # SmolLM2's tokenizer adds no BOS; the template's own words are characters too
     return char_tokenizer([*dataset_texts(small_build), CHATML], bos=False, chat=True)
@@ -68,7 +68,7 @@ def test_the_cards_trl_lines_train_the_closing_token_of_every_stage(small_build,
 
 
 def test_the_pushed_card_loads_from_the_repo(small_build):
-    from corpusgen.output.card import LOCAL_SOURCE, card_for_repo
+    from mnemophrase.corpusgen.output.card import LOCAL_SOURCE, card_for_repo
 
     local = (small_build / "README.md").read_text(encoding="utf-8")
     assert f'source = "{LOCAL_SOURCE}"' in local

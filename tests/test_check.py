@@ -193,7 +193,7 @@ def test_a_folder_swapped_by_a_build_while_it_is_checked_is_said_so(copy, tmp_pa
                                                                     monkeypatch, quick):
     """`build --overwrite` exchanges the folder in one rename: a check running meanwhile
     read part of one build and part of the other, and must not report what it saw."""
-    from corpusgen.check import content, integrity
+    from mnemophrase.corpusgen.check import content, integrity
 
     other = tmp_path / "other"
     shutil.copytree(copy, other)

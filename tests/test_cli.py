@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 
-from mnemo_cli import main
+from mnemophrase.cli import main
 from tests.conftest import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,8 +92,8 @@ def test_one_language_with_a_mix_warns_that_nothing_can_be_cross_lingual(tmp_pat
 
 
 def test_the_tokenizer_options_default_to_the_library_defaults():
-    from mnemo_cli import tokenizer as cli
-    from tokenizer import background, init_embeddings, splitters, train
+    from mnemophrase.cli import tokenizer as cli
+    from mnemophrase.tokenizer import background, init_embeddings, splitters, train
 
     assert cli.MODEL_TYPES == train.MODEL_TYPES and cli.SPLITTERS == splitters.SPLITTERS
     assert cli.INITS == init_embeddings.INITS
@@ -180,7 +180,7 @@ HIDE_TRAINING = textwrap.dedent("""
     sys.meta_path = [Hide if f is PathFinder else f for f in sys.meta_path]
 
     from click.testing import CliRunner
-    from mnemo_cli import main
+    from mnemophrase.cli import main
 
     out = sys.argv[1]
     for args in (["lexicon", "check", "--langs", "ru,en,th"], ["lang", "check", "th"],
@@ -217,7 +217,7 @@ def test_the_corpus_side_works_without_the_training_libraries(tmp_path):
 def test_output_cut_by_a_pipe_ends_quietly(built):
     """`corpusgen sample DIR | head -0`: the reader is gone before the first row is written;
     no traceback, no error line."""
-    reader = subprocess.Popen([sys.executable, "-m", "mnemo_cli", "sample", str(built),
+    reader = subprocess.Popen([sys.executable, "-m", "mnemophrase.cli", "sample", str(built),
                                "-n", "200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reader.stdout.close()
     err = reader.stderr.read().decode()

@@ -42,10 +42,10 @@ def candidates(small_build):
     """Forced-choice candidates of 40 mnemo rows of the shared small build."""
     from datasets import load_from_disk
 
-    from corpusgen.cache import cached_forms
-    from corpusgen.contract import ARROW_DIR
-    from corpusgen.lang import get_language
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.cache import cached_forms
+    from mnemophrase.corpusgen.contract import ARROW_DIR
+    from mnemophrase.corpusgen.lang import get_language
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     rows = load_from_disk(str(small_build / ARROW_DIR / "mnemo"))["train"].select(range(40))
     rows = rows.to_list()
@@ -100,8 +100,8 @@ def test_distractors_replace_one_word_and_never_repeat_the_gold(candidates):
 def test_a_model_that_knows_the_glosses_wins_the_choice_and_ties_lose_it(candidates):
     """A tiny model trained on the gold glosses picks them; untrained it is near chance;
     a distractor equal to the gold (a broken choice) never counts as a hit."""
-    from basemodel import char_tokenizer, tiny_llama
-    from train_plugin import RowEncoder
+    from mnemophrase.basemodel import char_tokenizer, tiny_llama
+    from mnemophrase.train_plugin import RowEncoder
 
     _, cands, items, _ = candidates
     items = items[:12]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import torch
 
-from basemodel import tiny_llama
 from experiments.lower_layers import SharedLowerLayers, first_adapted_layer
 from experiments.measure import Combo, apply_combo
-from train_plugin.adapters import add_stage_adapters
+from mnemophrase.basemodel import tiny_llama
+from mnemophrase.train_plugin.adapters import add_stage_adapters
 
 COMBOS = [Combo(True, 0.0), Combo(True, 1.0), Combo(True, 0.5), Combo(False, 1.0)]
 

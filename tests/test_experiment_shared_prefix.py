@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from basemodel import char_tokenizer, tiny_llama
 from experiments import shared_prefix
 from experiments.measure import Combo, Evaluator
 from experiments.shared_prefix import shared_prefix_length
-from train_plugin.adapters import add_stage_adapters
+from mnemophrase.basemodel import char_tokenizer, tiny_llama
+from mnemophrase.train_plugin.adapters import add_stage_adapters
 
 CORE = "mnemo"
 PLAN_COMBOS = [Combo(True, 1.0), Combo(True, 0.5), Combo(False, 1.0)]

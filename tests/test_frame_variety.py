@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.grammar.frame_pool import render
-from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lang.frame_language import FrameError, around, compile_frames, skeleton, with_groups
-from corpusgen.lexicon import load_lexicon
-from mnemo_cli import main
+from mnemophrase.cli import main
+from mnemophrase.corpusgen.grammar.frame_pool import render
+from mnemophrase.corpusgen.grammar.scenes import SceneTables
+from mnemophrase.corpusgen.lang.frame_language import (
+    FrameError,
+    around,
+    compile_frames,
+    skeleton,
+    with_groups,
+)
+from mnemophrase.corpusgen.lexicon import load_lexicon
 
 LANGS = ["ru", "en", "th", "ta"]
 
@@ -27,7 +33,7 @@ def tables() -> SceneTables:
 def _realise_every_variant(tables: SceneTables, lang: str, kind: str):
     """Each variant of `kind` in `lang` realised once, with concepts drawn for its plan:
     the texts, the lemmas each must name, and the variant numbers."""
-    from corpusgen.grammar.frame_pool import FramePool
+    from mnemophrase.corpusgen.grammar.frame_pool import FramePool
 
     t = tables.tables[lang]
     pool = FramePool({kind: getattr(t, kind)}, t.forms)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from mnemo_cli import main
+from mnemophrase.cli import main
 
 ARGS = ["build", "--langs", "ru,en,th,ta", "-n", "1500", "--shard-scenes", "500", "--quiet"]
 
@@ -78,9 +78,9 @@ def test_the_check_finds_a_scene_whose_glosses_repeat(three, tmp_path):
     stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
     stats["options"]["glosses_per_scene"] = 2  # the rows say 3
     (copy / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
-    from corpusgen.check.content import check_build
-    from corpusgen.contract import Build
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.check.content import check_build
+    from mnemophrase.corpusgen.contract import Build
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     report = check_build(Build.open(copy), load_lexicon())
     assert any("has 3 rows, not 2" in p for p in report.problems), report.problems[:3]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpusgen.grammar.frame_pool import render
-from corpusgen.grammar.scenes import SceneTables
-from corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.grammar.frame_pool import render
+from mnemophrase.corpusgen.grammar.scenes import SceneTables
+from mnemophrase.corpusgen.lexicon import load_lexicon
 
 
 @pytest.fixture(scope="module")

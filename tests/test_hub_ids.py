@@ -37,7 +37,7 @@ def test_from_dataset_takes_a_hub_dataset_id_and_adapters_name_a_hub_base(
         small_build, dataset_tokenizer, offline_hub, tmp_path):
     from transformers import AutoModelForCausalLM
 
-    from train_plugin import StagedLoRA
+    from mnemophrase.train_plugin import StagedLoRA
 
     # what `corpusgen push` sends: the card, stats.json and data/, no arrow/
     cache_as_hub(small_build, offline_hub, "alice/mnemo", "dataset", skip=("arrow",))
@@ -46,7 +46,7 @@ def test_from_dataset_takes_a_hub_dataset_id_and_adapters_name_a_hub_base(
     base = AutoModelForCausalLM.from_pretrained("alice/tiny-llama", cache_dir=offline_hub,
                                                 local_files_only=True)
 
-    from train_plugin.models import dataset_texts
+    from mnemophrase.train_plugin.models import dataset_texts
 
     assert dataset_texts("alice/mnemo") == dataset_texts(small_build)
     staged = StagedLoRA.from_dataset("alice/mnemo", dataset_tokenizer, rows=4, lora=TINY_LORA)
@@ -60,7 +60,7 @@ def test_from_dataset_takes_a_hub_dataset_id_and_adapters_name_a_hub_base(
 
 
 def test_an_unknown_hub_dataset_id_is_one_line(offline_hub, dataset_tokenizer):
-    from train_plugin import StagedLoRA, StagePluginError
+    from mnemophrase.train_plugin import StagedLoRA, StagePluginError
 
     with pytest.raises(StagePluginError, match="alice/nothing: no such local folder") as info:
         StagedLoRA.from_dataset("alice/nothing", dataset_tokenizer)
@@ -73,7 +73,7 @@ def trained(tmp_path_factory):
 
 
 def test_extend_takes_a_hub_model_id_and_writes_a_folder_its_readme_loads(trained, tmp_path):
-    from basemodel import tiny_llama
+    from mnemophrase.basemodel import tiny_llama
 
     tok = smollm2_shaped_tokenizer(trained)
     tiny_llama(len(tok), hidden=32, layers=1, heads=2, kv_heads=1,
@@ -82,7 +82,7 @@ def test_extend_takes_a_hub_model_id_and_writes_a_folder_its_readme_loads(traine
     cache_as_hub(tmp_path / "base", tmp_path / "hub", "alice/tiny-base")
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
     out = tmp_path / "extended"
-    done = subprocess.run([sys.executable, "-m", "mnemo_cli", "tokenizer", "extend",
+    done = subprocess.run([sys.executable, "-m", "mnemophrase.cli", "tokenizer", "extend",
                            str(trained), "--base", "alice/tiny-base", "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
@@ -104,7 +104,7 @@ def test_extend_takes_a_hub_model_id_and_writes_a_folder_its_readme_loads(traine
 
 def test_extend_with_an_unknown_hub_model_id_is_one_line(trained, tmp_path):
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "mnemo_cli", "tokenizer", "extend",
+    done = subprocess.run([sys.executable, "-m", "mnemophrase.cli", "tokenizer", "extend",
                            str(trained), "--base", "alice/no-such-model", "--out",
                            str(tmp_path / "o")], capture_output=True, text=True, env=env,
                           timeout=600, check=False)

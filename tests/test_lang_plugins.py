@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import corpusgen.lang
-from corpusgen.lang import available_languages, get_language, language_versions
-from corpusgen.lang.base import Forms, Language
-from corpusgen.lexicon import default_lexicon_dir, load_lexicon
+import mnemophrase.corpusgen.lang
+from mnemophrase.corpusgen.lang import available_languages, get_language, language_versions
+from mnemophrase.corpusgen.lang.base import Forms, Language
+from mnemophrase.corpusgen.lexicon import default_lexicon_dir, load_lexicon
 from tests.conftest import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_lang_check_of_an_unknown_code_is_one_line():
 
 PSEUDO = '''"""Pseudo-English: English grammar under another code; the core names no language."""
 
-from corpusgen.lang.en import English
+from mnemophrase.corpusgen.lang.en import English
 
 
 class Pseudo(English):
@@ -150,19 +150,19 @@ LANGUAGE = Pseudo()
 
 @pytest.fixture
 def pseudo_language(tmp_path, monkeypatch):
-    """A plug-in folder `zz/` outside the package, put on corpusgen.lang's search path, and
+    """A plug-in folder `zz/` outside the package, put on mnemophrase.corpusgen.lang's search path, and
     a lexicon folder holding the shipped files plus zz.tsv."""
     plugins = tmp_path / "plugins"
     (plugins / "zz").mkdir(parents=True)
     (plugins / "zz" / "__init__.py").write_text(PSEUDO, encoding="utf-8")
-    monkeypatch.setattr(corpusgen.lang, "__path__", [*corpusgen.lang.__path__, str(plugins)])
+    monkeypatch.setattr(mnemophrase.corpusgen.lang, "__path__", [*mnemophrase.corpusgen.lang.__path__, str(plugins)])
     available_languages.cache_clear()
     get_language.cache_clear()
     lexicons = tmp_path / "lex"
     shutil.copytree(default_lexicon_dir(), lexicons, ignore=shutil.ignore_patterns("__*"))
     shutil.copy(lexicons / "en.tsv", lexicons / "zz.tsv")
     yield lexicons
-    sys.modules.pop("corpusgen.lang.zz", None)
+    sys.modules.pop("mnemophrase.corpusgen.lang.zz", None)
     monkeypatch.undo()
     available_languages.cache_clear()
     get_language.cache_clear()
@@ -174,7 +174,7 @@ def test_a_folder_and_a_lexicon_file_make_a_language(pseudo_language, tmp_path):
     assert check.exit_code == 0, check.stderr
     out = tmp_path / "zz-build"
     # one process: the plug-in is on this process's search path only (a real one lives in
-    # corpusgen/lang/, where worker processes find it too)
+    # mnemophrase/corpusgen/lang/, where worker processes find it too)
     built = run("build", "--lexicons", pseudo_language, "--langs", "zz", "--n", 200,
                 "--out", out, "--quiet", "--mix", 0, "--workers", 1)
     assert built.exit_code == 0, built.stderr
@@ -196,11 +196,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def test_no_module_outside_the_plugins_names_a_language_code():
     """A string constant in code (not a docstring) equal to a language code, outside
-    corpusgen/lang/<code>/, is the core knowing a language it should ask a plug-in about."""
+    mnemophrase/corpusgen/lang/<code>/, is the core knowing a language it should ask a plug-in about."""
     offenders = []
-    for path in sorted((ROOT / "corpusgen").rglob("*.py")):
+    for path in sorted((ROOT / "mnemophrase" / "corpusgen").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith("corpusgen/lang/") and rel.count("/") > 2:
+        if rel.startswith("mnemophrase/corpusgen/lang/") and rel.count("/") > 2:
             continue  # inside a plug-in folder
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip = _docstrings(tree)
@@ -212,28 +212,29 @@ def test_no_module_outside_the_plugins_names_a_language_code():
 
 
 def test_the_wheel_carries_every_language_folder_and_lexicon(tmp_path):
-    """Packages are discovered: a new corpusgen/lang/<code>/ and lexicons/<code>.tsv ship
-    without anyone editing pyproject.toml."""
+    """Packages are discovered: a new mnemophrase/corpusgen/lang/<code>/ and
+    mnemophrase/lexicons/<code>.tsv ship without anyone editing pyproject.toml."""
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for part in ("corpusgen", "lexicons", "tokenizer", "train_plugin", "basemodel", "mnemo_cli"):
-        shutil.copytree(ROOT / part, src / part, ignore=ignore)
-    for file in ("pyproject.toml", "setup.py", "README.md"):
+    shutil.copytree(ROOT / "mnemophrase", src / "mnemophrase", ignore=ignore)
+    for file in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / file, src / file)
     # a language that exists only here, in the copy
-    shutil.copytree(ROOT / "corpusgen" / "lang" / "en", src / "corpusgen" / "lang" / "zz",
-                    ignore=ignore)
-    shutil.copy(ROOT / "lexicons" / "en.tsv", src / "lexicons" / "zz.tsv")
+    plugins, lexicons = src / "mnemophrase" / "corpusgen" / "lang", src / "mnemophrase" / "lexicons"
+    shutil.copytree(plugins / "en", plugins / "zz", ignore=ignore)
+    shutil.copy(lexicons / "en.tsv", lexicons / "zz.tsv")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(tmp_path / "dist"), str(src)], check=True,
                    capture_output=True)
     wheel = next((tmp_path / "dist").glob("mnemo_corpus-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for code in (*CODES, "zz"):
-        assert f"corpusgen/lang/{code}/__init__.py" in names, code
-        assert f"corpusgen/lexicons/{code}.tsv" in names, code
+        assert f"mnemophrase/corpusgen/lang/{code}/__init__.py" in names, code
+        assert f"mnemophrase/lexicons/{code}.tsv" in names, code
     for name in ("concepts.tsv", "fields.tsv", "roles.tsv"):
-        assert f"corpusgen/lexicons/{name}" in names
-    assert {"basemodel/__init__.py", "tokenizer/__init__.py", "train_plugin/__init__.py",
-            "corpusgen/build/run.py", "corpusgen/grammar/draw.py", "corpusgen/output/url.py",
-            "corpusgen/check/content.py", "mnemo_cli/__init__.py"} <= names
+        assert f"mnemophrase/lexicons/{name}" in names
+    assert {"mnemophrase/__init__.py", "mnemophrase/basemodel/__init__.py",
+            "mnemophrase/tokenizer/__init__.py", "mnemophrase/train_plugin/__init__.py",
+            "mnemophrase/corpusgen/build/run.py", "mnemophrase/corpusgen/grammar/draw.py",
+            "mnemophrase/corpusgen/output/url.py", "mnemophrase/corpusgen/check/content.py",
+            "mnemophrase/cli/__init__.py"} <= names

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from corpusgen.lang import get_language
-from corpusgen.lang.frame_language import compile_frames
-from corpusgen.lang.ta import nouns, verbs
-from corpusgen.lang.ta.lemmas import lemma_candidates
+from mnemophrase.corpusgen.lang import get_language
+from mnemophrase.corpusgen.lang.frame_language import compile_frames
+from mnemophrase.corpusgen.lang.ta import nouns, verbs
+from mnemophrase.corpusgen.lang.ta.lemmas import lemma_candidates
 
 TA = get_language("ta")
 
@@ -117,7 +117,7 @@ def _render(frame: str, slots: dict[str, str], sentence: bool = False) -> str:
     """One frame realised for Tamil words given directly (slot -> (word, pos, extra))."""
     import numpy as np
 
-    from corpusgen.grammar.frame_pool import FramePool
+    from mnemophrase.corpusgen.grammar.frame_pool import FramePool
 
     names = list(slots)
     rows, pos = [], []

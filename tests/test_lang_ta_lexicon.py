@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from corpusgen.lang import get_language
-from corpusgen.lang.frame_language import compile_frames
-from corpusgen.lang.ta import LETTERS, grammar, nouns, script, verbs
-from corpusgen.lang.ta.lemmas import lemma_candidates
+from mnemophrase.corpusgen.lang import get_language
+from mnemophrase.corpusgen.lang.frame_language import compile_frames
+from mnemophrase.corpusgen.lang.ta import LETTERS, grammar, nouns, script, verbs
+from mnemophrase.corpusgen.lang.ta.lemmas import lemma_candidates
 
-LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
+LEXICONS = Path(__file__).resolve().parents[1] / "mnemophrase" / "lexicons"
 TA = get_language("ta")
 
 
@@ -67,7 +67,7 @@ def test_the_lexicon_passes_the_plug_in_check_and_is_unique():
 
 
 def test_every_verb_has_a_form_of_its_own_class_in_the_frequency_list():
-    from corpusgen.lang.ta import _known
+    from mnemophrase.corpusgen.lang.ta import _known
 
     rows, concepts = _lexicon()
     unattested = [r["word"] for r, c in zip(rows, concepts) if c["pos"] == "verb"
@@ -91,7 +91,7 @@ def test_wordfreq_attests_the_generated_forms():
     form found there is attested. The list stops near Zipf 3, so rare forms are missing
     from it whether right or wrong; measured: 23.0% of all 12,366 distinct forms (acc 51%,
     loc 46%, pl 50%)."""
-    from corpusgen.lang.ta import _known
+    from mnemophrase.corpusgen.lang.ta import _known
 
     forms = _forms()
     made, named = set(), {}
@@ -109,7 +109,7 @@ def test_wordfreq_prefers_the_stem_rules_to_plain_suffixing():
     """Where the oblique stem changes a form (மரத்தில் not மரமில், வீட்டில் not வீடில்), the
     rule's form is attested far more often than the plain one: measured 447 of 1,084
     against 11 of 1,084."""
-    from corpusgen.lang.ta import _known
+    from mnemophrase.corpusgen.lang.ta import _known
 
     rows, concepts = _lexicon()
     ours, plain = set(), set()
@@ -188,9 +188,9 @@ def test_tamil_scenes_name_their_constituents():
     names all its constituents by lemma, as `corpusgen check` asks."""
     import numpy as np
 
-    from corpusgen.grammar.draw import DrawOptions, SceneDrawer
-    from corpusgen.grammar.scenes import SceneTables
-    from corpusgen.lexicon import load_lexicon
+    from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer
+    from mnemophrase.corpusgen.grammar.scenes import SceneTables
+    from mnemophrase.corpusgen.lexicon import load_lexicon
 
     langs = ["ru", "en", "th", "ta"]
     lexicon = load_lexicon(LEXICONS, langs=langs)
@@ -218,7 +218,7 @@ def test_build_with_tamil_checks_out(tmp_path):
     import polars as pl
     from click.testing import CliRunner
 
-    from mnemo_cli import main
+    from mnemophrase.cli import main
 
     out = tmp_path / "build"
     runner = CliRunner()

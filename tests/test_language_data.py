@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.build.language_data import language_of
-from corpusgen.contract import SCHEMA
-from mnemo_cli import main
+from mnemophrase.cli import main
+from mnemophrase.corpusgen.build.language_data import language_of
+from mnemophrase.corpusgen.contract import SCHEMA
 
 N = 400
 LINES = {

@@ -1,23 +1,23 @@
-"""Every path of a build folder's layout comes from `corpusgen.contract`: product code that
-spells "stats.json", "README.md" or joins a path with "data", "arrow" or "tokenizer" itself
-would drift from the contract the day the layout changes."""
+"""Every path of a build folder's layout comes from `mnemophrase.corpusgen.contract`: product
+code that spells "stats.json", "README.md" or joins a path with "data", "arrow" or "tokenizer"
+itself would drift from the contract the day the layout changes."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from corpusgen.contract import ARROW_DIR, CARD, DATA_DIR, STATS, TOKENIZER_DIR
+from mnemophrase.corpusgen.contract import ARROW_DIR, CARD, DATA_DIR, STATS, TOKENIZER_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ("corpusgen", "tokenizer", "train_plugin", "basemodel", "mnemo_cli")
-CONTRACT = "corpusgen/contract.py"
+PRODUCT = ("mnemophrase",)
+CONTRACT = "mnemophrase/corpusgen/contract.py"
 FILES = (CARD, STATS)  # a layout name wherever it appears
 FOLDERS = (DATA_DIR, ARROW_DIR, TOKENIZER_DIR)  # a layout name where a path is made or compared
 # Files still spelling the layout, edited under issue 32 at the same time; each goes once it
 # takes its paths from the contract (the test below fails when one no longer needs to be here).
-NOT_YET = {"corpusgen/push/plan.py", "train_plugin/data.py", "train_plugin/schedule.py",
-           "tokenizer/train.py"}
+NOT_YET = {"mnemophrase/corpusgen/push/plan.py", "mnemophrase/train_plugin/data.py",
+           "mnemophrase/train_plugin/schedule.py", "mnemophrase/tokenizer/train.py"}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusgen.lang import available_languages
-from corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.lang import available_languages
+from mnemophrase.corpusgen.lexicon import load_lexicon
 from tests.conftest import run
 
 
@@ -153,14 +153,14 @@ def test_a_lexicon_path_that_is_a_file(tmp_path):
     result = run("lexicon", "check", "--lexicons", path)
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "is a file" in result.stderr
-    from corpusgen.lexicon import LexiconInvalid
+    from mnemophrase.corpusgen.lexicon import LexiconInvalid
 
     with pytest.raises(LexiconInvalid, match="a file, not a lexicon folder"):
         load_lexicon(path)
 
 
 def test_a_language_without_a_plugin_is_one_line(mini_lexicon):
-    from corpusgen.lexicon import LexiconInvalid
+    from mnemophrase.corpusgen.lexicon import LexiconInvalid
 
     with pytest.raises(LexiconInvalid) as caught:
         load_lexicon(mini_lexicon, ["ru", "zz"])

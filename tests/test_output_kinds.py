@@ -1,4 +1,4 @@
-"""A new output format is one row of `corpusgen.output.kinds.KINDS`: with a third kind added
+"""A new output format is one row of `mnemophrase.corpusgen.output.kinds.KINDS`: with a third kind added
 there and nowhere else, a build writes it for every stage and split, names its shards and
 records them in stats.json, and leaves the other files as they were."""
 
@@ -9,11 +9,11 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusgen.build.engine_local import LocalEngine
-from corpusgen.build.run import BuildOptions, build
-from corpusgen.contract import SPLITS, STAGES
-from corpusgen.lexicon import load_lexicon
-from corpusgen.output import kinds
+from mnemophrase.corpusgen.build.engine_local import LocalEngine
+from mnemophrase.corpusgen.build.run import BuildOptions, build
+from mnemophrase.corpusgen.contract import SPLITS, STAGES
+from mnemophrase.corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.output import kinds
 
 
 def _stream_folder(stage: str, split: str) -> str:

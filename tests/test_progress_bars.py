@@ -14,7 +14,7 @@ import subprocess
 import sys
 import termios
 
-CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemophrase.cli"]
 
 
 def _on_a_terminal(args: list[str]) -> str:

@@ -25,11 +25,11 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from corpusgen.push import PushError, plan_push, push_build
-from mnemo_cli import main
+from mnemophrase.cli import main
+from mnemophrase.corpusgen.push import PushError, plan_push, push_build
 
 CANARY = "hf_CanaryTokenMustNeverBeShown0123456789"
-CORPUSGEN = [sys.executable, "-m", "mnemo_cli"]
+CORPUSGEN = [sys.executable, "-m", "mnemophrase.cli"]
 HF_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
            "HF_ENDPOINT", "HF_OIDC_RESOURCE", "HF_TOKEN_PATH", "HTTP_PROXY", "HTTPS_PROXY",
            "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -43,7 +43,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def expected_files(root: Path) -> set[str]:
-    """What should go, worked out independently of corpusgen.push."""
+    """What should go, worked out independently of mnemophrase.corpusgen.push."""
     files = {"README.md", "stats.json"}
     files |= {p.relative_to(root).as_posix() for p in (root / "data").rglob("*.parquet")}
     if (root / "tokenizer").is_dir():
@@ -320,7 +320,7 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
 
     assert res.code == 0, res.all
     assert CANARY not in res.all
-    assert "upload_folder" not in calls  # one atomic commit, see corpusgen/push/upload.py
+    assert "upload_folder" not in calls  # one atomic commit, see mnemophrase/corpusgen/push/upload.py
     (api, args, kwargs), = calls["create_commit"]
     assert api.token == CANARY and args[0] == "alice/mnemo"
     assert kwargs["repo_type"] == "dataset" and kwargs["revision"] == "exp"
@@ -353,7 +353,7 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
 
 def _assert_card_names_the_repo(card: str, stats: bytes, repo: str) -> None:
     """The pushed card's code loads from `repo`, and the pushed stats.json records that card."""
-    from corpusgen.output.card import LOCAL_SOURCE
+    from mnemophrase.corpusgen.output.card import LOCAL_SOURCE
 
     assert f'source = "{repo}"' in card and LOCAL_SOURCE not in card
     entry = json.loads(stats)["files"]["README.md"]
@@ -505,7 +505,7 @@ def _break_stats(root: Path) -> None:
 def recorded_as_built(damage):
     """`damage`, then stats.json's file record made to match: a build whose files are as
     recorded but which is wrong in another way, for the checks after the integrity one."""
-    from corpusgen.output.records import file_record
+    from mnemophrase.corpusgen.output.records import file_record
 
     def apply(root: Path) -> None:
         damage(root)
@@ -694,7 +694,7 @@ def test_a_token_split_over_lines_is_never_shown(build, fake_hub, monkeypatch, w
 
 
 def test_every_escaped_form_of_a_token_is_scrubbed():
-    from corpusgen.push.translate import scrubbed
+    from mnemophrase.corpusgen.push.translate import scrubbed
 
     token = "hf_Abc\ndefGhijklmnop"
     said = PushError("hub", f"Illegal header value b'Bearer {token!r}' {token.split()[1]}")

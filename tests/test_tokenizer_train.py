@@ -23,9 +23,9 @@ from tokenizer_fixtures import (
     word_lists,
 )
 
+from mnemophrase.tokenizer.errors import TokenizerError
+from mnemophrase.tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 from tests.conftest import assert_one_line_failure
-from tokenizer.errors import TokenizerError
-from tokenizer.train import record_in_card, record_in_stats, train_tokenizer
 
 FILES = ("tokenizer.model", "tokenizer.json", "tokenizer_config.json")
 
@@ -102,7 +102,7 @@ def test_specials_have_the_ids_the_training_plugin_expects(sp, hf):
 
 
 def test_the_build_finisher_returns_the_settings_it_wrote(build, tmp_path):
-    from tokenizer.train import train_into_build
+    from mnemophrase.tokenizer.train import train_into_build
 
     copy = tmp_path / "finished"
     shutil.copytree(build, copy)
@@ -134,7 +134,7 @@ def test_seen_hyperwords_are_cut_at_every_join(trained, sp):
     2,000-scene build at 6k pieces loses some rare words to pruning, and its few test
     hyperwords hold words it never trained on; the 100k build scores F1 0.999 at 1.00.
     A vanilla unigram scores F1 ~0.8 at ~1.4 tokens per word here.)"""
-    from tokenizer.evaluate import score_boundaries
+    from mnemophrase.tokenizer.evaluate import score_boundaries
 
     for split in ("train", "test"):
         rows = hyperwords(trained, split)
@@ -276,8 +276,8 @@ def test_background_words_become_pieces_without_hurting_seen_words(trained, buil
                                                                    tmp_path_factory):
     import sentencepiece as spm
 
-    from tokenizer.scoring import score_boundaries
-    from tokenizer.tiers import build_texts, occurring
+    from mnemophrase.tokenizer.scoring import score_boundaries
+    from mnemophrase.tokenizer.tiers import build_texts, occurring
 
     plain = tmp_path / "plain"
     shutil.copytree(build, plain)
@@ -304,7 +304,7 @@ def test_background_words_become_pieces_without_hurting_seen_words(trained, buil
 
 
 def test_background_lists_come_from_the_language_plugins(build, tmp_path, monkeypatch):
-    from corpusgen.lang import get_language
+    from mnemophrase.corpusgen.lang import get_language
 
     monkeypatch.setenv("MNEMO_CACHE", str(tmp_path / "cache"))
     given = {}
@@ -352,7 +352,7 @@ def test_background_bad_inputs_are_one_line_errors(build, tmp_path, problem):
 
 
 def test_a_word_list_with_a_bom_and_crlf_is_read(build, tmp_path):
-    from tokenizer.background import read_word_file
+    from mnemophrase.tokenizer.background import read_word_file
 
     path = tmp_path / "ru.txt"
     path.write_bytes("\ufeffвода\r\nГрусть\r\nwater\r\nвода\r\n".encode("utf-8"))

@@ -8,8 +8,8 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import StagedLoRA, StagePluginError
-from train_plugin.adapters import (
+from mnemophrase.train_plugin import StagedLoRA, StagePluginError
+from mnemophrase.train_plugin.adapters import (
     active_adapters,
     adapter_parameters,
     load_adapters,

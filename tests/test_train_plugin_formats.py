@@ -10,16 +10,16 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA
 
-from train_plugin import Stage, StagedLoRA, StagePluginError, generate, generate_gloss
-from train_plugin.formats import IGNORE_INDEX, RowEncoder, default_format
+from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError, generate, generate_gloss
+from mnemophrase.train_plugin.formats import IGNORE_INDEX, RowEncoder, default_format
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 
 @pytest.fixture(scope="module")
 def chat_tokenizer(published_dataset):
-    from basemodel import char_tokenizer
-    from train_plugin.models import dataset_texts
+    from mnemophrase.basemodel import char_tokenizer
+    from mnemophrase.train_plugin.models import dataset_texts
 
     return char_tokenizer(dataset_texts(published_dataset), bos=False, chat=True)
 
@@ -27,8 +27,8 @@ def chat_tokenizer(published_dataset):
 @pytest.fixture(scope="module")
 def bare_tokenizer(published_dataset):
     """Adds no BOS, has no chat template: the case where rows need a start token by hand."""
-    from basemodel import char_tokenizer
-    from train_plugin.models import dataset_texts
+    from mnemophrase.basemodel import char_tokenizer
+    from mnemophrase.train_plugin.models import dataset_texts
 
     return char_tokenizer(dataset_texts(published_dataset), bos=False)
 
@@ -161,7 +161,7 @@ def test_decoding_prompt_is_the_training_prompt(published_dataset, chat_tokenize
 
 
 def test_batched_greedy_decoding_equals_one_by_one(published_dataset, chat_tokenizer):
-    from basemodel import tiny_llama
+    from mnemophrase.basemodel import tiny_llama
 
     torch.manual_seed(0)
     model = tiny_llama(len(chat_tokenizer), seed=3)
@@ -174,7 +174,7 @@ def test_batched_greedy_decoding_equals_one_by_one(published_dataset, chat_token
 def test_generate_gloss_words_a_bare_hyperword_as_the_rows_do(
     published_dataset, chat_tokenizer, monkeypatch
 ):
-    import train_plugin.decoding as gen
+    import mnemophrase.train_plugin.decoding as gen
 
     row = _rows(published_dataset, "mnemo", 1)[0]
     seen = []
@@ -214,7 +214,7 @@ def test_a_chat_stage_without_messages_is_refused(published_dataset, chat_tokeni
 def test_system_turn_replaces_the_template_default_in_training_and_decoding(
     published_dataset, chat_tokenizer, monkeypatch
 ):
-    import train_plugin.decoding as gen
+    import mnemophrase.train_plugin.decoding as gen
 
     rows = _rows(published_dataset, "mnemo")
     default = RowEncoder(chat_tokenizer, "chat")

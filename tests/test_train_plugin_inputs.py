@@ -13,8 +13,8 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import Stage, StagedLoRA, StagePluginError
-from train_plugin.loop import CHECKPOINT_FILE
+from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError
+from mnemophrase.train_plugin.loop import CHECKPOINT_FILE
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
-from train_plugin.adapters import adapter_parameters
-from train_plugin.batching import FlatteningCollator, PaddingCollator
+from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
+from mnemophrase.train_plugin.adapters import adapter_parameters
+from mnemophrase.train_plugin.batching import FlatteningCollator, PaddingCollator
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
@@ -237,7 +237,7 @@ def test_rows_with_nothing_to_learn_are_left_out_with_a_warning(
 ):
     from datasets import load_from_disk
 
-    from train_plugin.formats import IGNORE_INDEX, RowEncoder
+    from mnemophrase.train_plugin.formats import IGNORE_INDEX, RowEncoder
 
     rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["train"]["prompt"]
     encoder = RowEncoder(dataset_tokenizer, "prompt")

@@ -11,8 +11,8 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import Stage, StagedLoRA, StagePluginError
-from train_plugin.adapters import active_adapters, adapter_parameters
+from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError
+from mnemophrase.train_plugin.adapters import active_adapters, adapter_parameters
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
@@ -130,8 +130,8 @@ def _kl_core_vs_full(staged, model, published_dataset) -> float:
     """KL(core alone || model) on the gloss positions of validation mnemo rows."""
     from datasets import load_from_disk
 
-    from train_plugin import set_active_adapters
-    from train_plugin.batching import PaddingCollator
+    from mnemophrase.train_plugin import set_active_adapters
+    from mnemophrase.train_plugin.batching import PaddingCollator
 
     rows = load_from_disk(str(published_dataset / "arrow" / "mnemo"))["validation"].select(
         range(16)
@@ -198,7 +198,7 @@ def test_an_evaluation_between_steps_leaves_training_as_it_was(
 ):
     """A script that looks at the model between steps (core off, adapter weights) and goes on
     training gets the same weights as one that never looked."""
-    from train_plugin import generate_gloss, set_active_adapters, set_adapter_weights
+    from mnemophrase.train_plugin import generate_gloss, set_active_adapters, set_adapter_weights
 
     def look(step, model):
         if step.index % 3 == 0:

@@ -11,18 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from train_plugin import Stage, StagePluginError, StageSchedule, read_stage_order
-from train_plugin.batching import BatchPlan
-from train_plugin.data import select_rows
-from train_plugin.lr import stage_lr
+from mnemophrase.train_plugin import Stage, StagePluginError, StageSchedule, read_stage_order
+from mnemophrase.train_plugin.batching import BatchPlan
+from mnemophrase.train_plugin.data import select_rows
+from mnemophrase.train_plugin.lr import stage_lr
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 
 
 def test_import_is_light():
     code = (
-        "import sys, train_plugin; print(sorted(m for m in ('torch', 'transformers', 'peft', "
-        "'datasets') if m in sys.modules))"
+        "import sys, mnemophrase.train_plugin; print(sorted(m for m in ('torch', 'transformers', "
+        "'peft', 'datasets') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

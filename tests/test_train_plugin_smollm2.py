@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 def test_smollm2_trains_three_stages_and_switches_its_core(published_dataset, tmp_path):
     from transformers import Trainer, TrainingArguments
 
-    from basemodel import convert_smollm2, load_smollm2
-    from train_plugin import StagedLoRA, mnemo_core, set_active_adapters
+    from mnemophrase.basemodel import convert_smollm2, load_smollm2
+    from mnemophrase.train_plugin import StagedLoRA, mnemo_core, set_active_adapters
 
     convert_smollm2()  # the first call converts and caches (~20 s), later ones reuse it
     base, tok = load_smollm2()
@@ -67,9 +67,9 @@ def test_smollm2_trains_three_stages_and_switches_its_core(published_dataset, tm
 def test_smollm2_rows_learn_the_answer_and_start_with_a_token_to_predict_it(published_dataset):
     """SmolLM2 adds no BOS and has a chat template: chat rows learn the assistant turn only,
     and a language row in prompt format starts with <|im_start|>, not with its first word."""
-    from basemodel import load_smollm2_tokenizer
-    from train_plugin import Stage, StagedLoRA
-    from train_plugin.formats import IGNORE_INDEX
+    from mnemophrase.basemodel import load_smollm2_tokenizer
+    from mnemophrase.train_plugin import Stage, StagedLoRA
+    from mnemophrase.train_plugin.formats import IGNORE_INDEX
 
     tok = load_smollm2_tokenizer()
     for fmt, stage in (("chat", "mnemo"), ("chat", "language"), ("prompt", "language")):

@@ -10,8 +10,8 @@ from safetensors.torch import load_file
 from train_fixtures import TINY_LORA, tiny_model
 from transformers import Trainer, TrainingArguments
 
-from train_plugin import StagedLoRA, StagePluginError
-from train_plugin.adapters import active_adapters, adapter_parameters
+from mnemophrase.train_plugin import StagedLoRA, StagePluginError
+from mnemophrase.train_plugin.adapters import active_adapters, adapter_parameters
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 

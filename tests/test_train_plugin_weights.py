@@ -6,7 +6,7 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from train_plugin import (
+from mnemophrase.train_plugin import (
     StagedLoRA,
     StagePluginError,
     adapter_weights,

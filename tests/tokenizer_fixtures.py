@@ -2,7 +2,7 @@
 background word lists, a trained tokenizer, and a SmolLM2-shaped base tokenizer built here.
 
 The build is made by `corpusgen build` (through click's CliRunner) once per session, the
-tokenizer by `tokenizer.train.train_tokenizer`; the tests read the published folder like an
+tokenizer by `mnemophrase.tokenizer.train.train_tokenizer`; the tests read the published folder like an
 outside user would. The base tokenizer is a byte-level BPE with SmolLM2's pipeline (ByteLevel
 pre-tokenizer without a prefix space, ByteLevel decoder, its special tokens and a ChatML chat
 template) trained on the build's text and some code: the same kind of tokenizer, small and
@@ -34,7 +34,7 @@ _cache: dict[str, Path] = {}
 
 
 def corpusgen(*args):
-    from mnemo_cli import main
+    from mnemophrase.cli import main
 
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
@@ -73,7 +73,7 @@ def word_lists(tmp_path_factory, size: int = BACKGROUND * 4) -> dict[str, Path]:
 def trained_build(tmp_path_factory) -> Path:
     """A copy of the small build with a unigram tokenizer and background lists."""
     if "trained" not in _cache:
-        from tokenizer.train import train_tokenizer
+        from mnemophrase.tokenizer.train import train_tokenizer
 
         src = small_build(tmp_path_factory)
         out = tmp_path_factory.mktemp("tokenizer-trained") / "small"

@@ -21,9 +21,9 @@ import torch.distributed as dist
 sys.path.insert(0, str(Path(__file__).parent))
 from train_fixtures import TINY_LORA, tiny_model
 
-from basemodel import char_tokenizer
-from train_plugin import StagedLoRA
-from train_plugin.models import dataset_texts
+from mnemophrase.basemodel import char_tokenizer
+from mnemophrase.train_plugin import StagedLoRA
+from mnemophrase.train_plugin.models import dataset_texts
 
 ROWS = 40  # per stage: with 2 ranks x batch 4, 5 steps per stage
 BATCH = 4

@@ -24,15 +24,15 @@ def published_dataset(small_build) -> Path:
 @pytest.fixture(scope="session")
 def dataset_tokenizer(published_dataset):
     """A character tokenizer over the dataset's text (nothing downloaded)."""
-    from basemodel import char_tokenizer
-    from train_plugin.models import dataset_texts
+    from mnemophrase.basemodel import char_tokenizer
+    from mnemophrase.train_plugin.models import dataset_texts
 
     return char_tokenizer(dataset_texts(published_dataset))
 
 
 def tiny_model(tokenizer, seed: int = 0):
     """The same random tiny Llama for the same seed: runs compared in a test start equal."""
-    from basemodel import tiny_llama
+    from mnemophrase.basemodel import tiny_llama
 
     return tiny_llama(len(tokenizer), seed=seed)
 

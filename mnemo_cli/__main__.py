@@ -1,5 +1,0 @@
-"""`python -m mnemo_cli`, the same as the `corpusgen` command."""
-
-from mnemo_cli import main
-
-main()

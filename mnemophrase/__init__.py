@@ -1,0 +1,1 @@
+"""mnemo-phrase: corpusgen, tokenizer, train_plugin, basemodel and the command line."""

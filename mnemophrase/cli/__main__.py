@@ -1,0 +1,5 @@
+"""`python -m mnemophrase.cli`, the same as the `corpusgen` command."""
+
+from mnemophrase.cli import main
+
+main()
