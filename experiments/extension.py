@@ -19,8 +19,8 @@ from pathlib import Path
 from .data import GLOSS_SETS, Data
 
 # piece means as input rows, drawn output rows: the one initialisation that reads a hyperword
-# through its pieces and leaves ordinary text's loss alone (mnemophrase/tokenizer/init_embeddings.py;
-# bench_tokenizer measures all three)
+# through its pieces and leaves ordinary text's loss alone
+# (mnemophrase/tokenizer/init_embeddings.py; bench_tokenizer measures all three)
 INIT = "mean-untied"
 
 

@@ -77,7 +77,8 @@ def test_import_is_light():
     import sys
 
     code = (
-        "import mnemophrase.basemodel, sys; print([m for m in ('torch', 'transformers') if m in sys.modules])"
+        "import mnemophrase.basemodel, sys; "
+        "print([m for m in ('torch', 'transformers') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -88,7 +88,8 @@ def test_a_failed_url_build_leaves_nothing_it_wrote(tmp_path, store, monkeypatch
     def fail(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(mnemophrase.corpusgen.build.run, "_seal", fail)  # after every shard is uploaded
+    # after every shard is uploaded
+    monkeypatch.setattr(mnemophrase.corpusgen.build.run, "_seal", fail)
     result = build(f"memory://{store}/out")
     assert result.exit_code == 1 and "No space left" in result.stderr
     assert not MEMORY.exists(f"{store}/out")

@@ -150,12 +150,13 @@ LANGUAGE = Pseudo()
 
 @pytest.fixture
 def pseudo_language(tmp_path, monkeypatch):
-    """A plug-in folder `zz/` outside the package, put on mnemophrase.corpusgen.lang's search path, and
-    a lexicon folder holding the shipped files plus zz.tsv."""
+    """A plug-in folder `zz/` outside the package, put on mnemophrase.corpusgen.lang's search path,
+    and a lexicon folder holding the shipped files plus zz.tsv."""
     plugins = tmp_path / "plugins"
     (plugins / "zz").mkdir(parents=True)
     (plugins / "zz" / "__init__.py").write_text(PSEUDO, encoding="utf-8")
-    monkeypatch.setattr(mnemophrase.corpusgen.lang, "__path__", [*mnemophrase.corpusgen.lang.__path__, str(plugins)])
+    monkeypatch.setattr(mnemophrase.corpusgen.lang, "__path__",
+                        [*mnemophrase.corpusgen.lang.__path__, str(plugins)])
     available_languages.cache_clear()
     get_language.cache_clear()
     lexicons = tmp_path / "lex"
@@ -196,7 +197,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def test_no_module_outside_the_plugins_names_a_language_code():
     """A string constant in code (not a docstring) equal to a language code, outside
-    mnemophrase/corpusgen/lang/<code>/, is the core knowing a language it should ask a plug-in about."""
+    mnemophrase/corpusgen/lang/<code>/, is the core knowing a language it should ask a plug-in
+    about."""
     offenders = []
     for path in sorted((ROOT / "mnemophrase" / "corpusgen").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()

@@ -1,5 +1,5 @@
-"""A new output format is one row of `mnemophrase.corpusgen.output.kinds.KINDS`: with a third kind added
-there and nowhere else, a build writes it for every stage and split, names its shards and
+"""A new output format is one row of `mnemophrase.corpusgen.output.kinds.KINDS`: with a third kind
+added there and nowhere else, a build writes it for every stage and split, names its shards and
 records them in stats.json, and leaves the other files as they were."""
 
 from __future__ import annotations

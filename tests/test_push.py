@@ -320,7 +320,8 @@ def test_create_commit_receives_exactly_the_files_in_one_commit(copy, monkeypatc
 
     assert res.code == 0, res.all
     assert CANARY not in res.all
-    assert "upload_folder" not in calls  # one atomic commit, see mnemophrase/corpusgen/push/upload.py
+    # one atomic commit, see mnemophrase/corpusgen/push/upload.py
+    assert "upload_folder" not in calls
     (api, args, kwargs), = calls["create_commit"]
     assert api.token == CANARY and args[0] == "alice/mnemo"
     assert kwargs["repo_type"] == "dataset" and kwargs["revision"] == "exp"

@@ -2,8 +2,8 @@
 background word lists, a trained tokenizer, and a SmolLM2-shaped base tokenizer built here.
 
 The build is made by `corpusgen build` (through click's CliRunner) once per session, the
-tokenizer by `mnemophrase.tokenizer.train.train_tokenizer`; the tests read the published folder like an
-outside user would. The base tokenizer is a byte-level BPE with SmolLM2's pipeline (ByteLevel
+tokenizer by `mnemophrase.tokenizer.train.train_tokenizer`; the tests read the published folder like
+an outside user would. The base tokenizer is a byte-level BPE with SmolLM2's pipeline (ByteLevel
 pre-tokenizer without a prefix space, ByteLevel decoder, its special tokens and a ChatML chat
 template) trained on the build's text and some code: the same kind of tokenizer, small and
 fast. The real SmolLM2 tokenizer is used by the tests marked slow.

@@ -16,8 +16,8 @@ import click
 
 from mnemophrase.cli.base import BUILD_DIR, SEED_MAX, Failure
 
-# the library's choices (mnemophrase.tokenizer.train, .splitters, .init_embeddings), said here so that
-# parsing needs no import; tests/test_cli.py holds them equal
+# the library's choices (mnemophrase.tokenizer.train, .splitters, .init_embeddings), said here so
+# that parsing needs no import; tests/test_cli.py holds them equal
 MODEL_TYPES = ("unigram", "bpe")
 SPLITTERS = ("bpe", "morfessor", "none")
 INITS = ("mean", "mean-resizing", "mean-untied")

@@ -1,5 +1,5 @@
-"""DIR/tokenizer/ claimed the way a build claims its folder (mnemophrase.corpusgen.output.Output): a lock
-beside it, the tokenizer written into `DIR/.tokenizer.tmp-PID` and swapped in whole. What a
+"""DIR/tokenizer/ claimed the way a build claims its folder (mnemophrase.corpusgen.output.Output): a
+lock beside it, the tokenizer written into `DIR/.tokenizer.tmp-PID` and swapped in whole. What a
 killed training left (its temporary folder) is removed by the next one, and a folder holding
 anything this package did not write is never replaced."""
 

@@ -332,7 +332,8 @@ class StagedLoRA:
 
     def steps(self, model, optimizer, *, batch_size: int, grad_accum: int = 1, device=None,
               resume_from: str | Path | None = None):
-        """Iterate optimizer steps for a plain PyTorch loop (see mnemophrase.train_plugin.loop.Stepper)."""
+        """Iterate optimizer steps for a plain PyTorch loop (see
+        mnemophrase.train_plugin.loop.Stepper)."""
         from .loop import Stepper
 
         try:

@@ -43,8 +43,8 @@ class BuildOptions:
     min_occurrences: int | None = None
     # mnemo rows per scene, each a different gloss of the same hyperword
     glosses_per_scene: int = 1
-    # the language stage from ordinary text (mnemophrase.corpusgen.build.language_data): a local file or a Hub
-    # dataset id, with the dataset's configuration and split
+    # the language stage from ordinary text (mnemophrase.corpusgen.build.language_data): a local
+    # file or a Hub dataset id, with the dataset's configuration and split
     language_data: str | None = None
     language_config: str | None = None
     language_split: str = "train"

@@ -198,8 +198,8 @@ def _write_with(tables, drawer, options, files, scratch, progress, engine, plan,
     # no bar, no reports: on Ray the reports need a queue actor, seconds to start
     advance = bar.advance if bar.enabled else None
     # slow imports, made in a thread: datasets for the Arrow streams' schema while the keys
-    # are drawn (only until the cache holds the schema, see mnemophrase.corpusgen.output.hf_arrow), then the
-    # card's library while the shards are written, so that the build's end does not wait
+    # are drawn (only until the cache holds the schema, see mnemophrase.corpusgen.output.hf_arrow),
+    # then the card's library while the shards are written, so that the build's end does not wait
     importer = ThreadPoolExecutor(1)
     try:
         engine.start(context, scratch)

@@ -3,7 +3,8 @@ and its arguments, so that any engine (this process, a process pool, a Ray clust
 run them in any order, or run one twice, and write the same bytes:
 
 - `shard_keys(s)`: the keys of shard s's planned draws, cut into buckets;
-- `bucket_repeats` (in mnemophrase.corpusgen.build.uniqueness): one bucket's repeats, over every shard;
+- `bucket_repeats` (in mnemophrase.corpusgen.build.uniqueness): one bucket's repeats, over
+  every shard;
 - `write_shard(work)`: realise the shard's kept scenes and write its files.
 
 What every task needs (the drawer with its grammar tables, the options, the shard plan)

@@ -1,8 +1,8 @@
 """`corpusgen check DIR`: verify a build without the code that made it.
 
-First its integrity (`mnemophrase.corpusgen.check.integrity`): every file is the one the build recorded in
-stats.json, by size and sha256, and every split holds the rows it records — a file cut short
-or swapped is named by its path before anything parses it. Then its content: the published
+First its integrity (`mnemophrase.corpusgen.check.integrity`): every file is the one the build
+recorded in stats.json, by size and sha256, and every split holds the rows it records — a file cut
+short or swapped is named by its path before anything parses it. Then its content: the published
 Parquet files have the published schema, the gold offsets cut the hyperword into its parts,
 splits are disjoint by hyperword (across stages too), no hyperword repeats, and — through each
 language's plug-in — every gloss and sentence names each of its constituent concepts by

@@ -1,9 +1,10 @@
 """Scene plans and the grammar tables the generator draws from.
 
 A *plan* is a set of slots (`element`, `feeling`, `quality`, `light`...) that every requested
-language can realise both as a gloss and as a sentence; frames in `mnemophrase/corpusgen/lang/<code>/`
-decide which plans exist. For each plan and slot we keep the pool of concepts whose every
-form the plan's frames ask for exists in every language, so drawing never meets a gap.
+language can realise both as a gloss and as a sentence; frames in
+`mnemophrase/corpusgen/lang/<code>/` decide which plans exist. For each plan and slot we keep the
+pool of concepts whose every form the plan's frames ask for exists in every language, so drawing
+never meets a gap.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Language plug-ins.
 
 Each sub-package `mnemophrase.corpusgen.lang.<code>` exposes `LANGUAGE`, an instance of
-`mnemophrase.corpusgen.lang.base.Language`. The registry finds them by walking this package, so the core
-never names a language: adding one is a lexicon file plus one folder here (the wheel finds
+`mnemophrase.corpusgen.lang.base.Language`. The registry finds them by walking this package, so the
+core never names a language: adding one is a lexicon file plus one folder here (the wheel finds
 the folder by package discovery).
 """
 

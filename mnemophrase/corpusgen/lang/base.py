@@ -1,13 +1,13 @@
 """What a language plug-in provides to the core and to the other parts.
 
-A language is one folder `mnemophrase/corpusgen/lang/<code>/` whose `__init__.py` defines `LANGUAGE`, an
-instance of a `Language` subclass, plus one lexicon file `mnemophrase/lexicons/<code>.tsv`; nothing else
-in the project names it. The generator asks a language: is this lexicon word acceptable
-(script, dictionary), what are the inflected forms of every word (computed once, at load
-time, into arrays the generator gathers from), and which frames realise a scene as a gloss
-or a sentence. `corpusgen check` and the experiment ask which words a text names (by lemma);
-the tokenizer asks for the language's script and its frequency-ranked words; the build
-records the versions of the libraries it declares, which also key the forms cache.
+A language is one folder `mnemophrase/corpusgen/lang/<code>/` whose `__init__.py` defines
+`LANGUAGE`, an instance of a `Language` subclass, plus one lexicon file
+`mnemophrase/lexicons/<code>.tsv`; nothing else in the project names it. The generator asks a
+language: is this lexicon word acceptable (script, dictionary), what are the inflected forms of
+every word (computed once, at load time, into arrays the generator gathers from), and which frames
+realise a scene as a gloss or a sentence. `corpusgen check` and the experiment ask which words a
+text names (by lemma); the tokenizer asks for the language's script and its frequency-ranked words;
+the build records the versions of the libraries it declares, which also key the forms cache.
 """
 
 from __future__ import annotations

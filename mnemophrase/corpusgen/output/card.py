@@ -144,8 +144,8 @@ def _examples(shard, per_stage: int = 3) -> str:
 # (mnemophrase.corpusgen.push puts it in the card it sends; the folder itself is never changed)
 LOCAL_SOURCE = "path/to/this/folder"
 # the column TRL's SFTTrainer is given for every stage: one format, the chat the training
-# plugin also uses by default (mnemophrase.train_plugin.formats). Given every column, TRL reads the rows
-# as prompt-completion because of `prompt` and as conversational because of `messages`, and
+# plugin also uses by default (mnemophrase.train_plugin.formats). Given every column, TRL reads the
+# rows as prompt-completion because of `prompt` and as conversational because of `messages`, and
 # adds no end of sequence: the model never learns to stop.
 TRL_COLUMNS = ["messages"]
 

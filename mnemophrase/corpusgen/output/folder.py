@@ -31,7 +31,8 @@ from mnemophrase.corpusgen.errors import CorpusgenError
 BUILD_ENTRIES = frozenset({CARD, STATS, DATA_DIR, ARROW_DIR, TOKENIZER_DIR, ".gitattributes"})
 
 # What a tokenizer training into a build leaves beside DIR/tokenizer while it runs (see
-# mnemophrase.tokenizer.train): corpusgen's own, so a build --overwrite may replace a folder holding them.
+# mnemophrase.tokenizer.train): corpusgen's own, so a build --overwrite may replace a folder
+# holding them.
 _CLAIM_LEFTOVER = re.compile(r"\.tokenizer\.(tmp-\d+|old-\d+|lock)")
 
 _AT_FDCWD = -100
