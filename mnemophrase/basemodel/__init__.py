@@ -5,7 +5,8 @@
     model = tiny_llama(len(tok), seed=0)        # a random Llama small enough for tests
 
 Shared by the tokenizer and the training plugin, so neither reaches into the other.
-`import basemodel` stays light: torch and transformers load when a loader is first called.
+`import mnemophrase.basemodel` stays light: torch and transformers load when a loader is first
+called.
 """
 
 from __future__ import annotations
@@ -36,4 +37,4 @@ def __getattr__(name: str):
     if name in _LAZY:
         return lazy_attribute(globals(), __name__, _LAZY, name, BaseModelError,
                               light=frozenset({".cache", ".smollm2_tokenizer"}))
-    raise AttributeError(f"module 'basemodel' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,8 +6,8 @@
     staged.attach(trainer)                  # HF Trainer / TRL SFTTrainer
     for step in staged.steps(model, opt, batch_size=8): ...   # or a plain loop
 
-`import train_plugin` stays light: torch, transformers, peft and datasets load only when a
-name that needs them is first used.
+`import mnemophrase.train_plugin` stays light: torch, transformers, peft and datasets load only when
+a name that needs them is first used.
 """
 
 from __future__ import annotations
@@ -46,4 +46,4 @@ __all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError",
 def __getattr__(name: str):
     if name in _LAZY:
         return lazy_attribute(globals(), __name__, _LAZY, name, StagePluginError)
-    raise AttributeError(f"module 'train_plugin' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ from .batching import BatchPlan
 from .errors import StagePluginError
 from .lr import make_stage_scheduler, shape_from_trainer
 
-log = logging.getLogger("train_plugin")
+log = logging.getLogger("mnemophrase.train_plugin")
 
 
 class StageCallback(TrainerCallback):

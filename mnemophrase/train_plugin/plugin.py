@@ -41,7 +41,7 @@ from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection
 from .source import dataset_folder
 from .weights import reset_adapter_weights
 
-log = logging.getLogger("train_plugin")
+log = logging.getLogger("mnemophrase.train_plugin")
 
 
 class StagedLoRA:

@@ -231,7 +231,8 @@ def _card_header(card: Path) -> dict:
     end = text.find("\n---", 3)
     if end < 0:
         raise StagePluginError(f"{card}:1: YAML header is not closed with ---")
-    import yaml  # datasets depends on PyYAML; imported here to keep `import train_plugin` light
+    # datasets depends on PyYAML; imported here to keep `import mnemophrase.train_plugin` light
+    import yaml
 
     try:
         data = yaml.safe_load(text[3:end])
