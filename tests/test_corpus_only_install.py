@@ -1,6 +1,7 @@
 """The corpus-only install the README promises: the project installed without extras into a
-clean virtual environment (no torch) builds, checks, trains the tokenizer and scores it,
-SmolLM2's tokenizer included. Slow: the install alone takes about a minute."""
+clean virtual environment (no torch) installs one import package, builds, checks, trains the
+tokenizer and scores it, SmolLM2's tokenizer included. Slow: the install alone takes about a
+minute."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ def test_corpus_only_install_builds_checks_trains_and_scores_the_tokenizer(tmp_p
     python, corpusgen = venv / "bin" / "python", venv / "bin" / "corpusgen"
     absent = _run([python, "-c", "import importlib.util as u; print(u.find_spec('torch'))"], env)
     assert absent.stdout.strip() == "None", "the install without extras brought torch"
+    # what the install put in site-packages: one import package, nothing beside it
+    top_level = ("from importlib import metadata; print(sorted({f.parts[0] for f in "
+                 "metadata.files('mnemo-corpus') if f.parts[0] != '..' "
+                 "and not f.parts[0].endswith('.dist-info')}))")
+    installed = _run([python, "-c", top_level], env)
+    assert installed.stdout.strip() == "['mnemophrase']", installed.stdout
 
     out = tmp_path / "mnemo"
     _run([corpusgen, "build", "--langs", "ru,en,th", "--n", 3000, "--out", out, "--quiet"], env)
