@@ -52,11 +52,12 @@ def test_corpus_only_install_builds_checks_trains_and_scores_the_tokenizer(tmp_p
     python, corpusgen = venv / "bin" / "python", venv / "bin" / "corpusgen"
     absent = _run([python, "-c", "import importlib.util as u; print(u.find_spec('torch'))"], env)
     assert absent.stdout.strip() == "None", "the install without extras brought torch"
-    # what the install put in site-packages: one import package, nothing beside it
+    # what the install put in site-packages: one import package, nothing beside it (-I: not
+    # the metadata of an egg-info in the current folder, a checkout's editable install)
     top_level = ("from importlib import metadata; print(sorted({f.parts[0] for f in "
                  "metadata.files('mnemo-corpus') if f.parts[0] != '..' "
                  "and not f.parts[0].endswith('.dist-info')}))")
-    installed = _run([python, "-c", top_level], env)
+    installed = _run([python, "-I", "-c", top_level], env)
     assert installed.stdout.strip() == "['mnemophrase']", installed.stdout
 
     out = tmp_path / "mnemo"
