@@ -97,13 +97,21 @@ class BaseAnswers:
 def settings_key(args, sizes, data_summary) -> Callable[[Unit], str]:
     """A unit's key: it changes whenever anything that shapes that unit's result changes (the
     language stage's length only shapes the units that train one, so a run that adds a
-    shorter language stage reuses the base model's and the core's units)."""
+    shorter language stage reuses the base model's and the core's units). Where the folders
+    are is left out, so a copied or moved run is reused; the ordinary text counts by its
+    content, not its path."""
+    data = {k: v for k, v in data_summary.items() if k != "train_build"}
+    data["sets"] = {name: {k: v for k, v in s.items() if k != "source"}
+                    for name, s in data_summary["sets"].items()}
+    if args.language_data is not None:
+        data["language_data"] = hashlib.sha256(args.language_data.read_bytes()).hexdigest()
+
     def key(unit: Unit) -> str:
         shaping = asdict(sizes)
         if shaping["language_rows"] is None or not unit.trains_language:
             del shaping["language_rows"]
         blob = json.dumps({"sizes": shaping, "quick": args.quick, "dtype": args.dtype,
-                           "langs": args.langs, "data": data_summary,
+                           "langs": args.langs, "data": data,
                            "measures": MEASURES_VERSION}, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
     return key
