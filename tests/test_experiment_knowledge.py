@@ -189,10 +189,10 @@ def test_min_occurrences_reaches_the_training_build(tmp_path):
 def test_the_experiments_batched_choice_scores_equal_forced_choices_own(candidates):
     """The experiment scores the candidates batched and flattened (Evaluator.losses); a user
     scores them one row at a time (gloss_nll): the same sums, so the same choice."""
-    from basemodel import char_tokenizer, tiny_llama
     from experiments.knowledge import gloss_nll
     from experiments.measure import CHOICE, Evaluator
     from experiments.units import NONE
+    from mnemophrase.basemodel import char_tokenizer, tiny_llama
 
     cands = candidates[1][: 8 * (K + 1)]
     texts = [m["content"] for c in cands for m in c["messages"]]
