@@ -211,7 +211,7 @@ def _run_arm(ctx, unit: Unit, ev, log) -> dict:
     arm = ARMS[unit.name]
     run = Run(ctx.base, ctx.tokenizer, ctx.data.train_build, ctx.sizes, stages=arm.stages,
               fmt=arm.format, seed=unit.seed, device=ctx.device, regime=arm.regime,
-              replay=arm.replay, keep_core=arm.keep_core, core_dropout=arm.core_dropout)
+              protection=arm.protection)
     points, t = [], time.time()
     if arm.root is not None:
         run.load_first_stage(ctx.root_folder(arm.root, arm.format, unit.seed))
