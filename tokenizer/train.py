@@ -154,10 +154,11 @@ def _train_into(work: Path, text: BuildText, vocab_size: int, model_type: str,
     say(quiet, f"training {model_type} on {len(counts):,} word types ...")
     # hard_vocab_limit off: a small build may support fewer pieces than asked for; the
     # real size is recorded below instead of failing the whole build
-    model = train_sentencepiece(counts, work / "tokenizer", vocab_size, model_type,
+    prefix = work / Path(MODEL_FILE).stem  # SentencePiece writes PREFIX.model, PREFIX.vocab
+    model = train_sentencepiece(counts, prefix, vocab_size, model_type,
                                 threads=threads, hard_vocab_limit=False)
     model.rename(work / MODEL_FILE)
-    (work / "tokenizer.vocab").unlink(missing_ok=True)
+    prefix.with_suffix(".vocab").unlink(missing_ok=True)
     for leftover in work.glob("splitter-*"):
         leftover.unlink()
     from .export import export_transformers, verify_export

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from corpusgen.contract import ARROW_DIR, CARD, STATS
 from corpusgen.contract import STAGES as DEFAULT_STAGE_ORDER  # curriculum order
 
 from .errors import StagePluginError
@@ -171,7 +172,7 @@ def read_stage_order(source: str | Path) -> list[str]:
     root = dataset_folder(source)
     if not root.is_dir():
         raise StagePluginError(f"{root}: no such dataset folder")
-    stats = root / "stats.json"
+    stats = root / STATS
     if stats.is_file():
         try:
             order = json.loads(stats.read_text(encoding="utf-8")).get("stage_order")
@@ -179,7 +180,7 @@ def read_stage_order(source: str | Path) -> list[str]:
             raise StagePluginError(f"{stats}:{e.lineno}: not valid JSON ({e.msg})") from None
         if order:
             return [str(s) for s in order]
-    header = _card_header(root / "README.md")
+    header = _card_header(root / CARD)
     if header.get("stage_order"):
         return [str(s) for s in header["stage_order"]]
     configs = [c.get("config_name") for c in header.get("configs", []) if isinstance(c, dict)]
@@ -187,7 +188,7 @@ def read_stage_order(source: str | Path) -> list[str]:
         # a card without stage_order still lists its configs; keep the curriculum order we know
         known = [s for s in DEFAULT_STAGE_ORDER if s in configs]
         return known + [c for c in configs if c not in known]
-    arrow = root / "arrow"
+    arrow = root / ARROW_DIR
     if arrow.is_dir():
         found = sorted(p.name for p in arrow.iterdir() if p.is_dir())
         known = [s for s in DEFAULT_STAGE_ORDER if s in found]
