@@ -37,7 +37,8 @@ def parse_args(argv):
     p.add_argument("--language-data", type=Path, default=DEFAULT_LANGUAGE_DATA,
                    help="ordinary text the generator did not write: .txt (a text a line), "
                         ".jsonl or .parquet with a `text` field")
-    for name, kind in (("scenes", int), ("rows", int), ("batch-size", int), ("lr", float),
+    for name, kind in (("scenes", int), ("rows", int), ("language-rows", int),
+                       ("batch-size", int), ("lr", float),
                        ("rank", int), ("lora-layers", int), ("eval-rows", int),
                        ("recall-rows", int), ("concepts", int), ("distractors", int),
                        ("choice-rows", int), ("min-occurrences", int),
@@ -91,9 +92,9 @@ def parse_args(argv):
 def _sizes(p, args):
     """The run's Sizes: --quick's or the full run's, with the options given on top."""
     sizes = quick_sizes() if args.quick else full_sizes()
-    for name in ("scenes", "rows", "batch_size", "lr", "rank", "lora_layers", "eval_rows",
-                 "recall_rows", "concepts", "distractors", "choice_rows", "min_occurrences",
-                 "max_new_tokens", "max_length", "bootstrap"):
+    for name in ("scenes", "rows", "language_rows", "batch_size", "lr", "rank", "lora_layers",
+                 "eval_rows", "recall_rows", "concepts", "distractors", "choice_rows",
+                 "min_occurrences", "max_new_tokens", "max_length", "bootstrap"):
         value = getattr(args, name)
         if value is None:
             continue
@@ -122,6 +123,8 @@ def _size_rules(sizes) -> list[tuple[bool, str]]:
     return [
         (sizes.rows % sizes.batch_size != 0,
          "--rows must be a multiple of --batch-size (equal steps in every arm)"),
+        ((sizes.language_rows or 0) % sizes.batch_size != 0,
+         "--language-rows must be a multiple of --batch-size"),
         (sizes.choice_rows > sizes.recall_rows,
          "--choice-rows cannot exceed --recall-rows (the choice reads recall's rows)"),
         (sizes.concepts is not None and sizes.concepts < 10,

@@ -76,6 +76,9 @@ class Sizes:
 
     scenes: int = 4000
     rows: int = 1024  # trained rows per stage
+    # the language stage's rows when they differ from `rows` (None: `rows`): a language
+    # stage shorter than a long mnemo stage keeps a run affordable on a CPU
+    language_rows: int | None = None
     batch_size: int = 16  # rows per optimizer step
     grad_accum: int = 2  # micro-batches per step: shorter flattened rows, cheaper attention
     lr: float = 2e-3
@@ -102,6 +105,10 @@ class Sizes:
     eval_batch: int = 32  # rows per decoding batch
     eval_tokens: int = 384  # tokens per flattened loss batch (attention is dense over it)
     extra: dict = field(default_factory=dict)
+
+    def stage_rows(self, stage: str) -> int:
+        """Rows trained in `stage`."""
+        return self.language_rows or self.rows if stage == "language" else self.rows
 
 
 def full_sizes() -> Sizes:

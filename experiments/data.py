@@ -138,15 +138,19 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     data = Data(train_dir, languages, held, full_lex)
 
     n = sizes.rows
+    # the evaluation sets leave out the first max(--rows, --language-rows) language rows, so
+    # a run with a shorter language stage measures on the same sets as one without it
+    n_language = max(n, sizes.stage_rows("language"))
     mnemo = _split_rows(train_dir, "mnemo")
     language = _split_rows(train_dir, "language")
     bridge = _split_rows(train_dir, "bridge")
-    for name, split in (("mnemo", mnemo), ("language", language), ("bridge", bridge)):
-        if len(split["train"]) < n:
+    for name, split, k in (("mnemo", mnemo, n), ("language", language, n_language),
+                           ("bridge", bridge, n)):
+        if len(split["train"]) < k:
             raise DataProblem(f"the {name} train split has {len(split['train'])} rows; "
-                              f"{n} are trained: raise --scenes")
+                              f"{k} are trained: raise --scenes")
     trained_pairs = set().union(*(_pairs(r) for r in mnemo["train"][:n] + bridge["train"][:n]))
-    trained_text = {r["text"] for r in language["train"][:n]} | {
+    trained_text = {r["text"] for r in language["train"][:n_language]} | {
         r["sentence"] for r in mnemo["train"][:n] + bridge["train"][:n]}
     trained_hyperwords = {r["hyperword"] for r in mnemo["train"][:n]}
     pool = mnemo["train"][n:] + mnemo.get("validation", []) + mnemo.get("test", [])

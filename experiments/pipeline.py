@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .data import add_base_samples, prepare
 from .extension import train_build_tokenizer
 from .measure import MEASURES_VERSION
 from .runner import run_units
-from .units import Context, plan_units
+from .units import Context, Unit, plan_units
 
 
 def load_base(quick: bool, data, device: str, dtype: str):
@@ -93,12 +94,27 @@ class BaseAnswers:
                         device=self.device)
 
 
-def settings_key(args, sizes, data_summary) -> str:
-    """Changes whenever anything that shapes a unit's result changes."""
-    blob = json.dumps({"sizes": asdict(sizes), "quick": args.quick, "dtype": args.dtype,
-                       "langs": args.langs, "data": data_summary,
-                       "measures": MEASURES_VERSION}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def settings_key(args, sizes, data_summary) -> Callable[[Unit], str]:
+    """A unit's key: it changes whenever anything that shapes that unit's result changes (the
+    language stage's length only shapes the units that train one, so a run that adds a
+    shorter language stage reuses the base model's and the core's units). Where the folders
+    are is left out, so a copied or moved run is reused; the ordinary text counts by its
+    content, not its path."""
+    data = {k: v for k, v in data_summary.items() if k != "train_build"}
+    data["sets"] = {name: {k: v for k, v in s.items() if k != "source"}
+                    for name, s in data_summary["sets"].items()}
+    if args.language_data is not None:
+        data["language_data"] = hashlib.sha256(args.language_data.read_bytes()).hexdigest()
+
+    def key(unit: Unit) -> str:
+        shaping = asdict(sizes)
+        if shaping["language_rows"] is None or not unit.trains_language:
+            del shaping["language_rows"]
+        blob = json.dumps({"sizes": shaping, "quick": args.quick, "dtype": args.dtype,
+                           "langs": args.langs, "data": data,
+                           "measures": MEASURES_VERSION}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return key
 
 
 def run_experiment(args, sizes, command: str, started: float) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -114,14 +115,14 @@ class Schedule:
         self.took.setdefault(unit.kind, []).append(seconds)
 
 
-def run_units(units: list[Unit], make_context, args: tuple, *, out: Path, key: str,
-              workers: int, threads: int, log, deadline: float | None = None
-              ) -> tuple[dict[str, dict], list[str]]:
+def run_units(units: list[Unit], make_context, args: tuple, *, out: Path,
+              key: Callable[[Unit], str], workers: int, threads: int, log,
+              deadline: float | None = None) -> tuple[dict[str, dict], list[str]]:
     """Every unit's result by id, and the ids skipped for time; `make_context(*args)` builds
     a worker's Context; `deadline` is a time.time() value (see Schedule)."""
     results: dict[str, dict] = {}
     for u in units:
-        stored = _stored(out, u, key)
+        stored = _stored(out, u, key(u))
         if stored is not None:
             results[u.id] = stored
     if results:
@@ -131,7 +132,7 @@ def run_units(units: list[Unit], make_context, args: tuple, *, out: Path, key: s
     def finish(unit: Unit, result: dict, seconds: float) -> None:
         schedule.done(unit, seconds)
         result["wall_seconds"] = round(seconds, 1)
-        _store(out, unit, key, result)
+        _store(out, unit, key(unit), result)
         results[unit.id] = result
         log(f"done {unit.id} in {seconds / 60:.1f} min ({len(results)}/{len(units)})")
 

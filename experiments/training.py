@@ -42,8 +42,9 @@ class Run:
         from train_plugin import Stage, StagedLoRA, StageSchedule
 
         data = data or {}  # stage -> its own rows (default: the stage of `source`)
-        schedule = StageSchedule(tuple(Stage(s, rows=sizes.rows, lr=sizes.lr, data=data.get(s))
-                                       for s in stages), regime=regime, seed=seed)
+        schedule = StageSchedule(tuple(Stage(s, rows=sizes.stage_rows(s), lr=sizes.lr,
+                                             data=data.get(s)) for s in stages),
+                                 regime=regime, seed=seed)
         self.staged = StagedLoRA(schedule, tokenizer, source=source,
                                  lora=lora_settings(base, sizes), max_length=sizes.max_length,
                                  lr_shape="constant", warmup=0.0, format=fmt,

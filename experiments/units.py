@@ -52,6 +52,15 @@ class Unit:
             self.kind == "arm" and ARMS[self.name].extended)
 
     @property
+    def trains_language(self) -> bool:
+        """Trains a language stage (its result depends on that stage's length)."""
+        if self.kind == "base":
+            return False
+        if self.kind == "root":
+            return self.name == "language"
+        return "language" in ARMS[self.name].stages
+
+    @property
     def needs(self) -> Unit | None:
         if self.kind != "arm":
             return None
@@ -227,7 +236,7 @@ def _run_arm(ctx, unit: Unit, ev, log) -> dict:
         points.append({"after": "+".join(arm.later_stages), "step": run.plan.total_steps,
                        "measures": measure(ev, run.model, plan, CORE, CORE_ALONE, recall)})
     else:  # mixed: one adapter, measured where the sequential arms end their stages
-        first_end = run.plan.total_steps // len(arm.stages)
+        first_end = ctx.sizes.stage_rows(arm.stages[0]) // ctx.sizes.batch_size
 
         def at_step(n: int) -> None:
             if n == first_end:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,6 +149,21 @@ def test_rerun_reuses_finished_units(quick):
     assert res2["hopes"] == res["hopes"]
 
 
+def test_a_shorter_language_stage_reuses_the_base_and_the_cores(quick, tmp_path):
+    out, _, _ = quick
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = units(copy)
+    proc = run("--quick", "--out", str(copy), "--arms", "formats", "--language-rows", "16")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = units(copy)
+    for kept in ("base-chat", "root-core-chat-s0", "root-core-chat-s1"):
+        assert after[kept] == before[kept], kept  # reused, not trained again
+    steps = before["arm-formats-chat-s0"]["training"]["trained_steps"]
+    assert after["arm-formats-chat-s0"]["training"]["trained_steps"] == steps // 2
+    assert after["root-language-chat-s0"]["training"]["trained_steps"] == steps // 2
+
+
 def test_refuses_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     proc = run("--quick", "--out", str(tmp_path), timeout=60)
@@ -159,6 +175,7 @@ def test_refuses_a_folder_it_did_not_make(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["--arms", "nope"], "--arms"),
     (["--rows", "30", "--batch-size", "8"], "multiple of"),
+    (["--language-rows", "12", "--batch-size", "8"], "multiple of"),
     (["--language-data", "/no/such/file.txt"], "no such file"),
     (["--concepts", "5"], "--concepts"),
     (["--curve", "12", "--rows", "32", "--batch-size", "8"], "--curve"),
