@@ -68,9 +68,9 @@ class Unit:
         return Unit("root", root, self.fmt, self.seed) if root else None
 
     def work(self) -> int:
-        """Rough relative cost, for starting the longest chains of work first: one per stage
-        trained and one per measuring pass, one more for an arm that measures the adapter
-        weights (the 2026-12-06 run: base 5 min, core 14, language 11, combined 23)."""
+        """Rough relative cost (only compared, never read as minutes), for starting the
+        longest chains of work first: one per stage trained and one per measuring pass, one
+        more for an arm that measures the adapter weights."""
         if self.kind == "base":
             return 1
         if self.kind == "root":

@@ -10,8 +10,7 @@ them — HF Trainer, TRL SFTTrainer and a plain loop alike:
   predict a labelled token (or a token the keep_core term compares) onto the vocabulary,
   through transformers' own `logits_to_keep` and `shift_labels`; the loss is the same (the
   same positions, the same mean), the LM head and its backward shrink with the share of
-  unlabelled positions (SmolLM2's shape on chat gloss rows: 114 against 96 real tokens/s,
-  `bench/bench_train.py`'s `stepper` against `stepper-all-logits`).
+  unlabelled positions (bench/README.md measures `stepper` against `stepper-all-logits`).
   The returned logits then cover those positions only. The Trainer paths keep every
   position's logits, since their evaluation and TRL's token-accuracy metric read them.
 """
