@@ -184,3 +184,24 @@ def test_min_occurrences_reaches_the_training_build(tmp_path):
     stats = json.loads((out / "data" / "build-train" / "stats.json").read_text("utf-8"))
     assert stats["exposure"]["balanced"] and stats["exposure"]["mnemo"]["min"] >= 3
     assert "--min-occurrences" in (out / "log.txt").read_text("utf-8")
+
+
+def test_the_experiments_batched_choice_scores_equal_forced_choices_own(candidates):
+    """The experiment scores the candidates batched and flattened (Evaluator.losses); a user
+    scores them one row at a time (gloss_nll): the same sums, so the same choice."""
+    from basemodel import char_tokenizer, tiny_llama
+    from experiments.knowledge import gloss_nll
+    from experiments.measure import CHOICE, Evaluator
+    from experiments.units import NONE
+
+    cands = candidates[1][: 8 * (K + 1)]
+    texts = [m["content"] for c in cands for m in c["messages"]]
+    tok = char_tokenizer(texts, bos=False, chat=True)
+    model = tiny_llama(len(tok), seed=1).eval()
+    data = SimpleNamespace(sets={}, choice_rows=cands)
+    sizes = SimpleNamespace(max_length=None, system=None, eval_tokens=512)
+    ev = Evaluator(tok, data, "chat", sizes, "cpu")
+    batched = ev.losses(model, [(NONE, (CHOICE,))], None)[NONE.name][CHOICE]["nll"]
+    alone = gloss_nll(model, tok, cands)
+    assert np.allclose(batched, alone, rtol=1e-4, atol=1e-3)
+    assert len(set(np.round(alone, 3))) > len(alone) // 2  # real, distinct scores
