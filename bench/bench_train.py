@@ -112,7 +112,7 @@ def model_and_tokenizer(args):
 def staged_run(args, tok, kind: str):
     """The StagedLoRA of one run: the timed stage, after a one-step earlier stage when the
     run protects a core."""
-    from mnemophrase.train_plugin import Stage, StagedLoRA
+    from mnemophrase.train_plugin import Protection, Stage, StagedLoRA
 
     rows = (args.warmup + args.steps) * args.batch_size
     lora = {"r": 4, "lora_alpha": 8} if args.arch == "tiny" else {"r": 16, "lora_alpha": 32}
@@ -120,7 +120,7 @@ def staged_run(args, tok, kind: str):
         core = "language" if args.stage == "mnemo" else "mnemo"
         stages = [Stage(core, rows=args.batch_size), Stage(args.stage, rows=rows)]
         return StagedLoRA(stages, tok, source=args.data, lora=lora, format=args.format,
-                          core=core, replay=0.25, keep_core=1.0), 1
+                          core=core, protection=Protection(replay=0.25, keep_core=1.0)), 1
     return StagedLoRA([Stage(args.stage, rows=rows)], tok, source=args.data, lora=lora,
                       format=args.format, padding_free=kind != "stepper-padded"), 0
 

@@ -48,15 +48,22 @@ def parse(p: OneLineParser, argv=None, positive=("rows", "batch_size")):
         p.error("--lr must be positive")
     if not args.data.is_dir():
         p.error(f"--data {args.data}: no such folder")
-    from mnemophrase.train_plugin import StagePluginError, read_stage_order  # light: no torch yet
-    from mnemophrase.train_plugin.schedule import check_protection
+    from mnemophrase.train_plugin import (  # no torch yet
+        Protection,
+        StagePluginError,
+        read_stage_order,
+    )
 
-    try:  # a wrong folder or option fails here, before a model is loaded
+    try:  # a wrong folder fails here, before a model is loaded
         read_stage_order(args.data)
-        check_protection("--", args.replay, args.keep_core, getattr(args, "core_dropout", None))
     except StagePluginError as e:
-        p.error(str(e).replace("--keep_core", "--keep-core").replace("--core_dropout",
-                                                                       "--core-dropout"))
+        p.error(str(e))
+    try:  # and a protection out of range; its message starts with the option's name
+        args.protection = Protection(replay=args.replay, keep_core=args.keep_core,
+                                     core_dropout=getattr(args, "core_dropout", 0.0))
+    except StagePluginError as e:
+        option, rest = str(e).split(" ", 1)
+        p.error(f"--{option.replace('_', '-')} {rest}")
     return args
 
 

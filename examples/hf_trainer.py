@@ -49,7 +49,7 @@ def main(argv=None) -> int:
         model, tokenizer, lora = model_and_tokenizer(args)
         staged = StagedLoRA.from_dataset(  # mnemo: stages in the card's stage_order
             args.data, tokenizer, regime=args.regime, rows=args.rows, lora=lora,
-            format=args.format, replay=args.replay, keep_core=args.keep_core,
+            format=args.format, protection=args.protection,
             adapters_dir=args.out / "adapters",
             overwrite_adapters=args.overwrite)
         model = staged.wrap(model)  # mnemo: one LoRA adapter per stage

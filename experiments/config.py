@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mnemophrase.train_plugin.protection import Protection
+
 FORMATS = ("prompt", "chat")
 LANGUAGE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # core + w * language
 
@@ -21,9 +23,7 @@ class Arm:
     format: str = "chat"
     regime: str = "sequential"  # sequential | mixed | reverse
     stages: tuple[str, ...] = ("mnemo", "language")
-    replay: float = 0.0
-    keep_core: float = 0.0
-    core_dropout: float = 0.0
+    protection: Protection = field(default_factory=Protection)  # on the stages after the first
     extended: bool = False  # the mnemo stage alone, on the model extended by our tokenizer
 
     @property
@@ -43,12 +43,13 @@ class Arm:
 # The protections' settings are fixed before any run: replay a quarter of each later step's
 # rows, keep_core at weight 1, the core off on a quarter of the later steps.
 REPLAY, KEEP_CORE, CORE_DROPOUT = 0.25, 1.0, 0.25
+COMBINED = Protection(replay=REPLAY, keep_core=KEEP_CORE, core_dropout=CORE_DROPOUT)
 
 # In priority order: a run short of time (--budget-minutes) drops arms from the end.
 ARMS: dict[str, Arm] = {a.name: a for a in (
     Arm("combined", f"formats + replay {REPLAY:g} + keep_core {KEEP_CORE:g} + core dropout "
         f"{CORE_DROPOUT:g} (fixed in advance, not chosen after the results)",
-        replay=REPLAY, keep_core=KEEP_CORE, core_dropout=CORE_DROPOUT),
+        protection=COMBINED),
     Arm("extension", "the mnemo stage on the model extended by the training build's "
         "tokenizer (marked hyperwords, new rows trained), paired with the plain core",
         stages=("mnemo",), extended=True),
@@ -57,11 +58,11 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
         regime="reverse"),
     Arm("mixed", "one adapter, mnemo and language rows interleaved", regime="mixed"),
     Arm("replay", f"formats + replay {REPLAY:g} of each language step from mnemo rows",
-        replay=REPLAY),
+        protection=Protection(replay=REPLAY)),
     Arm("keep_core", f"formats + keep_core {KEEP_CORE:g} (KL to the core alone on mnemo rows)",
-        keep_core=KEEP_CORE),
+        protection=Protection(keep_core=KEEP_CORE)),
     Arm("core_dropout", f"formats + core off on {CORE_DROPOUT:g} of the language steps",
-        core_dropout=CORE_DROPOUT),
+        protection=Protection(core_dropout=CORE_DROPOUT)),
     Arm("bridge", "formats + a bridge stage (hyperword -> sentence) before language",
         stages=("mnemo", "bridge", "language")),
     Arm("plain", "sequential mnemo -> language, prompt rows with a short task marker",

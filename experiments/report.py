@@ -224,6 +224,19 @@ def hopes(res: Results) -> list[dict]:
                     "without a core", res.compare((arm, "core+language"),
                                                   ("reference", "language"), s, "char",
                                                   "ratio"), hi=1.05)
+        core, both, off = (arm, "core"), (arm, "core+language"), (arm, "language")
+        base = (f"base:{a.format}", "none")
+        add(f"{arm}: words to translate, recall minus its control, core+language minus core "
+            "alone >= -0.05", res.corrected_diff(both, core, "recall_translated"), lo=-0.05)
+        add(f"{arm}: words to translate, forced choice of core+language minus core alone "
+            ">= -0.05", res.compare(both, core, "gloss_seen", "choice_translated", "diff"),
+            lo=-0.05)
+        add(f"{arm}: core off, words to translate, recall minus its control, minus the base "
+            "model's within ±0.05", res.corrected_diff(off, base, "recall_translated"),
+            lo=-0.05, hi=0.05)
+        add(f"{arm}: core off, words to translate, forced choice minus the base model's "
+            "within ±0.05", res.compare(off, base, "gloss_seen", "choice_translated", "diff"),
+            lo=-0.05, hi=0.05)
         add(f"{arm}: core off, recall minus the base model's within ±0.05",
             res.compare((arm, "language"), (f"base:{a.format}", "none"), "gloss_seen",
                         "recall", "diff"), lo=-0.05, hi=0.05)

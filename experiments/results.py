@@ -169,6 +169,15 @@ class Results:
             return None
         return estimate([pa, pb], lambda x, y: x - y, draws=self.draws)
 
+    def corrected_diff(self, a: tuple, b: tuple, metric: str):
+        """Paired difference of two (arm, combo) points' recall minus its chance control:
+        (a - a's control) - (b - b's control), on the same rows."""
+        parts = [self.part(*x, "gloss_seen", m) for x in (a, b)
+                 for m in (metric, f"{metric}_control")]
+        if any(p is None for p in parts):
+            return None
+        return estimate(parts, lambda x, xc, y, yc: (x - xc) - (y - yc), draws=self.draws)
+
     def curve_rows(self) -> list[int]:
         """The learning curve's row counts, as measured in every seed's core."""
         counts = None

@@ -14,6 +14,8 @@ import copy
 import time
 from pathlib import Path
 
+from mnemophrase.train_plugin.protection import Protection
+
 LINEAR_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -32,8 +34,8 @@ class Run:
     """One model under training: a StagedLoRA over `stages`, wrapped around a copy of base."""
 
     def __init__(self, base, tokenizer, source: Path, sizes, *, stages: tuple[str, ...],
-                 fmt: str, seed: int, device, regime: str = "sequential", replay: float = 0.0,
-                 keep_core: float = 0.0, core_dropout: float = 0.0,
+                 fmt: str, seed: int, device, regime: str = "sequential",
+                 protection: Protection | None = None,
                  data: dict | None = None, trainable_token_indices=None):
         import torch
 
@@ -45,9 +47,8 @@ class Run:
                                  regime=regime, seed=seed)
         self.staged = StagedLoRA(schedule, tokenizer, source=source,
                                  lora=lora_settings(base, sizes), max_length=sizes.max_length,
-                                 lr_shape="constant", warmup=0.0, format=fmt, replay=replay,
-                                 keep_core=keep_core, core_dropout=core_dropout,
-                                 system=sizes.system,
+                                 lr_shape="constant", warmup=0.0, format=fmt,
+                                 protection=protection, system=sizes.system,
                                  trainable_token_indices=trainable_token_indices)
         torch.manual_seed(seed)  # the same initial adapters in every arm of a seed
         self.model = self.staged.wrap(copy.deepcopy(base)).to(device)

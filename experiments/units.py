@@ -68,9 +68,9 @@ class Unit:
         return Unit("root", root, self.fmt, self.seed) if root else None
 
     def work(self) -> int:
-        """Rough relative cost, for starting the longest chains of work first: one per stage
-        trained and one per measuring pass, one more for an arm that measures the adapter
-        weights (the 2026-12-06 run: base 5 min, core 14, language 11, combined 23)."""
+        """Rough relative cost (only compared, never read as minutes), for starting the
+        longest chains of work first: one per stage trained and one per measuring pass, one
+        more for an arm that measures the adapter weights."""
         if self.kind == "base":
             return 1
         if self.kind == "root":
@@ -220,7 +220,7 @@ def _run_arm(ctx, unit: Unit, ev, log) -> dict:
     arm = ARMS[unit.name]
     run = Run(ctx.base, ctx.tokenizer, ctx.data.train_build, ctx.sizes, stages=arm.stages,
               fmt=arm.format, seed=unit.seed, device=ctx.device, regime=arm.regime,
-              replay=arm.replay, keep_core=arm.keep_core, core_dropout=arm.core_dropout)
+              protection=arm.protection)
     points, t = [], time.time()
     if arm.root is not None:
         run.load_first_stage(ctx.root_folder(arm.root, arm.format, unit.seed))

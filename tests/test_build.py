@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mnemophrase.corpusgen.contract import SCHEMA
+from mnemophrase.corpusgen.contract import SCHEMA, Build
 from mnemophrase.corpusgen.grammar.draw import DrawOptions, SceneDrawer
 from mnemophrase.corpusgen.grammar.scenes import SceneTables
 from mnemophrase.corpusgen.lexicon import load_lexicon
@@ -192,6 +192,33 @@ def test_stats_and_sample_commands(small_build):
     assert result.exit_code == 0
     first = result.stdout.splitlines()[0]
     assert first.startswith("[ru] ") and first.count("|") >= 2
+
+
+def test_a_part_adds_to_a_finished_builds_stats_through_the_contract(small_build, tmp_path,
+                                                                      monkeypatch):
+    """`Build.update`: the new entry recorded, every other entry as it was, the build still
+    whole for `check`; a write that fails leaves the old record and no temporary file."""
+    import shutil
+
+    copy = tmp_path / "updated"
+    shutil.copytree(small_build, copy)
+    before = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
+    updated = Build.open(copy).update(tokenizer={"vocab_size": 123})
+    assert updated.stats == Build.open(copy).stats == {**before, "tokenizer": {"vocab_size": 123}}
+    assert run("check", copy, "--quick").exit_code == 0
+    recorded = (copy / "stats.json").read_bytes()
+
+    def full_disk(self, data, *args, **kwargs):  # the disk fills halfway through the write
+        with open(self, "w", encoding="utf-8") as f:
+            f.write(data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError):
+        updated.update(tokenizer=None)
+    monkeypatch.undo()
+    assert (copy / "stats.json").read_bytes() == recorded
+    assert sorted(p.name for p in copy.iterdir() if p.name.startswith(".")) == []
 
 
 def test_parquet_files_use_the_codec_asked_and_hold_the_same_rows(tmp_path):

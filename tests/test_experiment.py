@@ -118,6 +118,22 @@ def test_every_hope_has_an_interval_and_a_verdict(quick):
             ("reference", None)} <= points
 
 
+def test_knowledge_after_the_language_stage_has_its_hopes(quick):
+    """Each arm on the core states whether the words to translate survive (recall beyond
+    its control, forced choice) and whether the core off returns them to the base model's."""
+    from experiments.results import Results
+
+    out, res, _ = quick
+    for arm in ("formats", "combined"):
+        texts = [h["hope"] for h in res["hopes"] if h["hope"].startswith(f"{arm}: ")]
+        assert sum("words to translate" in t for t in texts) == 4, texts
+    r = Results.load(out)
+    both, core = ("combined", "core+language"), ("combined", "core")
+    d = r.corrected_diff(both, core, "recall_translated")
+    a, b = (r.corrected(*x, "recall_translated") for x in (both, core))
+    assert math.isclose(d["mean"], a["mean"] - b["mean"], abs_tol=1e-9)
+
+
 def test_extension_arm_trains_new_tokens_beside_the_plain_core(quick):
     out, res, _ = quick
     u = units(out)

@@ -14,10 +14,6 @@ PRODUCT = ("mnemophrase",)
 CONTRACT = "mnemophrase/corpusgen/contract.py"
 FILES = (CARD, STATS)  # a layout name wherever it appears
 FOLDERS = (DATA_DIR, ARROW_DIR, TOKENIZER_DIR)  # a layout name where a path is made or compared
-# Files still spelling the layout, edited under issue 32 at the same time; each goes once it
-# takes its paths from the contract (the test below fails when one no longer needs to be here).
-NOT_YET = {"mnemophrase/corpusgen/push/plan.py", "mnemophrase/train_plugin/data.py",
-           "mnemophrase/train_plugin/schedule.py", "mnemophrase/tokenizer/train.py"}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -60,14 +56,8 @@ def _product_files() -> list[Path]:
 
 
 def test_product_code_takes_the_layout_from_the_contract():
-    found = [hit for path in _product_files()
-             if path.relative_to(ROOT).as_posix() not in NOT_YET for hit in _literals(path)]
+    found = [hit for path in _product_files() for hit in _literals(path)]
     assert not found, "\n".join(found)
-
-
-def test_the_files_not_yet_converted_still_need_their_exception():
-    converted = sorted(rel for rel in NOT_YET if not _literals(ROOT / rel))
-    assert not converted, f"take these off NOT_YET: {converted}"
 
 
 def test_the_check_finds_a_layout_literal(tmp_path):

@@ -534,8 +534,8 @@ def _empty_split(root: Path) -> None:
 
 
 BREAKAGES = {
-    "no stats.json": (lambda r: (r / "stats.json").unlink(), "stats.json is missing"),
-    "stats not JSON": (lambda r: (r / "stats.json").write_text("{"), "not valid JSON"),
+    "no stats.json": (lambda r: (r / "stats.json").unlink(), "no stats.json"),
+    "stats not JSON": (lambda r: (r / "stats.json").write_text("{"), "stats.json: unreadable"),
     "row counts differ": (_break_stats, "records"),
     "stray shard": (lambda r: shutil.copy(r / "data/mnemo/train-00000-of-00001.parquet",
                                           r / "data/mnemo/train-00001-of-00002.parquet"),

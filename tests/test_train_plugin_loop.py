@@ -6,7 +6,7 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError, StageSchedule
+from mnemophrase.train_plugin import Protection, Stage, StagedLoRA, StagePluginError, StageSchedule
 from mnemophrase.train_plugin.adapters import adapter_parameters
 from mnemophrase.train_plugin.batching import FlatteningCollator, PaddingCollator
 
@@ -267,7 +267,7 @@ def test_the_loops_forward_scores_only_labelled_positions_with_the_same_loss_and
     """The plain loop's forward projects onto the vocabulary only where the loss (and the
     keep_core term) reads: fewer logits, the same loss and the same gradients as every
     position's logits (`logits_to_keep=0`)."""
-    kw = {"replay": 0.5, "keep_core": 1.0}
+    kw = {"protection": Protection(replay=0.5, keep_core=1.0)}
     if collator == "padding":
         kw["collator"] = PaddingCollator(dataset_tokenizer.pad_token_id or 0)
     staged, model, optimizer = _setup(published_dataset, dataset_tokenizer, **kw)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from train_fixtures import TINY_LORA, tiny_model
 
-from mnemophrase.train_plugin import Stage, StagedLoRA, StagePluginError
+from mnemophrase.train_plugin import Protection, Stage, StagedLoRA, StagePluginError
 from mnemophrase.train_plugin.adapters import active_adapters, adapter_parameters
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
@@ -21,9 +21,10 @@ BATCH = 4
 ALL_ON = {"replay": 0.25, "keep_core": 1.0, "core_dropout": 0.5}
 
 
-def _staged(published_dataset, tok, seed=0, **kw):
+def _staged(published_dataset, tok, seed=0, **protection):
     return StagedLoRA.from_dataset(
-        published_dataset, tok, rows=ROWS, lora=TINY_LORA, seed=seed, **kw
+        published_dataset, tok, rows=ROWS, lora=TINY_LORA, seed=seed,
+        protection=Protection(**protection),
     )
 
 
@@ -157,7 +158,8 @@ def test_a_large_keep_core_weight_leaves_the_cores_outputs_unchanged(
     def run(weight):
         stages = [Stage("mnemo", rows=ROWS), Stage("language", rows=64, lr=2e-2)]
         staged = StagedLoRA(
-            stages, dataset_tokenizer, source=published_dataset, lora=TINY_LORA, keep_core=weight
+            stages, dataset_tokenizer, source=published_dataset, lora=TINY_LORA,
+            protection=Protection(keep_core=weight),
         )
         model = _train(staged, dataset_tokenizer)
         return _kl_core_vs_full(staged, model, published_dataset)
@@ -244,6 +246,21 @@ def test_resume_mid_stage_with_each_option_equals_uninterrupted(
         ({"keep_core": float("nan")}, "keep_core must be a number"),
         ({"core_dropout": 1.5}, r"core_dropout must be in \[0, 1\]"),
         ({"replay": "lots"}, "replay must be a number"),
+        ({"core_dropout": True}, "core_dropout must be a number"),
+    ],
+)
+def test_a_bad_protection_is_one_clear_sentence(kwargs, message):
+    """Refused where it is made, before any dataset or model is touched."""
+    with pytest.raises(StagePluginError, match=message) as refused:
+        Protection(**kwargs)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"protection": {"replay": 0.25}},
+         "protection must be a mnemophrase.train_plugin.Protection"),
         ({"max_length": 1}, "max_length must be an integer >= 2"),
     ],
 )
@@ -255,9 +272,12 @@ def test_bad_options_are_one_clear_sentence(published_dataset, dataset_tokenizer
 @pytest.mark.parametrize(
     "stages, message",
     [
-        ([Stage("mnemo", replay=0.2)], "runs first: there are no earlier rows"),
-        ([Stage("mnemo", keep_core=1.0), Stage("language")], "runs first"),
-        ([Stage("language", core_dropout=0.5), Stage("mnemo")], "core_dropout needs the core"),
+        ([Stage("mnemo", protection=Protection(replay=0.2))],
+         "runs first: there are no earlier rows"),
+        ([Stage("mnemo", protection=Protection(keep_core=1.0)), Stage("language")],
+         "runs first"),
+        ([Stage("language", protection=Protection(core_dropout=0.5)), Stage("mnemo")],
+         "core_dropout needs the core"),
     ],
 )
 def test_options_where_they_mean_nothing_are_refused(
@@ -271,12 +291,24 @@ def test_run_wide_options_skip_the_stages_they_cannot_apply_to(
     published_dataset, dataset_tokenizer
 ):
     staged = StagedLoRA.from_dataset(
-        published_dataset, dataset_tokenizer, regime="reverse", **ALL_ON
+        published_dataset, dataset_tokenizer, regime="reverse", protection=Protection(**ALL_ON)
     )
     by_name = {s.name: s for s in staged.stages}
-    assert (by_name["language"].replay, by_name["language"].keep_core) == (0.0, 0.0)  # first
-    assert by_name["mnemo"].replay == 0.25
-    assert all(s.core_dropout == 0.0 for s in staged.stages)  # the core trains last
+    assert not by_name["language"].protection  # first: nothing to replay, keep or drop
+    assert by_name["mnemo"].protection == Protection(replay=0.25, keep_core=1.0)
+    assert all(s.protection.core_dropout == 0.0 for s in staged.stages)  # the core trains last
     assert np.isclose(
-        _staged(published_dataset, dataset_tokenizer, **ALL_ON).stages[2].core_dropout, 0.5
+        _staged(published_dataset, dataset_tokenizer, **ALL_ON).stages[2].protection.core_dropout,
+        0.5,
     )
+
+
+def test_a_stages_own_protection_replaces_the_runs(published_dataset, dataset_tokenizer):
+    stages = [Stage("mnemo"), Stage("bridge"),
+              Stage("language", protection=Protection(core_dropout=0.5))]
+    staged = StagedLoRA(stages, dataset_tokenizer, source=published_dataset,
+                        protection=Protection(replay=0.25, keep_core=1.0))
+    assert [s.protection for s in staged.stages] == [
+        Protection(), Protection(replay=0.25, keep_core=1.0), Protection(core_dropout=0.5)]
+    with pytest.raises(StagePluginError, match="stage 'bridge': protection must be a"):
+        Stage("bridge", protection={"replay": 0.25})

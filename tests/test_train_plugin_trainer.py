@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from train_fixtures import TINY_LORA, tiny_model
 from transformers import Trainer, TrainingArguments
 
-from mnemophrase.train_plugin import StagedLoRA, StagePluginError
+from mnemophrase.train_plugin import Protection, StagedLoRA, StagePluginError
 from mnemophrase.train_plugin.adapters import active_adapters, adapter_parameters
 
 pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
@@ -18,7 +18,7 @@ pytest_plugins = ["train_fixtures"]  # published_dataset, dataset_tokenizer
 ROWS = 48  # per stage; 6 steps of 8 rows each
 BATCH = 8
 # every way to keep the core at once (each alone is tested in the plain loop)
-ALL_ON = {"replay": 0.25, "keep_core": 1.0, "core_dropout": 0.5}
+ALL_ON = {"protection": Protection(replay=0.25, keep_core=1.0, core_dropout=0.5)}
 
 
 def _args(out: Path, **kw) -> TrainingArguments:

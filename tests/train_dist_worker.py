@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from train_fixtures import TINY_LORA, tiny_model
 
 from mnemophrase.basemodel import char_tokenizer
-from mnemophrase.train_plugin import StagedLoRA
+from mnemophrase.train_plugin import Protection, StagedLoRA
 from mnemophrase.train_plugin.models import dataset_texts
 
 ROWS = 40  # per stage: with 2 ranks x batch 4, 5 steps per stage
@@ -30,13 +30,14 @@ BATCH = 4
 RESUME_AT = 7  # mid-bridge (steps 5-9)
 
 
-PROTECTION = {"replay": 0.25, "keep_core": 1.0, "core_dropout": 0.25}
+PROTECTION = Protection(replay=0.25, keep_core=1.0, core_dropout=0.25)
 
 
-def _staged(data, tok, out, **protection):
+def _staged(data, tok, out, protection=None):
     torch.manual_seed(0)
     return StagedLoRA.from_dataset(
-        data, tok, rows=ROWS, lora=TINY_LORA, adapters_dir=out / "adapters", **protection
+        data, tok, rows=ROWS, lora=TINY_LORA, adapters_dir=out / "adapters",
+        protection=protection,
     )
 
 
@@ -83,9 +84,9 @@ def run_trainer(data, tok, out, resume=None):
     return staged, model, callback.transitions, consumed, trainer.args.world_size
 
 
-def run_loop(data, tok, out, **protection):
+def run_loop(data, tok, out, protection=None):
     dist.init_process_group("gloo")
-    staged = _staged(data, tok, out, **protection)
+    staged = _staged(data, tok, out, protection)
     model = staged.wrap(tiny_model(tok))
     consumed = _record(staged)
     optimizer = torch.optim.AdamW(staged.parameters(model), lr=5e-3)
@@ -115,8 +116,8 @@ def main() -> None:
         )
         torch.save(_weights(resumed), out / f"rank{rank}-resumed.pt")
     else:
-        protection = PROTECTION if mode == "protected" else {}
-        staged, model, transitions, consumed, world = run_loop(data, tok, out, **protection)
+        protection = PROTECTION if mode == "protected" else None
+        staged, model, transitions, consumed, world = run_loop(data, tok, out, protection)
         resumed_transitions, resumed_rows = [], []
     torch.save(_weights(model), out / f"rank{rank}.pt")
     report = {

@@ -139,6 +139,14 @@ class Build:
         """The Parquet shards of a stage (of one split, when given) on disk, in order."""
         return data_files(self.root, stage, split)
 
+    def update(self, **entries: Any) -> Build:
+        """Record `entries` as top-level entries of this finished build's stats.json
+        (through `write_stats`: a reader never sees half a record); returns the build as
+        it now stands. For a part that adds to a build after it was made (the tokenizer)."""
+        stats = {**self.stats, **entries}
+        write_stats(self.root, stats)
+        return Build(self.root, stats)
+
 
 def data_files(root: Path, stage: str, split: str | None = None) -> list[Path]:
     """The Parquet shards of a stage (of one split, when given) under `root`, in order."""

@@ -24,7 +24,6 @@ them in the build's stats.json and card is the build's (or the command line's) b
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -155,10 +154,11 @@ def _train_into(work: Path, text: BuildText, vocab_size: int, model_type: str,
     say(quiet, f"training {model_type} on {len(counts):,} word types ...")
     # hard_vocab_limit off: a small build may support fewer pieces than asked for; the
     # real size is recorded below instead of failing the whole build
-    model = train_sentencepiece(counts, work / "tokenizer", vocab_size, model_type,
+    prefix = work / Path(MODEL_FILE).stem  # SentencePiece writes PREFIX.model, PREFIX.vocab
+    model = train_sentencepiece(counts, prefix, vocab_size, model_type,
                                 threads=threads, hard_vocab_limit=False)
     model.rename(work / MODEL_FILE)
-    (work / "tokenizer.vocab").unlink(missing_ok=True)
+    prefix.with_suffix(".vocab").unlink(missing_ok=True)
     for leftover in work.glob("splitter-*"):
         leftover.unlink()
     from .export import export_transformers, verify_export
@@ -227,15 +227,8 @@ def train_into_build(folder: Path, quiet: bool = False, **options) -> dict:
 
 def record_in_stats(folder: Path, settings: dict) -> None:
     """For `corpusgen tokenizer train` on a finished build: the settings as stats.json's
-    "tokenizer" entry, written to a temporary file and renamed over the old one."""
-    from mnemophrase.corpusgen.contract import STATS
-
-    build = open_build(folder)
-    stats = dict(build.stats, tokenizer=settings)
-    path = build.root / STATS
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    "tokenizer" entry (the build contract's `Build.update` writes it)."""
+    open_build(folder).update(tokenizer=settings)
 
 
 def record_in_card(folder: Path, settings: dict) -> None:

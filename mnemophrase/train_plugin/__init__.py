@@ -15,6 +15,7 @@ from __future__ import annotations
 from mnemophrase.basemodel.extra import lazy_attribute
 
 from .errors import StagePluginError
+from .protection import Protection
 from .schedule import FORMATS, REGIMES, Stage, StageSchedule, read_stage_order
 
 _LAZY = {
@@ -39,7 +40,7 @@ _LAZY = {
     "tiny_model_and_tokenizer": ".models",
 }
 
-__all__ = ["FORMATS", "REGIMES", "Stage", "StageSchedule", "StagePluginError",
+__all__ = ["FORMATS", "REGIMES", "Protection", "Stage", "StageSchedule", "StagePluginError",
            "read_stage_order"] + list(_LAZY)
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .errors import StagePluginError
 from .formats import IGNORE_INDEX
-
-# with keep_core on and replay off, this share of each step's rows are earlier-stage rows
-# that only the KL term sees (a quarter: enough positions for a stable KL at small cost)
-KEEP_CORE_SHARE = 0.25
+from .protection import Protection
 
 
 @dataclass(frozen=True)
@@ -35,9 +32,7 @@ class StageSpan:
     start: int
     end: int
     rows: int
-    replay: float = 0.0
-    keep_core: float = 0.0
-    core_dropout: float = 0.0
+    protection: Protection = field(default_factory=Protection)
 
     @property
     def steps(self) -> int:
@@ -60,12 +55,13 @@ class MicroBatch(list):
 class BatchPlan:
     """Every step's rows for every rank, and the steps trained with the core switched off.
 
-    A stage with `replay` share r adds round(n * r / (1 - r)) earlier-stage rows to its n
-    own rows, spread evenly over its micro-batches, so r of each step's rows are replayed
-    and the stage keeps its number of steps. Earlier rows are drawn from every earlier
-    stage's rows in a seeded permutation, a fresh one per pass: the same seed gives the same
-    rows in the same order on every rank and after a resume. `core_dropout` p picks
-    round(p * steps) of the stage's steps, seeded the same way.
+    Each stage's Protection applies here. `replay` share r adds round(n * r / (1 - r))
+    earlier-stage rows to the stage's n own rows, spread evenly over its micro-batches, so r
+    of each step's rows are replayed and the stage keeps its number of steps (keep_core
+    alone adds rows the same way, at `Protection.earlier_share`). Earlier rows are drawn
+    from every earlier stage's rows in a seeded permutation, a fresh one per pass: the same
+    seed gives the same rows in the same order on every rank and after a resume.
+    `core_dropout` p picks round(p * steps) of the stage's steps, seeded the same way.
     """
 
     def __init__(self, stage_rows: list[tuple[Any, np.ndarray]], *, batch_size: int,
@@ -90,11 +86,9 @@ class BatchPlan:
             # a short last step would leave some micro-batch empty; spread over fewer steps
             # instead (each micro-batch then holds at most one row more than batch_size)
             steps = min(steps, n // per_step)
-            replay = float(getattr(stage, "replay", None) or 0.0)
-            keep_core = float(getattr(stage, "keep_core", None) or 0.0)
-            dropout = float(getattr(stage, "core_dropout", None) or 0.0)
+            protection = getattr(stage, "protection", None) or Protection()
             own = np.array_split(np.asarray(rows, dtype=np.int64), steps * per_step)
-            share = replay or (KEEP_CORE_SHARE if keep_core else 0.0)
+            share = protection.earlier_share
             pool = np.unique(np.concatenate([r for _, r in stage_rows[:k]])) if k else None
             if share and pool is None:
                 raise StagePluginError(
@@ -105,13 +99,15 @@ class BatchPlan:
             for j, chunk in enumerate(own):
                 tail = extra[cuts[j]:cuts[j + 1]]
                 self.chunks.append(MicroBatch(np.concatenate([chunk, tail]).tolist(),
-                                              earlier=len(tail), learn_earlier=replay > 0,
-                                              keep_core=keep_core > 0))
-            if dropout:
+                                              earlier=len(tail),
+                                              learn_earlier=protection.replay > 0,
+                                              keep_core=protection.keep_core > 0))
+            if protection.core_dropout:
                 picked = np.random.default_rng((seed, k, 1)).permutation(steps)
-                self.core_off.update(int(step + i) for i in picked[: round(dropout * steps)])
+                self.core_off.update(
+                    int(step + i) for i in picked[: round(protection.core_dropout * steps)])
             self.spans.append(StageSpan(stage.name, stage.adapter_name, stage.lr, step,
-                                        step + steps, n, replay, keep_core, dropout))
+                                        step + steps, n, protection))
             step += steps
         self.total_steps = step
         self._starts = [s.start for s in self.spans]
@@ -147,8 +143,8 @@ class BatchPlan:
         keep the core change."""
         h = hashlib.sha256()
         h.update(json.dumps([self.batch_size, self.grad_accum, self.world_size,
-                             [[s.name, s.adapter, s.lr, s.start, s.end, s.replay, s.keep_core,
-                               s.core_dropout] for s in self.spans],
+                             [[s.name, s.adapter, s.lr, s.start, s.end, *astuple(s.protection)]
+                              for s in self.spans],
                              sorted(self.core_off)]).encode())
         for c in self.chunks:
             h.update(np.asarray([len(c), c.earlier], dtype=np.int64).tobytes())

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mnemophrase.corpusgen.contract import ARROW_DIR, CARD, DATA_DIR, STATS
+
 from .errors import StagePluginError
 from .formats import IGNORE_INDEX
 from .schedule import Stage
@@ -39,7 +41,7 @@ def load_stage_rows(stage: Stage, source: str | Path | None):
         return data
     path = Path(data)
     if path.is_dir():
-        if (path / "README.md").is_file() or (path / "arrow").is_dir():
+        if (path / CARD).is_file() or (path / ARROW_DIR).is_dir():
             return _from_published(path, stage.config or stage.name, stage.split)
         try:
             loaded = datasets.load_from_disk(str(path))
@@ -69,7 +71,7 @@ def _from_published(root: Path, config: str, split: str):
     import datasets
 
     refuse_damaged(root)
-    arrow = root / "arrow" / config
+    arrow = root / ARROW_DIR / config
     if arrow.is_dir():
         try:
             saved = datasets.load_from_disk(str(arrow))
@@ -77,8 +79,8 @@ def _from_published(root: Path, config: str, split: str):
             raise StagePluginError(f"{arrow}: not a readable saved dataset "
                                    f"({_root_cause(exc)})") from None
         return _pick_split(saved, split, config)
-    if (root / "README.md").is_file():
-        if not (root / "data" / config).is_dir() and config in _stage_order(root):
+    if (root / CARD).is_file():
+        if not (root / DATA_DIR / config).is_dir() and config in _stage_order(root):
             raise StagePluginError(f"{root}: stage {config!r} has no files (neither "
                                    f"arrow/{config}/ nor data/{config}/); build it again")
         try:
@@ -126,9 +128,9 @@ def refuse_damaged(root: Path) -> None:
     would be trained on it without a word. Folders without a build record pass, and so does
     a pushed copy's missing arrow/ (the Parquet files it is then read from are checked)."""
     from mnemophrase.corpusgen.check.integrity import damage
-    from mnemophrase.corpusgen.contract import ARROW_DIR, Build, BuildInvalid
+    from mnemophrase.corpusgen.contract import Build, BuildInvalid
 
-    if not (root / "stats.json").is_file():
+    if not (root / STATS).is_file():
         return
     try:
         problem = damage(Build.open(root), absent_ok=(ARROW_DIR,))

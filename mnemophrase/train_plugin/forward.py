@@ -10,8 +10,7 @@ them — HF Trainer, TRL SFTTrainer and a plain loop alike:
   predict a labelled token (or a token the keep_core term compares) onto the vocabulary,
   through transformers' own `logits_to_keep` and `shift_labels`; the loss is the same (the
   same positions, the same mean), the LM head and its backward shrink with the share of
-  unlabelled positions (SmolLM2's shape on chat gloss rows: 114 against 96 real tokens/s,
-  `bench/bench_train.py`'s `stepper` against `stepper-all-logits`).
+  unlabelled positions (bench/README.md measures `stepper` against `stepper-all-logits`).
   The returned logits then cover those positions only. The Trainer paths keep every
   position's logits, since their evaluation and TRL's token-accuracy metric read them.
 """
@@ -23,13 +22,15 @@ from dataclasses import dataclass, field
 
 from .formats import IGNORE_INDEX
 from .keep_core import kl_to_reference
+from .protection import Protection
 
 
 @dataclass
 class StepState:
     """What the current optimizer step asks of the forward pass (set by the plugin)."""
 
-    keep_core: float = 0.0  # weight of the KL term this step (0: off)
+    # this step's protection: its keep_core weighs the KL term
+    protection: Protection = field(default_factory=Protection)
     reference: list[str] = field(default_factory=list)  # adapters of the "core alone" pass
     kl: float | None = None  # the last KL value computed, for logging
     scored_logits: bool = False  # logits only at positions a loss reads (the plain loop)
@@ -52,7 +53,7 @@ def install_forward(peft_model, state: StepState) -> None:
     def forward(*args, keep_core_mask=None, keep_core_from=None, **kwargs):
         # the positions whose logits the KL reads (those predicting a marked token)
         want = (predicting(keep_core_mask) if keep_core_mask is not None
-                and state.keep_core != 0 else None)
+                and state.protection.keep_core != 0 else None)
         call, kept = kwargs, None
         labels = kwargs.get("labels")
         if (state.scored_logits and trims and labels is not None and not args
@@ -72,7 +73,7 @@ def install_forward(peft_model, state: StepState) -> None:
                              getattr(out, "logits", None), kept, want, keep_core_from, trims)
         if kl is not None:
             state.kl = float(kl.detach())
-            out.loss = out.loss + state.keep_core * kl
+            out.loss = out.loss + state.protection.keep_core * kl
         return out
 
     peft_model._mnemo_forward = inner

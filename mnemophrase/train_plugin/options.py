@@ -6,37 +6,32 @@ from dataclasses import replace
 
 from .errors import StagePluginError
 from .formats import check_format
+from .protection import Protection
 from .schedule import Stage
 
 
-def resolve_stages(stages: list[Stage], tokenizer, format: str, core: str, *, replay: float,
-                   keep_core: float, core_dropout: float) -> list[Stage]:
+def resolve_stages(stages: list[Stage], tokenizer, format: str, core: str,
+                   protection: Protection) -> list[Stage]:
     """The stages in run order with every option filled in.
 
-    The run-wide ways to keep the core apply where they mean something: replay and
-    keep_core to every stage after the first, core dropout to the stages after the core's.
-    Set on a Stage where they mean nothing, they are refused.
+    The run-wide protection applies to each stage where it means something
+    (`Protection.for_stage`); a Stage's own protection replaces it for that stage, and is
+    refused where it means nothing.
     """
     core_at = next((i for i, s in enumerate(stages) if s.adapter_name == core), None)
     out = []
     for i, stage in enumerate(stages):
         where = f"stage {stage.name!r}"
-        if i == 0 and (stage.replay or stage.keep_core):
-            raise StagePluginError(f"{where} runs first: there are no earlier rows to replay "
-                                   "or keep (set replay/keep_core on a later stage)")
-        after_core = core_at is not None and i > core_at
-        if stage.core_dropout and not after_core:
-            raise StagePluginError(f"{where}: core_dropout needs the core adapter {core!r} "
-                                   "trained in an earlier stage")
+        first, after_core = i == 0, core_at is not None and i > core_at
+        if stage.protection is not None:
+            refusal = stage.protection.refusal(first, after_core, core)
+            if refusal:
+                raise StagePluginError(f"{where}: {refusal}")
         fmt = check_format(stage.format or format, tokenizer, f"{where}: format")
         parts = tuple(replace(p, format=check_format(p.format or fmt, tokenizer,
                                                      f"stage {p.name!r}: format"))
                       for p in stage.mix)
-        out.append(replace(
-            stage, format=fmt, mix=parts,
-            replay=stage.replay if stage.replay is not None else (replay if i else 0.0),
-            keep_core=stage.keep_core if stage.keep_core is not None else (
-                keep_core if i else 0.0),
-            core_dropout=stage.core_dropout if stage.core_dropout is not None else (
-                core_dropout if after_core else 0.0)))
+        own = stage.protection if stage.protection is not None else \
+            protection.for_stage(first, after_core)
+        out.append(replace(stage, format=fmt, mix=parts, protection=own))
     return out

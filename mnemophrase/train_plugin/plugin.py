@@ -8,6 +8,7 @@ SFTTrainer, `steps(model, optimizer, ...)` for a plain loop.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ from .errors import StagePluginError
 from .formats import RowEncoder, check_format
 from .forward import StepState, install_forward
 from .options import resolve_stages
-from .schedule import CORE_ADAPTER, Stage, StageSchedule, check_protection
+from .protection import Protection
+from .schedule import CORE_ADAPTER, Stage, StageSchedule
 from .source import dataset_folder
 from .weights import reset_adapter_weights
 
@@ -67,8 +69,9 @@ class StagedLoRA:
                   tokenizer has a chat template, else prompt; see mnemophrase.train_plugin.formats)
     system        chat: the system turn of every row without one (None: the template's
                   default); decode with the same `system=`
-    replay, keep_core, core_dropout  ways to keep the core, for every stage after the first
-                  (a Stage's own setting wins; see Stage and docs/train_plugin.md)
+    protection    a Protection (replay, keep_core, core_dropout): the ways to keep the core,
+                  on every stage where they mean something (a Stage's own protection wins;
+                  see Protection and docs/train_plugin.md)
     """
 
     def __init__(self, schedule: StageSchedule | list[Stage], tokenizer, *,
@@ -76,9 +79,9 @@ class StagedLoRA:
                  max_length: int | None = 1024, core: str = CORE_ADAPTER,
                  trainable_token_indices: Any = None, lr_shape: str | None = None,
                  warmup: float | None = None, adapters_dir: str | Path | None = None,
-                 collator=None, format: str | None = None, replay: float = 0.0,
-                 keep_core: float = 0.0, core_dropout: float = 0.0,
-                 system: str | None = None, overwrite_adapters: bool = False):
+                 collator=None, format: str | None = None,
+                 protection: Protection | None = None, system: str | None = None,
+                 overwrite_adapters: bool = False):
         if not isinstance(schedule, StageSchedule):
             try:
                 schedule = StageSchedule(tuple(schedule))
@@ -87,7 +90,11 @@ class StagedLoRA:
                     from None
         if tokenizer is None or not callable(tokenizer):
             raise StagePluginError("tokenizer must be a Hugging Face tokenizer")
-        check_protection("", replay, keep_core, core_dropout)
+        if protection is None:
+            protection = Protection()
+        elif not isinstance(protection, Protection):
+            raise StagePluginError(
+                f"protection must be a mnemophrase.train_plugin.Protection (got {protection!r})")
         if max_length is not None and (isinstance(max_length, bool) or
                                        not isinstance(max_length, int) or max_length < 2):
             raise StagePluginError(
@@ -111,8 +118,7 @@ class StagedLoRA:
         self.overwrite_adapters = overwrite_adapters
         self._replaceable: set[str] = set()  # adapters in adapters_dir this run may replace
         self.stages = resolve_stages(schedule.ordered(), tokenizer, self.format, core,
-                                     replay=replay, keep_core=keep_core,
-                                     core_dropout=core_dropout)
+                                     protection)
         self.adapters = schedule.adapters()
         self.step_state = StepState()
         self._entered: int | None = None  # the stage whose adapters are set up
@@ -285,14 +291,16 @@ class StagedLoRA:
             active = self._active_in(index)
             set_active_adapters(model, [a for a in active if a != self.core or not core_off])
             self._core_off = core_off
-        self.step_state.keep_core = 0.0 if core_off else span.keep_core
+        # a step with the core off has no core outputs to keep
+        self.step_state.protection = (replace(span.protection, keep_core=0.0) if core_off
+                                      else span.protection)
         self.step_state.reference = [a for a in self._active_in(index) if a != span.adapter]
 
     def stage_finished(self, model, span: StageSpan, is_main: bool = True) -> None:
         if self._core_off:  # a stage never ends with its core left off
             set_active_adapters(model, self._active_in(self.index_of(span)))
             self._core_off = False
-        self.step_state.keep_core = 0.0
+        self.step_state.protection = Protection()
         self.finished.append(span.name)
         log.info("stage %s finished at step %d", span.name, span.end)
         if self.adapters_dir is not None and is_main:

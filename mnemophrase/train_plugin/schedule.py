@@ -7,15 +7,16 @@ validate before anything heavy is imported.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mnemophrase.corpusgen.contract import ARROW_DIR, CARD, STATS
 from mnemophrase.corpusgen.contract import STAGES as DEFAULT_STAGE_ORDER  # curriculum order
 
 from .errors import StagePluginError
+from .protection import Protection
 
 CORE_ADAPTER = "mnemo"
 FORMATS = ("chat", "prompt", "text")  # see mnemophrase.train_plugin.formats
@@ -24,26 +25,6 @@ MIXED_ADAPTER = "mixed"
 
 # adapter names end up in parameter paths (`...lora_A.<name>.weight`) and folder names
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-
-
-def check_protection(where: str, replay, keep_core, core_dropout) -> None:
-    """One clear sentence for a share or weight out of range (None means not set)."""
-    def number(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise StagePluginError(f"{where}{name} must be a number (got {value!r})")
-
-    for name, value in (("replay", replay), ("keep_core", keep_core),
-                        ("core_dropout", core_dropout)):
-        if value is not None:
-            number(name, value)
-    if replay is not None and not 0 <= replay < 1:
-        raise StagePluginError(f"{where}replay must be in [0, 1) (a share of each step's rows; "
-                               f"got {replay})")
-    if keep_core is not None and not 0 <= keep_core < float("inf"):
-        raise StagePluginError(f"{where}keep_core must be a weight >= 0 (got {keep_core})")
-    if core_dropout is not None and not 0 <= core_dropout <= 1:
-        raise StagePluginError(f"{where}core_dropout must be in [0, 1] (a share of steps; "
-                               f"got {core_dropout})")
 
 
 @dataclass(frozen=True)
@@ -57,10 +38,7 @@ class Stage:
 
     Row format and the ways to keep the core (None: the StagedLoRA's setting):
     format        "chat", "prompt" or "text" (see mnemophrase.train_plugin.formats)
-    replay        share of each step's rows drawn from earlier stages' rows, in [0, 1)
-    keep_core     weight of the KL term keeping outputs on earlier-stage rows close to
-                  the earlier adapters alone (this stage's adapter off), >= 0
-    core_dropout  share of this stage's steps trained with the core adapter off, in [0, 1]
+    protection    a Protection for this stage alone, in place of the run's (see Protection)
     """
 
     name: str
@@ -73,9 +51,7 @@ class Stage:
     lr: float | None = None
     adapter: str | None = None
     format: str | None = None
-    replay: float | None = None
-    keep_core: float | None = None
-    core_dropout: float | None = None
+    protection: Protection | None = None
     # filled by the `mixed` regime: the stages whose rows are interleaved into this one
     mix: tuple[Stage, ...] = field(default=(), repr=False)
 
@@ -97,8 +73,9 @@ class Stage:
                 raise StagePluginError(f"stage {self.name!r}: {b} must be positive")
         if self.lr is not None and not self.lr > 0:
             raise StagePluginError(f"stage {self.name!r}: lr must be positive")
-        check_protection(f"stage {self.name!r}: ", self.replay, self.keep_core,
-                         self.core_dropout)
+        if self.protection is not None and not isinstance(self.protection, Protection):
+            raise StagePluginError(f"stage {self.name!r}: protection must be a "
+                                   f"mnemophrase.train_plugin.Protection (got {self.protection!r})")
         if self.format is not None and self.format not in FORMATS:
             raise StagePluginError(
                 f"stage {self.name!r}: format {self.format!r} is not one of {', '.join(FORMATS)}")
@@ -195,7 +172,7 @@ def read_stage_order(source: str | Path) -> list[str]:
     root = dataset_folder(source)
     if not root.is_dir():
         raise StagePluginError(f"{root}: no such dataset folder")
-    stats = root / "stats.json"
+    stats = root / STATS
     if stats.is_file():
         try:
             order = json.loads(stats.read_text(encoding="utf-8")).get("stage_order")
@@ -203,7 +180,7 @@ def read_stage_order(source: str | Path) -> list[str]:
             raise StagePluginError(f"{stats}:{e.lineno}: not valid JSON ({e.msg})") from None
         if order:
             return [str(s) for s in order]
-    header = _card_header(root / "README.md")
+    header = _card_header(root / CARD)
     if header.get("stage_order"):
         return [str(s) for s in header["stage_order"]]
     configs = [c.get("config_name") for c in header.get("configs", []) if isinstance(c, dict)]
@@ -211,7 +188,7 @@ def read_stage_order(source: str | Path) -> list[str]:
         # a card without stage_order still lists its configs; keep the curriculum order we know
         known = [s for s in DEFAULT_STAGE_ORDER if s in configs]
         return known + [c for c in configs if c not in known]
-    arrow = root / "arrow"
+    arrow = root / ARROW_DIR
     if arrow.is_dir():
         found = sorted(p.name for p in arrow.iterdir() if p.is_dir())
         known = [s for s in DEFAULT_STAGE_ORDER if s in found]

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from mnemophrase.corpusgen.contract import STATS, Build, write_stats
+from mnemophrase.corpusgen.contract import STATS, Build
 
 _BLOCK = 1 << 20
 
@@ -55,4 +55,4 @@ def record_made_files(root: Path, made: list[str], replaced: str | None = None) 
     for rel in made:
         path = build.root / rel
         files[rel] = {"bytes": path.stat().st_size, "sha256": file_sha256(path, lambda n: None)}
-    write_stats(build.root, dict(build.stats, files=dict(sorted(files.items()))))
+    build.update(files=dict(sorted(files.items())))

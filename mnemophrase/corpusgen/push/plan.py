@@ -3,13 +3,13 @@ files to send. Reads DIR only and never touches the network."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mnemophrase.corpusgen.contract import CARD, DATA_DIR, STATS, TOKENIZER_DIR, Build, BuildInvalid
 from mnemophrase.corpusgen.errors import PushError
 from mnemophrase.corpusgen.push.text import one_line
 
@@ -45,33 +45,38 @@ def plan_push(build_dir: Path | str) -> PushPlan:
     root = Path(build_dir)
     if not root.is_dir():
         raise _invalid(root, "no such folder")
-    card_path = root / "README.md"
+    card_path = root / CARD
     if not card_path.is_file():
-        raise _invalid(root, "no README.md dataset card")
-    stats = _read_stats(root)
-    _refuse_damage(root)
+        raise _invalid(root, f"no {CARD} dataset card")
+    try:
+        build = Build.open(root)
+    except BuildInvalid as exc:
+        raise _invalid(root, str(exc)) from None
+    stats = build.stats
+    _refuse_damage(build)
     config_names = _card_config_names(root, card_path)
     if config_names != list(stats["stage_order"]):
         raise _invalid(root, f"the card's configs ({', '.join(config_names)}) differ from "
                              f"stats.json stage_order ({', '.join(stats['stage_order'])})")
 
     claimed = _load_every_stage(root, config_names, stats)
-    on_disk = {rel for rel in _visible_files(root, "data")}
+    on_disk = {rel for rel in _visible_files(root, DATA_DIR)}
     unclaimed = sorted(on_disk - claimed)
     if unclaimed:
         raise _invalid(root, f"{unclaimed[0]} is not named by any config in the card"
                              + (f" (and {len(unclaimed) - 1} more)" if len(unclaimed) > 1 else ""))
-    outside = sorted(p for p in claimed if not p.startswith("data/"))
+    outside = sorted(p for p in claimed if not p.startswith(f"{DATA_DIR}/"))
     if outside:
-        raise _invalid(root, f"the card names {outside[0]}, outside data/; only data/ is published")
+        raise _invalid(root, f"the card names {outside[0]}, outside {DATA_DIR}/; only "
+                             f"{DATA_DIR}/ is published")
 
-    tokenizer = sorted(_visible_files(root, "tokenizer"))
+    tokenizer = sorted(_visible_files(root, TOKENIZER_DIR))
     if stats.get("tokenizer") and not tokenizer:
         raise _invalid(root, "stats.json records a tokenizer but tokenizer/ is missing or empty")
 
-    paths = ["README.md", "stats.json", *sorted(claimed), *tokenizer]
+    paths = [CARD, STATS, *sorted(claimed), *tokenizer]
     files = tuple(PushFile(p, root / p, (root / p).stat().st_size) for p in paths)
-    sent_top = {"README.md", "stats.json", "data", "tokenizer"}
+    sent_top = {CARD, STATS, DATA_DIR, TOKENIZER_DIR}
     not_sent = tuple(sorted(
         p.name + ("/" if p.is_dir() else "") for p in root.iterdir()
         if p.name not in sent_top and not p.name.startswith(".")
@@ -79,37 +84,17 @@ def plan_push(build_dir: Path | str) -> PushPlan:
     return PushPlan(root, files, not_sent, stats)
 
 
-def _refuse_damage(root: Path) -> None:
+def _refuse_damage(build: Build) -> None:
     # before anything is loaded: a bit-flipped shard may still load, and must not be published
     from mnemophrase.corpusgen.check.integrity import damage
-    from mnemophrase.corpusgen.contract import Build, BuildInvalid
 
-    try:
-        problem = damage(Build.open(root))
-    except BuildInvalid as exc:
-        raise _invalid(root, str(exc)) from None
+    problem = damage(build)
     if problem:
-        raise _invalid(root, problem)
+        raise _invalid(build.root, problem)
 
 
 def _invalid(root: Path, why: str) -> PushError:
     return PushError("invalid", f"{root} is not a pushable build: {why}")
-
-
-def _read_stats(root: Path) -> dict:
-    path = root / "stats.json"
-    if not path.is_file():
-        raise _invalid(root, "stats.json is missing")
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _invalid(root, f"stats.json is not valid JSON ({one_line(str(exc))})") from None
-    if not isinstance(stats, dict):
-        raise _invalid(root, "stats.json is not a JSON object")
-    for key in ("stage_order", "rows"):
-        if key not in stats:
-            raise _invalid(root, f"stats.json has no {key!r}")
-    return stats
 
 
 def _card_config_names(root: Path, card_path: Path) -> list[str]:
