@@ -57,10 +57,10 @@ lint: $(STAMP)
 
 # the mnemo experiment on SmolLM2-135M-Instruct, reduced to fit about an hour on 2 CPU cores:
 # one seed, a 40-concept lexicon and 3,072 mnemo rows (about 80 occurrences a word: the core
-# knows part of its words), a language stage of 1,024 rows, the combined arm, half-size
-# evaluation sets. The full design and its wall time: experiments/README.md.
+# knows part of its words), a language stage of 1,024 rows, the keep_core arm (the protection
+# that kept a knowing core best), half-size evaluation sets. The full design: experiments/README.md.
 experiment: $(STAMP)
-	$(BIN)/python -m experiments --out build/experiment --arms combined --seeds 0 \
+	$(BIN)/python -m experiments --out build/experiment --arms keep_core --seeds 0 \
 		--concepts 40 --scenes 8000 --rows 3072 --language-rows 1024 \
 		--eval-rows 128 --recall-rows 64 --choice-rows 64 --workers 2
 
