@@ -91,7 +91,7 @@ def loss_per_char(model, tok, texts: list[str], batch: int = 16) -> float:
 def model_numbers(build: Path, texts: list[str]) -> dict:
     """SmolLM2 as it is vs extended (every initialisation): ids, usage and loss."""
     from mnemophrase.basemodel import load_smollm2
-    from mnemophrase.tokenizer.extend import build_hyperwords, extend_model, usage
+    from mnemophrase.tokenizer.extend_model import build_hyperwords, extend_model, usage
     from mnemophrase.tokenizer.init_embeddings import INITS
 
     base_model, base_tok = load_smollm2()

@@ -51,7 +51,7 @@ class Extended:
     stays as it was), the extension, its marker, and the data with hyperwords marked."""
 
     def __init__(self, base, tokenizer, data: Data, tokenizer_dir: Path):
-        from mnemophrase.tokenizer.extend import extend_model
+        from mnemophrase.tokenizer.extend_model import extend_model
 
         self.base_tokenizer = tokenizer
         self.model, self.tokenizer = copy.deepcopy(base), copy.deepcopy(tokenizer)

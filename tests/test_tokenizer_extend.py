@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from tokenizer_fixtures import CODE, smollm2_shaped_tokenizer, stage_texts, trained_build
 
 from mnemophrase.tokenizer.errors import TokenizerError
-from mnemophrase.tokenizer.extend import (
+from mnemophrase.tokenizer.extend_model import (
     check_out_folder,
     extend_base,
     extend_model,
     load_extended,
     usage,
 )
-from mnemophrase.tokenizer.extension import Extension, candidate_pieces, unproducible
+from mnemophrase.tokenizer.extend_tokenizer import Extension, candidate_pieces, unproducible
 from mnemophrase.tokenizer.marking import CLOSE, OPEN, HyperwordMarker, unmark
 
 

@@ -177,7 +177,7 @@ def extend_command(build_dir: Path, base: str, out: Path, init: str, overwrite: 
     """Add DIR/tokenizer's pieces that the base tokenizer lacks as marked added tokens,
     resize the model's embeddings and start each new row from the base pieces of the same
     string. extension.json lists the new ids for PEFT's `trainable_token_indices`."""
-    from mnemophrase.tokenizer.extend import extend_base
+    from mnemophrase.tokenizer.extend_model import extend_base
 
     summary = extend_base(build_dir, base, out, overwrite=overwrite, init=init)
     use = summary.get("build", {})

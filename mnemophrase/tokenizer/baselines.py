@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .corpus import BuildText
 from .progress import say
+from .scored import SentencePieceUnderTest, TokenizersUnderTest
 from .spm_trainer import train_sentencepiece
-from .under_test import SentencePieceUnderTest, TokenizersUnderTest
 
 
 def baseline_counts(text: BuildText, background: Counter | None = None) -> Counter:

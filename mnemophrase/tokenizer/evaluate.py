@@ -21,9 +21,9 @@ from .errors import TokenizerError
 from .floor import floor_and_ceiling
 from .progress import say
 from .report import format_notes, format_table  # noqa: F401 - what the command prints
+from .scored import SentencePieceUnderTest, smollm2_under_test
 from .scoring import score_boundaries
 from .tiers import EvalSets, eval_sets
-from .under_test import SentencePieceUnderTest, smollm2_under_test
 
 
 def evaluate_tokenizer(tok, sets: EvalSets) -> dict:

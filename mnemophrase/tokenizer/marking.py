@@ -2,7 +2,7 @@
 
 A hyperword is cut by our SentencePiece model (the cut the evaluation scores), and each
 piece is written between two private-use characters, OPEN piece CLOSE. The extended
-tokenizer knows every such string as one added token (extension.py), so a marked hyperword
+tokenizer knows every such string as one added token (extend_tokenizer.py), so a marked hyperword
 becomes exactly our pieces, while text without the markers — all ordinary text — never
 meets an added token and is cut by the base tokenizer alone. Characters our model only
 knows as bytes are left unmarked, for the base tokenizer to spell.

@@ -1,10 +1,10 @@
 """`corpusgen tokenizer extend`: a base model and its tokenizer grown by our pieces.
 
-    from mnemophrase.tokenizer.extend import extend_model, load_extended
+    from mnemophrase.tokenizer.extend_model import extend_model, load_extended
     ext, marker = extend_model(model, tok, "build/100k/tokenizer")     # in place
     ids = tok(marker.mark_row(row)["prompt"])["input_ids"]                # our pieces
 
-The tokenizer mechanism is in extension.py, the marking of hyperwords in marking.py, the
+The tokenizer mechanism is in extend_tokenizer.py, the marking of hyperwords in marking.py, the
 starting rows in init_embeddings.py. The saved folder holds the model, the tokenizer, our
 SentencePiece model (`hyperword.model`, for marking) and extension.json (the new ids, for
 PEFT's `trainable_token_indices`, and what the extension measured).
@@ -21,7 +21,7 @@ from mnemophrase.corpusgen.contract import CARD
 
 from .corpus import hyperword_parts, open_build, read_stage
 from .errors import TokenizerError
-from .extension import EXTENSION_FILE, PIECES_MODEL, Extension, extend_tokenizer
+from .extend_tokenizer import EXTENSION_FILE, PIECES_MODEL, Extension, extend_tokenizer
 from .init_embeddings import resize_and_init
 from .marking import HyperwordMarker
 
@@ -62,7 +62,7 @@ does (`hyperword.model` is the build's SentencePiece model the marking cuts by).
 `extension.json` lists the new ids, for PEFT's `trainable_token_indices`.
 
 ```python
-from mnemophrase.tokenizer.extend import load_extended   # pip install 'mnemo-corpus[train]'
+from mnemophrase.tokenizer.extend_model import load_extended   # pip install 'mnemo-corpus[train]'
 
 model, tokenizer, extension, marker = load_extended("{out}")
 ids = tokenizer(marker.mark("водагрустьсвет"))["input_ids"]   # the added tokens
