@@ -4,6 +4,8 @@ line and exit 1, and the options and arguments several commands take."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,6 +18,31 @@ SEED_MAX = 2**64 - 1
 # What a missing import means: the distribution's top-level module -> the extra that has it.
 EXTRAS = {"torch": "train", "transformers": "train", "peft": "train", "accelerate": "train",
           "gguf": "train", "safetensors": "train", "trl": "test", "ray": "ray"}
+
+@contextmanager
+def signals_as_interrupt(*signums: int) -> Iterator[None]:
+    """Each of `signums` raises KeyboardInterrupt in the main thread while the block runs.
+
+    A signal that lands while importlib runs one of its weakref callbacks would raise there,
+    where Python prints the exception and drops it, and the command would go on (a push
+    waiting on a stalled Hub, a tokenizer training to the end): in those frames the handler
+    asks for the signal again, to be raised once the callback has returned."""
+    import _thread
+    import signal
+
+    def interrupt(signum, frame):
+        if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+            _thread.interrupt_main(signum)
+            return
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, interrupt) for s in signums}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
 
 class Failure(click.ClickException):
     """One line, exit 1: the message says what and where."""

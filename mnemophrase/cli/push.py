@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
 
-from mnemophrase.cli.base import BUILD_DIR, Failure
+from mnemophrase.cli.base import BUILD_DIR, Failure, signals_as_interrupt
 
 
 @click.command("push")
@@ -51,7 +52,8 @@ def _run(build_dir: Path, repo: str, *, after_build: bool = False, **options) ->
     from mnemophrase.corpusgen.push import PushError, push_build, report_lines
 
     try:
-        result = push_build(build_dir, repo, **options)
+        with signals_as_interrupt(signal.SIGINT):
+            result = push_build(build_dir, repo, **options)
     except KeyboardInterrupt:  # during validation: nothing was sent
         raise Failure("interrupted; nothing was pushed") from None
     except PushError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from mnemophrase.cli.base import BUILD_DIR, SEED_MAX, Failure
+from mnemophrase.cli.base import BUILD_DIR, SEED_MAX, Failure, signals_as_interrupt
 
 # the library's choices (mnemophrase.tokenizer.train, .splitters, .init_embeddings), said here so
 # that parsing needs no import; tests/test_cli.py holds them equal
@@ -59,29 +59,15 @@ def _background_files(ctx, param, values) -> dict[str, Path]:
 def terminated_as_interrupt(target: Path) -> Iterator[None]:
     """`kill` (SIGTERM) stops the training like Ctrl-C: the claim of DIR/tokenizer/ removes
     its temporary folder on the way out and the user reads one line, instead of a silent
-    exit 143 that leaves the folder behind.
-
-    A signal that lands while importlib runs one of its weakref callbacks would raise there,
-    where Python prints the exception and drops it, and the training would go on: in those
-    frames the handler asks for the signal again, to be raised once the callback returns."""
-    import _thread
+    exit 143 that leaves the folder behind."""
     import signal
 
-    def interrupt(signum, frame):
-        if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
-            _thread.interrupt_main(signum)
-            return
-        raise KeyboardInterrupt
-
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        with signals_as_interrupt(signal.SIGINT, signal.SIGTERM):
+            yield
     except KeyboardInterrupt:
         raise Failure(f"interrupted; no tokenizer was trained and {target} is as it was") \
             from None
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 @tokenizer_group.command("train")
