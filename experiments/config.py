@@ -108,7 +108,7 @@ class Sizes:
 
     def stage_rows(self, stage: str) -> int:
         """Rows trained in `stage`."""
-        return self.language_rows or self.rows if stage == "language" else self.rows
+        return (self.language_rows or self.rows) if stage == "language" else self.rows
 
 
 def full_sizes() -> Sizes:

@@ -205,27 +205,24 @@ def hopes(res: Results) -> list[dict]:
             res.value(f"core:{f}", "core", "gloss_seen", "recall_spelled"), lo=0.8)
     for arm in res.arms:
         a = ARMS[arm]
+        base = (f"base:{a.format}", "none")
         for s in ORDINARY if a.extended else ():
             add(f"{arm}: {s} loss/char of the extended model before training <= 1.01 x the "
                 "base model's (same ids; the new rows take probability)",
-                res.compare((extended_base(a.format), "none"), (f"base:{a.format}", "none"),
-                            s, "char", "ratio"), hi=1.01)
+                res.compare((extended_base(a.format), "none"), base, s, "char", "ratio"),
+                hi=1.01)
         if a.root != "core":
             continue
+        core, both, off = (arm, "core"), (arm, "core+language"), (arm, "language")
         add(f"{arm}: recall of core+language minus core alone >= -0.05",
-            res.compare((arm, "core+language"), (arm, "core"), "gloss_seen", "recall", "diff"),
-            lo=-0.05)
+            res.compare(both, core, "gloss_seen", "recall", "diff"), lo=-0.05)
         add(f"{arm}: gloss loss/token of core+language <= 1.05 x core alone",
-            res.compare((arm, "core+language"), (arm, "core"), "gloss_seen", "token", "ratio"),
-            hi=1.05)
+            res.compare(both, core, "gloss_seen", "token", "ratio"), hi=1.05)
         if a.format == "chat":
             for s in ("sentences", "language_data"):
                 add(f"{arm}: {s} loss/char of core+language <= 1.05 x the language adapter "
-                    "without a core", res.compare((arm, "core+language"),
-                                                  ("reference", "language"), s, "char",
-                                                  "ratio"), hi=1.05)
-        core, both, off = (arm, "core"), (arm, "core+language"), (arm, "language")
-        base = (f"base:{a.format}", "none")
+                    "without a core",
+                    res.compare(both, ("reference", "language"), s, "char", "ratio"), hi=1.05)
         add(f"{arm}: words to translate, recall minus its control, core+language minus core "
             "alone >= -0.05", res.corrected_diff(both, core, "recall_translated"), lo=-0.05)
         add(f"{arm}: words to translate, forced choice of core+language minus core alone "
@@ -238,11 +235,9 @@ def hopes(res: Results) -> list[dict]:
             "within ±0.05", res.compare(off, base, "gloss_seen", "choice_translated", "diff"),
             lo=-0.05, hi=0.05)
         add(f"{arm}: core off, recall minus the base model's within ±0.05",
-            res.compare((arm, "language"), (f"base:{a.format}", "none"), "gloss_seen",
-                        "recall", "diff"), lo=-0.05, hi=0.05)
+            res.compare(off, base, "gloss_seen", "recall", "diff"), lo=-0.05, hi=0.05)
         add(f"{arm}: core off, sentences loss/char within 5 % of core+language",
-            res.compare((arm, "language"), (arm, "core+language"), "sentences", "char",
-                        "ratio"), lo=0.95, hi=1.05)
+            res.compare(off, both, "sentences", "char", "ratio"), lo=0.95, hi=1.05)
     return out
 
 
