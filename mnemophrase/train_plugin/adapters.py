@@ -127,6 +127,14 @@ def adapter_parameters(model) -> dict[str, list]:
     return out
 
 
+def adapters_missing_from(optimizer, model, names: Collection[str]) -> list[str]:
+    """The adapters among `names` with a parameter `optimizer` does not hold (an optimizer
+    built before the stage adapters were added would leave them untrained)."""
+    held = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    return [n for n, ps in adapter_parameters(model).items()
+            if n in names and any(id(p) not in held for p in ps)]
+
+
 def set_active_adapters(model, names: list[str]) -> None:
     """Make exactly `names` active, in adapter order, without touching requires_grad."""
     from peft.tuners.tuners_utils import BaseTunerLayer

@@ -14,7 +14,7 @@ import warnings
 
 from transformers import TrainerCallback
 
-from .adapters import adapter_parameters, arm_all_adapters, peft_model_of
+from .adapters import adapters_missing_from, arm_all_adapters, peft_model_of
 from .batching import BatchPlan
 from .errors import StagePluginError
 from .lr import make_stage_scheduler, shape_from_trainer
@@ -93,9 +93,7 @@ def attach_to_trainer(staged, trainer) -> StageCallback:
     if trainer.optimizer is None:
         trainer.create_optimizer()
     else:
-        held = {id(p) for g in trainer.optimizer.param_groups for p in g["params"]}
-        lacking = [n for n, ps in adapter_parameters(model).items()
-                   if n in staged.adapters and any(id(p) not in held for p in ps)]
+        lacking = adapters_missing_from(trainer.optimizer, model, staged.adapters)
         if lacking:
             raise StagePluginError(
                 f"the trainer's optimizer lacks adapter(s) {', '.join(lacking)}; build it from "

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapters import adapter_parameters, peft_model_of
+from .adapters import adapter_parameters, adapters_missing_from, peft_model_of
 from .errors import StagePluginError
 from .lr import DATA_CHANGED, stage_lr
 
@@ -62,9 +62,7 @@ class Stepper:
         staged.step_state.scored_logits = True
         self.next_step = 0
         self._current: int | None = None
-        held = {id(p) for g in optimizer.param_groups for p in g["params"]}
-        lacking = [n for n, ps in adapter_parameters(model).items()
-                   if n in staged.adapters and any(id(p) not in held for p in ps)]
+        lacking = adapters_missing_from(optimizer, model, staged.adapters)
         if lacking:
             raise StagePluginError(
                 f"the optimizer lacks adapter(s) {', '.join(lacking)}; "
