@@ -27,6 +27,13 @@ def one_line(info) -> str:
     return text
 
 
+def drop_file_records(build: Path) -> None:
+    """The build as one made before stats.json recorded its files."""
+    stats = json.loads((build / "stats.json").read_text())
+    del stats["files"]
+    (build / "stats.json").write_text(json.dumps(stats))
+
+
 @pytest.fixture
 def copy(published_dataset, tmp_path) -> Path:
     return Path(shutil.copytree(published_dataset, tmp_path / "build"))
@@ -74,9 +81,7 @@ def test_a_split_without_state_json_is_one_line(copy, dataset_tokenizer):
         StagedLoRA.from_dataset(copy, dataset_tokenizer, rows=ROWS)
     assert "state.json: missing" in one_line(info)
     # the same build without a file record (made before it) still gets one line
-    stats = json.loads((copy / "stats.json").read_text())
-    del stats["files"]
-    (copy / "stats.json").write_text(json.dumps(stats))
+    drop_file_records(copy)
     staged = StagedLoRA.from_dataset(copy, dataset_tokenizer, rows=ROWS)
     with pytest.raises(StagePluginError) as info:
         staged.plan(8)
@@ -86,9 +91,7 @@ def test_a_split_without_state_json_is_one_line(copy, dataset_tokenizer):
 def test_a_build_missing_a_whole_stage_names_it(copy, dataset_tokenizer):
     shutil.rmtree(copy / "arrow/bridge")
     shutil.rmtree(copy / "data/bridge")
-    stats = json.loads((copy / "stats.json").read_text())
-    del stats["files"]
-    (copy / "stats.json").write_text(json.dumps(stats))
+    drop_file_records(copy)
     staged = StagedLoRA.from_dataset(copy, dataset_tokenizer, rows=ROWS)
     with pytest.raises(StagePluginError) as info:
         staged.plan(8)
