@@ -94,10 +94,16 @@ class BaseAnswers:
                         device=self.device)
 
 
+# sizes no unit reads: which seeds run (a unit's own seed is in its id, so adding seeds
+# reuses the ones done) and the report's bootstrap draws
+NOT_SHAPING_UNITS = ("seeds", "bootstrap")
+
+
 def settings_key(args, sizes, data_summary) -> Callable[[Unit], str]:
     """A unit's key: it changes whenever anything that shapes that unit's result changes (the
     language stage's length only shapes the units that train one, so a run that adds a
-    shorter language stage reuses the base model's and the core's units). Where the folders
+    shorter language stage reuses the base model's and the core's units; a run with more
+    seeds reuses the seeds already done). Where the folders
     are is left out, so a copied or moved run is reused; the ordinary text counts by its
     content, not its path."""
     data = {k: v for k, v in data_summary.items() if k != "train_build"}
@@ -107,7 +113,7 @@ def settings_key(args, sizes, data_summary) -> Callable[[Unit], str]:
         data["language_data"] = hashlib.sha256(args.language_data.read_bytes()).hexdigest()
 
     def key(unit: Unit) -> str:
-        shaping = asdict(sizes)
+        shaping = {k: v for k, v in asdict(sizes).items() if k not in NOT_SHAPING_UNITS}
         if shaping["language_rows"] is None or not unit.trains_language:
             del shaping["language_rows"]
         blob = json.dumps({"sizes": shaping, "quick": args.quick, "dtype": args.dtype,

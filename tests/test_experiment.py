@@ -180,6 +180,20 @@ def test_a_shorter_language_stage_reuses_the_base_and_the_cores(quick, tmp_path)
     assert after["root-language-chat-s0"]["training"]["trained_steps"] == steps // 2
 
 
+def test_fewer_seeds_and_other_bootstrap_draws_reuse_every_unit(quick, tmp_path):
+    out, _, _ = quick
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = units(copy)
+    proc = run("--quick", "--out", str(copy), "--arms", "formats", "--seeds", "1",
+               "--bootstrap", "50")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert units(copy) == before  # nothing trained again
+    assert "reusing" in proc.stdout
+    res = json.loads((copy / "results.json").read_text(encoding="utf-8"))
+    assert res["seeds"] == [1]
+
+
 def test_refuses_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     proc = run("--quick", "--out", str(tmp_path), timeout=60)
