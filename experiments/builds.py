@@ -1,8 +1,9 @@
 """The two corpusgen builds of a run, made with the `corpusgen build` command a user runs.
 
 The training build reads a copy of the lexicon without the held-out concepts; the outside
-build reads the full copy. Both run side by side and are reused while their options and
-lexicon files are unchanged.
+build reads the full copy. Both run side by side and are reused while their options, their
+lexicon files and the generator's code are unchanged: a build made by an older generator
+is made again, not reused (`content_digest` then tells the units whether the rows changed).
 """
 
 from __future__ import annotations
@@ -46,12 +47,15 @@ def build_all(jobs: list[tuple[Path, list[str], int, int, Path, list[str]]], log
     side, unless the same build is already in `out`."""
     running = []
     for out, langs, scenes, seed, lexicons, more in jobs:
-        want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons)}
+        want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons),
+                "generator": generator_digest()}
         if more:
             want["options"] = more
-        marker = out / "experiment_build.json"
+        marker = build_marker(out)
         if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == want:
             continue
+        # where earlier versions kept it: inside, corpusgen would refuse to overwrite the build
+        (out / "experiment_build.json").unlink(missing_ok=True)
         cmd = [*corpusgen_command(), "build", "--langs", ",".join(langs), "--n", str(scenes),
                "--seed", str(seed), "--min-parts", "2", "--max-parts", "3", "--out", str(out),
                "--overwrite", "--quiet", "--lexicons", str(lexicons), *more]
@@ -65,6 +69,43 @@ def build_all(jobs: list[tuple[Path, list[str], int, int, Path, list[str]]], log
             last = (err.strip().splitlines() or ["(no message)"])[-1]
             raise DataProblem(f"corpusgen build failed: {last}")
         marker.write_text(json.dumps(want), encoding="utf-8")
+
+
+def build_marker(build: Path) -> Path:
+    """What a build was made from, beside it (corpusgen owns the build folder)."""
+    return build.with_name(build.name + ".made-from.json")
+
+
+def generator_digest() -> str:
+    """A digest of the generator's code (corpusgen and the command line that drives it):
+    a build is remade when it changes."""
+    import mnemophrase.cli
+    import mnemophrase.corpusgen
+
+    h = hashlib.sha256()
+    for package in (mnemophrase.corpusgen, mnemophrase.cli):
+        root = Path(package.__file__).parent
+        for path in sorted(p for p in root.rglob("*") if p.is_file()
+                           and "__pycache__" not in p.parts and p.suffix != ".pyc"):
+            h.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def content_digest(build: Path) -> str:
+    """A digest of the rows a build holds (the bytes of its Arrow data files, which the
+    experiment reads), so a unit is retrained when the rows it would read change."""
+    from mnemophrase.corpusgen.contract import ARROW_DIR
+
+    files = sorted((build / ARROW_DIR).rglob("*.arrow"))
+    if not files:
+        raise DataProblem(f"{build}: no Arrow data files; remove the folder to build it again")
+    h = hashlib.sha256()
+    for path in files:
+        h.update(str(path.relative_to(build)).encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
 
 
 def _tree_hash(folder: Path) -> str:

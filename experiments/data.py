@@ -73,6 +73,7 @@ class Data:
     choice_items: list = field(default_factory=list)
     exposures: dict = field(default_factory=dict)  # occurrences per word in the trained rows
     curve_exposures: dict = field(default_factory=dict)  # the same after each curve point
+    builds: dict = field(default_factory=dict)  # build name -> digest of its rows
 
     def summary(self) -> dict:
         return {"train_build": str(self.train_build), "held_out_concepts": len(self.held_out),
@@ -82,7 +83,7 @@ class Data:
                              "words": s.words_total} for n, s in self.sets.items()},
                 "recall_hyperwords": len(self.recall_rows),
                 "choice_items": len(self.choice_items), "exposures": self.exposures,
-                "curve_exposures": self.curve_exposures}
+                "curve_exposures": self.curve_exposures, "builds": self.builds}
 
 
 # ---- evaluation sets -------------------------------------------------------------------
@@ -116,7 +117,7 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     from mnemophrase.corpusgen.contract import Build
     from mnemophrase.corpusgen.lexicon import default_lexicon_dir, load_lexicon
 
-    from .builds import build_all, copy_lexicon, read_concepts
+    from .builds import build_all, content_digest, copy_lexicon, read_concepts
 
     shipped = default_lexicon_dir()
     concepts = read_concepts(shipped)
@@ -135,7 +136,8 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     build_all([(train_dir, langs, sizes.scenes, 0, out / "lexicon-train", balance),
                (outside_dir, langs, sizes.scenes, 1, full_lex, [])], log)
     languages = Build.open(train_dir).languages
-    data = Data(train_dir, languages, held, full_lex)
+    data = Data(train_dir, languages, held, full_lex,
+                builds={d.name: content_digest(d) for d in (train_dir, outside_dir)})
 
     n = sizes.rows
     # the evaluation sets leave out the first max(--rows, --language-rows) language rows, so

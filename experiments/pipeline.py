@@ -103,9 +103,9 @@ def settings_key(args, sizes, data_summary) -> Callable[[Unit], str]:
     """A unit's key: it changes whenever anything that shapes that unit's result changes (the
     language stage's length only shapes the units that train one, so a run that adds a
     shorter language stage reuses the base model's and the core's units; a run with more
-    seeds reuses the seeds already done). Where the folders
-    are is left out, so a copied or moved run is reused; the ordinary text counts by its
-    content, not its path."""
+    seeds reuses the seeds already done). Where the folders are is left out, so a copied or
+    moved run is reused; the builds count by the digest of their rows and the ordinary text
+    by its content, not by their paths."""
     data = {k: v for k, v in data_summary.items() if k != "train_build"}
     data["sets"] = {name: {k: v for k, v in s.items() if k != "source"}
                     for name, s in data_summary["sets"].items()}

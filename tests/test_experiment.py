@@ -194,6 +194,54 @@ def test_fewer_seeds_and_other_bootstrap_draws_reuse_every_unit(quick, tmp_path)
     assert res["seeds"] == [1]
 
 
+def test_a_build_by_an_older_generator_is_made_again(quick, tmp_path):
+    out, _, _ = quick
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = units(copy)
+    marker = copy / "data" / "build-train.made-from.json"
+    stale = {**json.loads(marker.read_text(encoding="utf-8")), "generator": "an older one"}
+    marker.write_text(json.dumps(stale), encoding="utf-8")
+    legacy = copy / "data" / "build-train" / "experiment_build.json"  # where it used to be
+    legacy.write_text(json.dumps(stale), encoding="utf-8")
+    proc = run("--quick", "--out", str(copy), "--arms", "formats")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "build-train --overwrite" in proc.stdout  # made again
+    assert json.loads(marker.read_text(encoding="utf-8"))["generator"] != "an older one"
+    assert not legacy.exists()
+    assert units(copy) == before  # the same generator made the same rows: units reused
+
+
+def test_other_rows_under_the_same_options_retrain_the_units(quick, tmp_path):
+    from datasets import load_from_disk
+
+    from mnemophrase.corpusgen.output.records import record_made_files
+
+    out, _, _ = quick
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = units(copy)
+    stage = copy / "data" / "build-train" / "arrow" / "mnemo"
+
+    def louder(row):  # another phrasing of every answer; the words and counts unchanged
+        return {"messages": [{**m, "content": m["content"] + " !"} if m["role"] == "assistant"
+                             else m for m in row["messages"]]}
+
+    rows = load_from_disk(str(stage)).map(louder)
+    rows.save_to_disk(str(tmp_path / "mnemo"))
+    shutil.rmtree(stage)
+    shutil.move(tmp_path / "mnemo", stage)
+    train = stage.parents[1]  # a build whose generator phrases its answers otherwise
+    record_made_files(train, [p.relative_to(train).as_posix() for p in stage.rglob("*")
+                              if p.is_file()], replaced="arrow/mnemo")
+    proc = run("--quick", "--out", str(copy), "--arms", "formats", "--seeds", "0")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = json.loads((copy / "units" / "root-core-chat-s0.json").read_text(encoding="utf-8"))
+    old = before["root-core-chat-s0"]
+    assert after["settings_key"] != old["settings_key"]  # trained again on the new rows
+    assert after["training"]["train_tokens"] > old["training"]["train_tokens"]
+
+
 def test_refuses_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     proc = run("--quick", "--out", str(tmp_path), timeout=60)
