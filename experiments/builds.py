@@ -2,8 +2,9 @@
 
 The training build reads a copy of the lexicon without the held-out concepts; the outside
 build reads the full copy. Both run side by side and are reused while their options, their
-lexicon files and the generator's code are unchanged: a build made by an older generator
-is made again, not reused (`content_digest` then tells the units whether the rows changed).
+lexicon files, the generator's code and the versions of the language libraries it calls are
+unchanged: a build made by an older generator is made again, not reused (`content_digest`
+then tells the units whether the rows changed).
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ def copy_lexicon(src: Path, dst: Path, keep: set[str]) -> None:
 def build_all(jobs: list[tuple[Path, list[str], int, int, Path, list[str]]], log) -> None:
     """`corpusgen build` for each (out, langs, scenes, seed, lexicons, more options), side by
     side, unless the same build is already in `out`."""
+    from mnemophrase.corpusgen.lang import language_versions
+
     running = []
     for out, langs, scenes, seed, lexicons, more in jobs:
         want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons),
-                "generator": generator_digest()}
+                "generator": generator_digest(), "libraries": language_versions(langs)}
         if more:
             want["options"] = more
         marker = build_marker(out)
