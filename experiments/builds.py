@@ -48,10 +48,11 @@ def build_all(jobs: list[tuple[Path, list[str], int, int, Path, list[str]]], log
     side, unless the same build is already in `out`."""
     from mnemophrase.corpusgen.lang import language_versions
 
+    generator = generator_digest()
     running = []
     for out, langs, scenes, seed, lexicons, more in jobs:
         want = {"langs": langs, "n": scenes, "seed": seed, "lexicons": _tree_hash(lexicons),
-                "generator": generator_digest(), "libraries": language_versions(langs)}
+                "generator": generator, "libraries": language_versions(langs)}
         if more:
             want["options"] = more
         marker = build_marker(out)
@@ -85,13 +86,11 @@ def generator_digest() -> str:
     import mnemophrase.cli
     import mnemophrase.corpusgen
 
-    h = hashlib.sha256()
-    for package in (mnemophrase.corpusgen, mnemophrase.cli):
-        root = Path(package.__file__).parent
-        for path in sorted(p for p in root.rglob("*") if p.is_file()
-                           and "__pycache__" not in p.parts and p.suffix != ".pyc"):
-            h.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    roots = [Path(package.__file__).parent for package in (mnemophrase.corpusgen,
+                                                            mnemophrase.cli)]
+    return _digest(sorted(p for root in roots for p in root.rglob("*") if p.is_file()
+                          and "__pycache__" not in p.parts and p.suffix != ".pyc"),
+                   roots[0].parent)
 
 
 def content_digest(build: Path) -> str:
@@ -102,20 +101,20 @@ def content_digest(build: Path) -> str:
     files = sorted((build / ARROW_DIR).rglob("*.arrow"))
     if not files:
         raise DataProblem(f"{build}: no Arrow data files; remove the folder to build it again")
-    h = hashlib.sha256()
-    for path in files:
-        h.update(str(path.relative_to(build)).encode() + b"\0")
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
+    return _digest(files, build)
 
 
 def _tree_hash(folder: Path) -> str:
+    """A digest of the files directly in `folder` (a lexicon)."""
+    return _digest(sorted(p for p in folder.iterdir() if p.is_file()), folder)
+
+
+def _digest(files: list[Path], root: Path) -> str:
+    """One digest of `files`: each one's path under `root` and the sha256 of its bytes."""
+    from mnemophrase.corpusgen.output.records import file_sha256
+
     h = hashlib.sha256()
-    for p in sorted(folder.iterdir()):
-        if p.is_file():
-            h.update(p.name.encode() + p.read_bytes())
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0"
+                 + file_sha256(path, lambda n: None).encode())
     return h.hexdigest()[:16]
-
-
