@@ -218,8 +218,8 @@ def hopes(res: Results) -> list[dict]:
             res.compare(both, core, "gloss_seen", "recall", "diff"), lo=-0.05)
         add(f"{arm}: gloss loss/token of core+language <= 1.05 x core alone",
             res.compare(both, core, "gloss_seen", "token", "ratio"), hi=1.05)
-        if a.format == "chat":
-            for s in ("sentences", "language_data"):
+        if a.format == "chat":  # the base model's own answers: its general ability kept
+            for s in ORDINARY:
                 add(f"{arm}: {s} loss/char of core+language <= 1.05 x the language adapter "
                     "without a core",
                     res.compare(both, ("reference", "language"), s, "char", "ratio"), hi=1.05)

@@ -134,6 +134,28 @@ def test_knowledge_after_the_language_stage_has_its_hopes(quick):
     assert math.isclose(d["mean"], a["mean"] - b["mean"], abs_tol=1e-9)
 
 
+def test_each_arm_states_its_cost_on_every_ordinary_set_against_the_reference(quick):
+    """Sentences, ordinary text and the base model's own answers each get a hope per arm.
+    The tiny model may answer nothing (no base_samples set), so the answers are given the
+    ordinary text's measures here: the hope must then appear, with the same estimate."""
+    from experiments.report import hopes
+    from experiments.results import Results
+
+    out, _, _ = quick
+    r = Results.load(out)
+    for unit in r.units.values():
+        for point in unit["points"]:
+            for measures in point["measures"].values():
+                if "language_data" in measures:
+                    measures["base_samples"] = measures["language_data"]
+    stated = {h["hope"]: h["estimate"] for h in hopes(r)}
+    for s in ("sentences", "language_data", "base_samples"):
+        assert f"combined: {s} loss/char of core+language <= 1.05 x the language adapter " \
+            "without a core" in stated, s
+    cost = "combined: {} loss/char of core+language <= 1.05 x the language adapter without a core"
+    assert stated[cost.format("base_samples")] == stated[cost.format("language_data")]
+
+
 def test_extension_arm_trains_new_tokens_beside_the_plain_core(quick):
     out, res, _ = quick
     u = units(out)
