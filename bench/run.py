@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_corpusgen.py", "bench_tokenizer.py", "bench_train.py"]
+BENCHES = ["bench_corpusgen.py", "bench_tokenizer.py", "bench_train.py", "bench_measure.py"]
 
 
 def main() -> int:

@@ -6,8 +6,9 @@ its `generate_gloss`, and concept words are matched by the language plug-in's ow
 `names_words` (its lemmatiser). What is left here is arithmetic: per-row sums of
 negative log-likelihood, of KL, and of recalled words, kept per row so that the report can
 bootstrap over rows. A batch's layers below every adapter run once for all its combinations
-(lower_layers.py), and the first tokens every row of a set shares (chat template, system
-turn, task words) once per combination (shared_prefix.py).
+(lower_layers.py), the first tokens every row of a set shares (chat template, system turn,
+task words) once per combination, and the forced choice's prompt once for all the candidate
+glosses that follow it (shared_prefix.py).
 
 An adapter combination is (core on?, weight of every other adapter): "core" is (on, 0),
 "language" (off, 1), "core+language" (on, 1), "core+0.5language" (on, 0.5), "none" (off, 0).
@@ -24,7 +25,7 @@ from mnemophrase.train_plugin.formats import IGNORE_INDEX
 from .data import GLOSS_SETS, Data
 from .knowledge import choice_hits, control_order
 from .lower_layers import SharedLowerLayers
-from .shared_prefix import SharedPrefix
+from .shared_prefix import PromptGroups, SharedPrefix
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Evaluator:
         self.clean = clean  # decoded text -> plain text (an extension's markers removed)
         self.sizes, self.device = sizes, device
         self.prefix_ok: bool | None = None  # shared prefixes checked and usable?
+        self.grouping_ok: bool | None = None  # rows packed by prompt checked and usable?
+        self.attention = ""
         encoder = RowEncoder(tokenizer, fmt, sizes.max_length, sizes.system)
         self.collate = FlatteningCollator()
         self.sets: dict[str, tuple[list, list, np.ndarray]] = {}
@@ -128,19 +131,14 @@ class Evaluator:
             nll = {c.name: np.zeros(n) for c in order}
             kl = {c.name: np.zeros(n) for c in order}
             count = np.zeros(n)
-            for a, b in self._batches(ids):
-                batch = self.collate([{"input_ids": ids[i], "labels": labels[i]}
-                                      for i in range(a, b)])
-                # logits at position t predict the label at t + 1, which lies in the same
-                # row (every row's first label is masked by the collator, and a shared
-                # prefix ends before any label)
-                target, keep = _labelled(batch)
-                ends = torch.tensor([len(ids[i]) for i in range(a, b)]).cumsum(0)
-                row_of = (torch.searchsorted(ends, keep + 1) + a).numpy()
+            groups = self._groups(model, ids, labels, prefix) if name in GROUPED_SETS else None
+            for inputs, target, keep, row_of in (
+                    self._grouped_batches(groups, prefix) if groups is not None
+                    else self._row_batches(ids, labels, prefix)):
                 np.add.at(count, row_of, 1)
                 gold = target[keep].to(self.device)[:, None]
                 kept = keep.to(self.device)
-                shared.start(self._inputs(batch, prefix))
+                shared.start(inputs)
                 ref = None
                 for combo in order:
                     apply_combo(model, combo, core)
@@ -162,6 +160,53 @@ class Evaluator:
                 out[combo.name][name] = entry
         return out
 
+    def _row_batches(self, ids, labels, prefix: SharedPrefix | None):
+        """(model inputs, targets, labelled positions, row of each) per flattened batch."""
+        import torch
+
+        for a, b in self._batches(ids):
+            batch = self.collate([{"input_ids": ids[i], "labels": labels[i]}
+                                  for i in range(a, b)])
+            # logits at position t predict the label at t + 1, which lies in the same row
+            # (every row's first label is masked by the collator, and a shared prefix ends
+            # before any label)
+            target, keep = _labelled(batch)
+            ends = torch.tensor([len(ids[i]) for i in range(a, b)]).cumsum(0)
+            yield (self._inputs(batch, prefix), target, keep,
+                   (torch.searchsorted(ends, keep + 1) + a).numpy())
+
+    def _grouped_batches(self, groups: PromptGroups, prefix: SharedPrefix | None):
+        """The same, for rows packed by their shared prompt (each label stays in the
+        segment of its row, so the logits before it are that row's)."""
+        for a, b in self._batches([r["ids"] for r in groups.packed]):
+            batch = groups.batch(range(a, b), prefix.length if prefix else 0,
+                                 self.attention, self.device)
+            target, keep = _labelled(batch)
+            yield batch["inputs"], target, keep, batch["origin"][keep.numpy() + 1]
+
+    def _groups(self, model, ids, labels, prefix: SharedPrefix | None) -> PromptGroups | None:
+        """The rows packed by prompt, once packing has been seen to give the rows' own
+        log-likelihoods (checked on the first packed batch; None: row by row)."""
+        import torch
+
+        self.attention = str(getattr(model.config, "_attn_implementation", "") or "")
+        if self.grouping_ok is False or self.attention not in ("sdpa", "eager"):
+            return None
+        groups = PromptGroups(ids, labels, self.sizes.eval_tokens)
+        if self.grouping_ok is None:
+            packed = next(self._grouped_batches(groups, prefix))
+            members = sorted(set(packed[3].tolist()), key=packed[3].tolist().index)
+            rows = self.collate([{"input_ids": ids[i], "labels": labels[i]} for i in members])
+            with torch.no_grad():
+                got = [self._gold_logp(model, *_labelled(rows), self._inputs(rows, prefix),
+                                       prefix),
+                       self._gold_logp(model, packed[1], packed[2], packed[0], prefix)]
+            self.grouping_ok = got[0].shape == got[1].shape and torch.allclose(
+                got[0], got[1], rtol=1e-3, atol=1e-3)
+            if not self.grouping_ok:
+                return None
+        return groups
+
     def _prefix(self, model, ids, labels) -> SharedPrefix | None:
         """The set's shared prefix, once it has been seen to give the same log-likelihoods
         as whole rows (checked on the first set's first batch; None: whole rows)."""
@@ -180,20 +225,22 @@ class Evaluator:
             part = self.collate([{"input_ids": cut_ids[i], "labels": cut_labels[i]}
                                  for i in range(a, b)])
             with torch.no_grad():
-                got = [self._gold_logp(model, whole), self._gold_logp(model, part, prefix)]
+                got = [self._gold_logp(model, *_labelled(whole), self._inputs(whole, None)),
+                       self._gold_logp(model, *_labelled(part), self._inputs(part, prefix),
+                                       prefix)]
             self.prefix_ok = got[0].shape == got[1].shape and torch.allclose(
                 got[0], got[1], rtol=1e-3, atol=1e-3)
             if not self.prefix_ok:
                 return None
         return prefix
 
-    def _gold_logp(self, model, batch, prefix: SharedPrefix | None = None):
+    def _gold_logp(self, model, target, keep, inputs: dict,
+                   prefix: SharedPrefix | None = None):
         """Log-probabilities of a batch's labelled tokens under the adapters now active
         (the batch continues `prefix`, when given)."""
         import torch.nn.functional as F
 
-        target, keep = _labelled(batch)
-        inputs = self._inputs(batch, prefix)
+        inputs = dict(inputs)
         if prefix is not None:  # the cache of the adapters active now, a name no combo has
             inputs["cache"] = prefix.cache("the check")
         logits = model(**inputs, use_cache=False, logits_to_keep=keep.to(self.device)).logits[0]
@@ -276,6 +323,7 @@ def _labelled(batch):
 # control.
 MEASURES_VERSION = 3
 CHOICE = "choice"  # the forced choice's candidate rows, measured with every recall combo
+GROUPED_SETS = (CHOICE,)  # sets whose rows share whole prompts (k + 1 candidates an item)
 FULL_SETS = ("gloss_seen", "gloss_unseen", "sentences", "language_data", "base_samples")
 CORE_SETS = FULL_SETS  # the core alone, before language
 REFERENCE_SETS = ("gloss_seen", "sentences", "language_data", "base_samples")

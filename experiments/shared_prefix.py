@@ -10,6 +10,12 @@ The prefix stops one token before a set's first labelled token, so every loss po
 in a remainder. The first batch is also run whole, and if the two ways disagree the sharing
 is off for the evaluator (an attention implementation that ignores a 4D mask, say). Written
 here because transformers shares a prefix only inside `generate`, not for scoring.
+
+The forced choice's candidates go one step further (`PromptGroups`): the k + 1 glosses of an
+item, and the items of one hyperword, share their whole prompt, about two thirds of each
+row after the common prefix. Each prompt then runs once for all its candidates: a packed
+row holds the prompt and, after it, each candidate's continuation, which sees the prompt and
+itself but no other candidate (a tree-shaped mask) at the positions it has in its own row.
 """
 
 from __future__ import annotations
@@ -40,12 +46,19 @@ def remainder_mask(position_ids, prefix: int, attn: str):
     """(1, 1, T, prefix + T): each token sees the whole prefix and its own row up to itself.
 
     Rows are flattened; a row starts where its position id is 0 (before the shift)."""
+    row = (position_ids[0] == 0).cumsum(0)
+    return tree_mask(row, row, prefix, attn)
+
+
+def tree_mask(segment, parent, prefix: int, attn: str):
+    """(1, 1, T, prefix + T): token i sees the prefix and every earlier token j of its own
+    segment or of its parent segment (segment[j] == parent[i]); a segment with no parent
+    is its own parent."""
     import torch
 
-    pos = position_ids[0]
-    row = (pos == 0).cumsum(0)
-    t = pos.shape[0]
-    own = torch.tril(torch.ones(t, t, dtype=torch.bool)) & (row[:, None] == row[None, :])
+    t = segment.shape[0]
+    own = torch.tril(torch.ones(t, t, dtype=torch.bool)) & (
+        (segment[None, :] == segment[:, None]) | (segment[None, :] == parent[:, None]))
     mask = torch.cat([torch.ones(t, prefix, dtype=torch.bool), own], 1)[None, None]
     if attn == "eager":  # eager attention adds its mask
         return torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
@@ -98,3 +111,71 @@ class SharedPrefix:
     def trim(self, combo_name: str) -> None:
         """Back to the prefix alone, after a forward appended a batch to the cache."""
         cut_back(self._caches[combo_name], self.length)
+
+
+class PromptGroups:
+    """Rows that share everything before their labels, packed one prompt to a row.
+
+    A packed row is the prompt without its last token, then for each member row that last
+    token again and the member's labelled remainder; the repeated token predicts the
+    member's first label, as it did in the member's own row. `packed[g]` holds the token
+    ids, labels, position ids, the member row of each token (`origin`, -1 for the prompt)
+    and whether it is a prompt token. A group grows only up to `budget` tokens (then a new
+    packed row repeats the prompt), so a batch's dense attention stays as small as whole
+    rows would make it.
+    """
+
+    def __init__(self, ids: list[list[int]], labels: list[list[int]], budget: int):
+        by_prompt: dict[tuple, list[int]] = {}
+        for i, lab in enumerate(labels):
+            first = next((t for t, v in enumerate(lab) if v != IGNORE_INDEX), len(lab))
+            by_prompt.setdefault(tuple(ids[i][:max(0, first - 1)]), []).append(i)
+        self.packed: list[dict] = []
+        for prompt, members in by_prompt.items():
+            row = self._start(prompt)
+            for i in members:
+                first = max(1, len(prompt) + 1)
+                tail = ids[i][first - 1:]
+                if len(row["ids"]) > len(prompt) and len(row["ids"]) + len(tail) > budget:
+                    self.packed.append(row)
+                    row = self._start(prompt)
+                row["ids"] += tail
+                row["labels"] += [IGNORE_INDEX] + labels[i][first:]
+                row["positions"] += range(len(prompt), len(prompt) + len(tail))
+                row["origin"] += [i] * len(tail)
+                row["prompt"] += [False] * len(tail)
+            self.packed.append(row)
+        self.tokens = sum(len(r["ids"]) for r in self.packed)
+
+    @staticmethod
+    def _start(prompt: tuple) -> dict:
+        n = len(prompt)
+        return {"ids": list(prompt), "labels": [IGNORE_INDEX] * n, "positions": list(range(n)),
+                "origin": [-1] * n, "prompt": [True] * n}
+
+    def batch(self, rows: range, prefix: int, attn: str, device) -> dict:
+        """A flattened batch of packed rows: model inputs (positions after a `prefix` of
+        cached tokens), the labels, and the member row of each token."""
+        import torch
+
+        segment, parent, seg = [], [], 0
+        for g in rows:  # each member's tokens a segment whose parent is its prompt
+            r = self.packed[g]
+            prompt_seg, seg = seg, seg + 1
+            last = None
+            for is_prompt, origin in zip(r["prompt"], r["origin"]):
+                if is_prompt:
+                    segment.append(prompt_seg)
+                else:
+                    if origin != last:
+                        seg, last = seg + 1, origin
+                    segment.append(seg)
+                parent.append(prompt_seg)
+            seg += 1
+        cat = (lambda key: torch.tensor([[v for g in rows for v in self.packed[g][key]]]))
+        positions = cat("positions")
+        segment, parent = torch.tensor(segment), torch.tensor(parent)
+        return {"inputs": {"input_ids": cat("ids").to(device),
+                           "position_ids": (positions + prefix).to(device),
+                           "attention_mask": tree_mask(segment, parent, prefix, attn).to(device)},
+                "labels": cat("labels"), "origin": cat("origin")[0].numpy()}

@@ -186,22 +186,49 @@ def test_min_occurrences_reaches_the_training_build(tmp_path):
     assert "--min-occurrences" in (out / "log.txt").read_text("utf-8")
 
 
-def test_the_experiments_batched_choice_scores_equal_forced_choices_own(candidates):
-    """The experiment scores the candidates batched and flattened (Evaluator.losses); a user
-    scores them one row at a time (gloss_nll): the same sums, so the same choice."""
+def _choice_scores(cands, patch=None):
+    """(the experiment's batched scores of `cands`, gloss_nll's one-row scores, evaluator)."""
     from experiments.knowledge import gloss_nll
     from experiments.measure import CHOICE, Evaluator
     from experiments.units import NONE
     from mnemophrase.basemodel import char_tokenizer, tiny_llama
 
-    cands = candidates[1][: 8 * (K + 1)]
-    texts = [m["content"] for c in cands for m in c["messages"]]
+    texts = [m["content"] for c in cands for m in c["messages"]] + ["You help."]
     tok = char_tokenizer(texts, bos=False, chat=True)
     model = tiny_llama(len(tok), seed=1).eval()
     data = SimpleNamespace(sets={}, choice_rows=cands)
-    sizes = SimpleNamespace(max_length=None, system=None, eval_tokens=512)
+    sizes = SimpleNamespace(max_length=None, system="You help.", eval_tokens=512)
     ev = Evaluator(tok, data, "chat", sizes, "cpu")
     batched = ev.losses(model, [(NONE, (CHOICE,))], None)[NONE.name][CHOICE]["nll"]
-    alone = gloss_nll(model, tok, cands)
-    assert np.allclose(batched, alone, rtol=1e-4, atol=1e-3)
+    return batched, gloss_nll(model, tok, cands, system="You help."), ev
+
+
+def test_the_experiments_batched_choice_scores_equal_forced_choices_own(candidates):
+    """The experiment scores the candidates flattened, each prompt run once for all the
+    candidates that share it (Evaluator.losses); a user scores them one row at a time
+    (gloss_nll): the same sums, so the same choice."""
+    from experiments.measure import CHOICE
+    from experiments.shared_prefix import PromptGroups
+
+    cands = candidates[1][: 8 * (K + 1)]
+    batched, alone, ev = _choice_scores(cands)
+    assert ev.grouping_ok is True and ev.prefix_ok is True
+    np.testing.assert_allclose(batched, alone, rtol=0, atol=3e-4)  # float sums alike
     assert len(set(np.round(alone, 3))) > len(alone) // 2  # real, distinct scores
+    ids, labels, _ = ev.sets[CHOICE]
+    assert PromptGroups(ids, labels, 512).tokens < 0.6 * sum(map(len, ids))  # prompts once
+
+
+def test_a_mask_that_lets_candidates_see_each_other_falls_back_to_rows(candidates,
+                                                                       monkeypatch):
+    from experiments import shared_prefix
+
+    def causal(segment, parent, prefix, attn):  # every earlier token: other candidates too
+        t = segment.shape[0]
+        return torch.tril(torch.ones(t, prefix + t, dtype=torch.bool), diagonal=prefix)[None,
+                                                                                          None]
+
+    monkeypatch.setattr(shared_prefix, "tree_mask", causal)
+    batched, alone, ev = _choice_scores(candidates[1][: 8 * (K + 1)])
+    assert ev.grouping_ok is False
+    np.testing.assert_allclose(batched, alone, rtol=0, atol=3e-4)  # float sums alike
