@@ -5,7 +5,7 @@
 
 The candidates are those the experiment scores: for each constituent of a gloss row, the
 gold gloss and the same gloss with that word replaced by each of 4 distractors
-(`experiments.knowledge.choice_candidates`), for the first `--hyperwords` mnemo rows of a
+(`experiments.data.choice_of_lexicon`), for the first `--hyperwords` mnemo rows of a
 build. `Evaluator.losses` scores them under a core adapter on the top 15 layers (the
 experiment's LoRA), once with every candidate a row of its own and once with the candidates
 of a prompt packed after that prompt (`PromptGroups`); the two take turns `--repeats` times
@@ -41,22 +41,14 @@ def parse_args(argv=None):
 def candidates(build: Path, n: int) -> list[dict]:
     from datasets import load_from_disk
 
-    from experiments.knowledge import choice_candidates
-    from mnemophrase.corpusgen.cache import cached_forms
+    from experiments.data import choice_of_lexicon
     from mnemophrase.corpusgen.contract import ARROW_DIR
-    from mnemophrase.corpusgen.lang import get_language
     from mnemophrase.corpusgen.lexicon import load_lexicon
 
     split = load_from_disk(str(build / ARROW_DIR / "mnemo"))["train"]
     rows = split.select(range(min(n, len(split)))).to_list()
-    langs = sorted({r["lang"] for r in rows})
-    lex = load_lexicon(None, langs)
-    pos = lex.concepts["pos"].to_list()
-    forms = {lang: cached_forms(get_language(lang), lex.word_rows(lang), pos)
-             for lang in lex.words}
-    concepts = {r["concept"]: {"index": i, "field": r["field"], "pos": r["pos"]}
-                for i, r in enumerate(lex.concepts.select("concept", "field", "pos").to_dicts())}
-    return choice_candidates(rows, forms, concepts, set(concepts), 4, seed=0)[0]
+    lex = load_lexicon(None, sorted({r["lang"] for r in rows}))
+    return choice_of_lexicon(rows, lex, set(lex.concepts["concept"]), 4)[0]
 
 
 def main(argv=None) -> int:
@@ -87,7 +79,7 @@ def main(argv=None) -> int:
     evals["row by row"].grouping_ok = False
     ids, labels, _ = evals["row by row"].sets[CHOICE]
     tokens = {"row by row": sum(map(len, ids)),
-              "prompts packed": PromptGroups(ids, labels, sizes.eval_tokens).tokens}
+              "prompts packed": PromptGroups(ids, labels, sizes.eval_tokens, "sdpa").tokens}
     seconds: dict[str, list[float]] = {k: [] for k in evals}
     for _ in range(args.repeats):
         for name, ev in evals.items():

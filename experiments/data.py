@@ -196,8 +196,8 @@ def prepare(out: Path, sizes, langs: list[str], language_data: Path | None, log)
     data.exposures = exposures(mnemo["train"][:n], lex, trained_concepts)
     data.curve_exposures = {str(k): exposures(mnemo["train"][:k], lex, trained_concepts)
                             for k in sizes.curve}
-    data.choice_rows, data.choice_items = _choice(data.recall_rows[: sizes.choice_rows], lex,
-                                                  trained_concepts, sizes.distractors)
+    data.choice_rows, data.choice_items = choice_of_lexicon(
+        data.recall_rows[: sizes.choice_rows], lex, trained_concepts, sizes.distractors)
     for name in GLOSS_SETS + ("sentences",):
         if len(data.sets[name].rows) < sizes.eval_rows:
             log(f"note: {name} has {len(data.sets[name].rows)} rows (asked {sizes.eval_rows}); "
@@ -220,7 +220,7 @@ def exposures(rows: list[dict], lex, concepts: set[str]) -> dict:
     return spread(n) if len(n) else {}
 
 
-def _choice(rows: list[dict], lex, trained: set[str], k: int):
+def choice_of_lexicon(rows: list[dict], lex, trained: set[str], k: int):
     """The forced-choice candidates of the recall rows (knowledge.choice_candidates), with
     each language's forms as the build made them."""
     from mnemophrase.corpusgen.cache import cached_forms

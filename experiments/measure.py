@@ -25,7 +25,7 @@ from mnemophrase.train_plugin.formats import IGNORE_INDEX
 from .data import GLOSS_SETS, Data
 from .knowledge import choice_hits, control_order
 from .lower_layers import SharedLowerLayers
-from .shared_prefix import PromptGroups, SharedPrefix
+from .shared_prefix import PromptGroups, SharedPrefix, mask_attention
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,6 @@ class Evaluator:
         self.sizes, self.device = sizes, device
         self.prefix_ok: bool | None = None  # shared prefixes checked and usable?
         self.grouping_ok: bool | None = None  # rows packed by prompt checked and usable?
-        self.attention = ""
         encoder = RowEncoder(tokenizer, fmt, sizes.max_length, sizes.system)
         self.collate = FlatteningCollator()
         self.sets: dict[str, tuple[list, list, np.ndarray]] = {}
@@ -179,8 +178,7 @@ class Evaluator:
         """The same, for rows packed by their shared prompt (each label stays in the
         segment of its row, so the logits before it are that row's)."""
         for a, b in self._batches([r["ids"] for r in groups.packed]):
-            batch = groups.batch(range(a, b), prefix.length if prefix else 0,
-                                 self.attention, self.device)
+            batch = groups.batch(range(a, b), prefix.length if prefix else 0, self.device)
             target, keep = _labelled(batch)
             yield batch["inputs"], target, keep, batch["origin"][keep.numpy() + 1]
 
@@ -189,20 +187,18 @@ class Evaluator:
         log-likelihoods (checked on the first packed batch; None: row by row)."""
         import torch
 
-        self.attention = str(getattr(model.config, "_attn_implementation", "") or "")
-        if self.grouping_ok is False or self.attention not in ("sdpa", "eager"):
+        attn = mask_attention(model)
+        if self.grouping_ok is False or attn is None:
             return None
-        groups = PromptGroups(ids, labels, self.sizes.eval_tokens)
+        groups = PromptGroups(ids, labels, self.sizes.eval_tokens, attn)
         if self.grouping_ok is None:
-            packed = next(self._grouped_batches(groups, prefix))
-            members = sorted(set(packed[3].tolist()), key=packed[3].tolist().index)
+            inputs, target, keep, row_of = next(self._grouped_batches(groups, prefix))
+            members = list(dict.fromkeys(row_of.tolist()))  # in the order they are packed
             rows = self.collate([{"input_ids": ids[i], "labels": labels[i]} for i in members])
             with torch.no_grad():
-                got = [self._gold_logp(model, *_labelled(rows), self._inputs(rows, prefix),
-                                       prefix),
-                       self._gold_logp(model, packed[1], packed[2], packed[0], prefix)]
-            self.grouping_ok = got[0].shape == got[1].shape and torch.allclose(
-                got[0], got[1], rtol=1e-3, atol=1e-3)
+                self.grouping_ok = _same_logp(
+                    self._gold_logp(model, *_labelled(rows), self._inputs(rows, prefix), prefix),
+                    self._gold_logp(model, target, keep, inputs, prefix))
             if not self.grouping_ok:
                 return None
         return groups
@@ -225,11 +221,9 @@ class Evaluator:
             part = self.collate([{"input_ids": cut_ids[i], "labels": cut_labels[i]}
                                  for i in range(a, b)])
             with torch.no_grad():
-                got = [self._gold_logp(model, *_labelled(whole), self._inputs(whole, None)),
-                       self._gold_logp(model, *_labelled(part), self._inputs(part, prefix),
-                                       prefix)]
-            self.prefix_ok = got[0].shape == got[1].shape and torch.allclose(
-                got[0], got[1], rtol=1e-3, atol=1e-3)
+                self.prefix_ok = _same_logp(
+                    self._gold_logp(model, *_labelled(whole), self._inputs(whole, None)),
+                    self._gold_logp(model, *_labelled(part), self._inputs(part, prefix), prefix))
             if not self.prefix_ok:
                 return None
         return prefix
@@ -307,6 +301,13 @@ class Evaluator:
                                       if in_hyperword)
         return {"hits": hits.tolist(), "words": wanted.tolist(),
                 "hits_spelled": hits_spelled.tolist(), "words_spelled": spelled.tolist()}
+
+
+def _same_logp(a, b) -> bool:
+    """Two ways of scoring the same labelled tokens agree (a shortcut's check)."""
+    import torch
+
+    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-3, atol=1e-3)
 
 
 def _labelled(batch):

@@ -74,14 +74,20 @@ def cut_back(cache, length: int) -> None:
             layer.crop(-extra)
 
 
+def mask_attention(model) -> str | None:
+    """The model's attention implementation when it takes a 4D mask (None: it may not)."""
+    attn = str(getattr(model.config, "_attn_implementation", "") or "")
+    return attn if attn in ("sdpa", "eager") else None
+
+
 class SharedPrefix:
     """One evaluation set's shared prefix: its length, and its KV cache per combination."""
 
     def __init__(self, model, ids: list[list[int]], labels: list[list[int]], device):
-        attn = str(getattr(model.config, "_attn_implementation", "") or "")
+        attn = mask_attention(model)
         self.model, self.device, self.attn = model, device, attn
         n = shared_prefix_length(ids, labels)
-        self.length = n if n >= MIN_PREFIX and attn in ("sdpa", "eager") else 0
+        self.length = n if n >= MIN_PREFIX and attn else 0
         self.tokens = ids[0][: self.length] if self.length else []
         self._caches: dict[str, object] = {}
 
@@ -119,22 +125,23 @@ class PromptGroups:
     A packed row is the prompt without its last token, then for each member row that last
     token again and the member's labelled remainder; the repeated token predicts the
     member's first label, as it did in the member's own row. `packed[g]` holds the token
-    ids, labels, position ids, the member row of each token (`origin`, -1 for the prompt)
-    and whether it is a prompt token. A group grows only up to `budget` tokens (then a new
-    packed row repeats the prompt), so a batch's dense attention stays as small as whole
-    rows would make it.
+    ids, labels, position ids and the member row of each token (`origin`, -1 for the
+    prompt). A group grows only up to `budget` tokens (then a new packed row repeats the
+    prompt), so a batch's dense attention stays as small as whole rows would make it.
+    `attn`: the model's attention implementation (`mask_attention`), for the mask.
     """
 
-    def __init__(self, ids: list[list[int]], labels: list[list[int]], budget: int):
+    def __init__(self, ids: list[list[int]], labels: list[list[int]], budget: int,
+                 attn: str):
+        self.attn = attn
         by_prompt: dict[tuple, list[int]] = {}
         for i, lab in enumerate(labels):
             first = next((t for t, v in enumerate(lab) if v != IGNORE_INDEX), len(lab))
             by_prompt.setdefault(tuple(ids[i][:max(0, first - 1)]), []).append(i)
         self.packed: list[dict] = []
         for prompt, members in by_prompt.items():
-            row = self._start(prompt)
+            row, first = self._start(prompt), len(prompt) + 1
             for i in members:
-                first = max(1, len(prompt) + 1)
                 tail = ids[i][first - 1:]
                 if len(row["ids"]) > len(prompt) and len(row["ids"]) + len(tail) > budget:
                     self.packed.append(row)
@@ -143,7 +150,6 @@ class PromptGroups:
                 row["labels"] += [IGNORE_INDEX] + labels[i][first:]
                 row["positions"] += range(len(prompt), len(prompt) + len(tail))
                 row["origin"] += [i] * len(tail)
-                row["prompt"] += [False] * len(tail)
             self.packed.append(row)
         self.tokens = sum(len(r["ids"]) for r in self.packed)
 
@@ -151,31 +157,21 @@ class PromptGroups:
     def _start(prompt: tuple) -> dict:
         n = len(prompt)
         return {"ids": list(prompt), "labels": [IGNORE_INDEX] * n, "positions": list(range(n)),
-                "origin": [-1] * n, "prompt": [True] * n}
+                "origin": [-1] * n}
 
-    def batch(self, rows: range, prefix: int, attn: str, device) -> dict:
+    def batch(self, rows: range, prefix: int, device) -> dict:
         """A flattened batch of packed rows: model inputs (positions after a `prefix` of
         cached tokens), the labels, and the member row of each token."""
         import torch
 
-        segment, parent, seg = [], [], 0
-        for g in rows:  # each member's tokens a segment whose parent is its prompt
-            r = self.packed[g]
-            prompt_seg, seg = seg, seg + 1
-            last = None
-            for is_prompt, origin in zip(r["prompt"], r["origin"]):
-                if is_prompt:
-                    segment.append(prompt_seg)
-                else:
-                    if origin != last:
-                        seg, last = seg + 1, origin
-                    segment.append(seg)
-                parent.append(prompt_seg)
-            seg += 1
-        cat = (lambda key: torch.tensor([[v for g in rows for v in self.packed[g][key]]]))
-        positions = cat("positions")
-        segment, parent = torch.tensor(segment), torch.tensor(parent)
-        return {"inputs": {"input_ids": cat("ids").to(device),
-                           "position_ids": (positions + prefix).to(device),
-                           "attention_mask": tree_mask(segment, parent, prefix, attn).to(device)},
-                "labels": cat("labels"), "origin": cat("origin")[0].numpy()}
+        cat = (lambda key: torch.tensor([v for g in rows for v in self.packed[g][key]]))
+        origin = cat("origin")
+        # segments: a member's tokens are its row number (unique in the set), a packed
+        # row's prompt is -1 - g; every token's parent is its packed row's prompt
+        parent = torch.tensor([-1 - g for g in rows for _ in self.packed[g]["origin"]])
+        segment = torch.where(origin >= 0, origin, parent)
+        return {"inputs": {"input_ids": cat("ids")[None].to(device),
+                           "position_ids": (cat("positions")[None] + prefix).to(device),
+                           "attention_mask": tree_mask(segment, parent, prefix,
+                                                       self.attn).to(device)},
+                "labels": cat("labels")[None], "origin": origin.numpy()}

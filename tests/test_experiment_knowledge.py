@@ -216,7 +216,8 @@ def test_the_experiments_batched_choice_scores_equal_forced_choices_own(candidat
     np.testing.assert_allclose(batched, alone, rtol=0, atol=3e-4)  # float sums alike
     assert len(set(np.round(alone, 3))) > len(alone) // 2  # real, distinct scores
     ids, labels, _ = ev.sets[CHOICE]
-    assert PromptGroups(ids, labels, 512).tokens < 0.6 * sum(map(len, ids))  # prompts once
+    packed = PromptGroups(ids, labels, 512, "sdpa")
+    assert packed.tokens < 0.6 * sum(map(len, ids))  # each prompt once
 
 
 def test_a_mask_that_lets_candidates_see_each_other_falls_back_to_rows(candidates,

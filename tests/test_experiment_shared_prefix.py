@@ -110,9 +110,9 @@ def test_packed_candidates_see_their_prompt_and_themselves_not_each_other():
     # [7, 8] + [9, 1, 2] + [9, 3]: the prompt's last token repeated before each remainder
     ids = [[7, 8, 9, 1, 2], [7, 8, 9, 3]]
     labels = [[-100, -100, -100, 1, 2], [-100, -100, -100, 3]]
-    groups = shared_prefix.PromptGroups(ids, labels, budget=100)
+    groups = shared_prefix.PromptGroups(ids, labels, budget=100, attn="sdpa")
     assert len(groups.packed) == 1 and groups.tokens == 7
-    batch = groups.batch(range(1), prefix=0, attn="sdpa", device="cpu")
+    batch = groups.batch(range(1), prefix=0, device="cpu")
     assert batch["inputs"]["input_ids"][0].tolist() == [7, 8, 9, 1, 2, 9, 3]
     assert batch["inputs"]["position_ids"][0].tolist() == [0, 1, 2, 3, 4, 2, 3]
     assert batch["labels"][0].tolist() == [-100, -100, -100, 1, 2, -100, 3]
@@ -121,4 +121,4 @@ def test_packed_candidates_see_their_prompt_and_themselves_not_each_other():
     assert seen[5].tolist() == [True, True, False, False, False, True, False]  # not row 0
     assert seen[4].tolist() == [True, True, True, True, True, False, False]
     # a budget too small for both: a second packed row repeats the prompt
-    assert len(shared_prefix.PromptGroups(ids, labels, budget=5).packed) == 2
+    assert len(shared_prefix.PromptGroups(ids, labels, budget=5, attn="sdpa").packed) == 2
